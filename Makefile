@@ -1,0 +1,66 @@
+# aion build. `make` builds the library and CLI, `make test` runs the tests.
+#   make SAN=1      AddressSanitizer + UBSan build (into build-san/)
+#   make BUILD=dir  build into another directory (parallel work trees)
+#   make fuzz       libFuzzer targets (clang) into $(BUILD)/fuzz/
+#   make test SLOW=1  include slow checks (tests marked slow)
+CC      ?= gcc
+SAN     ?= 0
+ifeq ($(SAN),1)
+BUILD   ?= build-san
+OPT     ?= -O1 -g -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined
+else
+BUILD   ?= build
+OPT     ?= -O3 -march=native -g
+endif
+WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wvla -Wformat=2
+CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fopenmp -Iinclude -Isrc -Isrc/core
+LDLIBS  += -lfftw3 -llapack -lopenblas -lsymspg -lcjson -lm
+LDFLAGS += $(OPT) -fopenmp
+GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+CFLAGS  += -DAION_GIT_COMMIT='"$(GIT_COMMIT)"' -DAION_CFLAGS='"$(strip $(OPT))"'
+
+LIB_SRC  := $(sort $(wildcard src/*/*.c))
+APP_SRC  := $(sort $(wildcard app/*.c))
+TEST_SRC := $(sort $(wildcard tests/unit/*.c tests/physics/*.c tests/peers/*.c))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+APP_OBJ  := $(APP_SRC:%.c=$(BUILD)/%.o)
+TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
+LIB      := $(BUILD)/libaion.a
+BIN      := $(BUILD)/aion
+
+.PHONY: all test fuzz clean bench
+all: $(BIN) $(TEST_BIN)
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
+
+$(LIB): $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BIN): $(APP_OBJ) $(LIB)
+	$(CC) $(LDFLAGS) -o $@ $(APP_OBJ) $(LIB) $(LDLIBS)
+
+$(BUILD)/tests/%: tests/%.c tests/test.h $(LIB)
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+
+test: all
+	@BUILD=$(BUILD) SLOW=$(SLOW) sh tests/run.sh
+
+FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
+FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
+FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/core -fopenmp
+fuzz: $(FUZZ_BIN)
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+
+bench: all
+	sh bench/run.sh
+
+clean:
+	rm -rf build build-san
+
+-include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(TEST_BIN:=.d)

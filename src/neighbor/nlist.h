@@ -1,0 +1,51 @@
+/*
+ * Neighbour lists (internal view). Linked cells over the atoms and their
+ * periodic images ("ghosts"), O(N), any triclinic cell, any cutoff (a cutoff
+ * larger than half the cell simply produces more images).
+ *
+ * Layout, LAMMPS-like: atoms 0..n-1 are the local atoms; nall-n ghosts follow.
+ * x[g] = x[owner[g]] + img[g] · cell for every g in 0..nall-1 (img = 0 for
+ * local atoms). The list for local atom i is nbr[offset[i] .. offset[i+1]-1],
+ * indices into 0..nall-1, all within cutoff+skin at build time.
+ *
+ * Half list: every physical pair (i, j+S) appears once: kept iff
+ *   owner(j) > i, or owner(j) == i and S > 0 lexicographically.
+ * Full list: every pair appears from both sides.
+ *
+ * Between rebuilds call aion_nlist_update: it refreshes x[] (locals and ghosts
+ * from the current positions and cell) and rebuilds only when an atom moved
+ * more than skin/2 since the last build, or the cell changed enough that the
+ * images no longer cover cutoff+skin.
+ */
+#ifndef AION_NLIST_H
+#define AION_NLIST_H
+
+#include "aion.h"
+
+struct aion_nlist {
+    /* options */
+    double cutoff, skin;
+    int full;
+    /* atoms */
+    int n;              /* local atoms */
+    int nall;           /* local + ghosts */
+    double (*x)[3];     /* positions of local + ghost atoms (nall) */
+    int *owner;         /* owner[g]: local index (nall) */
+    int (*img)[3];      /* image shift of g (nall; zero for locals) */
+    /* pairs (CSR) */
+    int *offset;        /* n + 1 */
+    int *nbr;           /* offset[n] entries */
+    long builds;        /* number of full rebuilds so far (statistics) */
+    /* private bookkeeping (positions and cell at last build, capacities,
+     * cell bins, ...) lives behind this pointer */
+    void *priv;
+    aion_error err;
+};
+
+/* Force a rebuild at the next update (e.g. after atoms were added/removed). */
+void aion_nlist_invalidate(aion_nlist *nl);
+/* Refresh ghost positions from f (no rebuild check); used by potentials that
+ * know no rebuild is needed. */
+void aion_nlist_refresh(aion_nlist *nl, const aion_frame *f);
+
+#endif

@@ -1,0 +1,39 @@
+/*
+ * The potential interface (internal view). Every energy model (classical pair
+ * sums, Coulomb, MTP, BVSE, ...) fills an aion_potential_ops table; md, train,
+ * pes and eval only ever call aion_potential_compute() and friends.
+ */
+#ifndef AION_POTENTIAL_H
+#define AION_POTENTIAL_H
+
+#include "aion.h"
+#include "internal.h"
+
+typedef struct aion_potential_ops {
+    const char *name;   /* short name: "pair", "pedone", "mtp", ... */
+    /* Compute into out (out->forces / atom_energy may be NULL; want_virial). */
+    aion_status (*compute)(void *self, const aion_frame *f, aion_eval *out, aion_error *err);
+    /* Largest interaction range (Å). */
+    double (*cutoff)(const void *self);
+    /* Append a human-readable description: parameters, units, references. */
+    void (*describe)(const void *self, aion_strbuf *sb);
+    void (*destroy)(void *self);
+} aion_potential_ops;
+
+struct aion_potential {
+    const aion_potential_ops *ops;
+    void *self;
+    aion_strbuf desc;
+    aion_error err;
+};
+
+/* Wrap a model object into a handle (takes ownership of self; on failure
+ * ops->destroy(self) is called and NULL returned). */
+aion_potential *aion_potential_wrap(const aion_potential_ops *ops, void *self);
+
+/* Constructors of the model families, used by aion_potential_create()'s
+ * dispatch (src/potential/potential.c). Each returns a handle or NULL with err. */
+aion_potential *aion_classical_create(const char *spec, const aion_potential_opts *o, aion_error *err);
+aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, aion_error *err);
+
+#endif
