@@ -353,6 +353,66 @@ const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
 
 /* ===================================================================== */
+/* Section: I/O extras (extxyz, convert, info) */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: VASP and MLIP .cfg */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: LAMMPS and CIF */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: neighbour list extras */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: classical potentials (pair, DSF, Pedone) */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: Ewald summation */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: Moment Tensor Potentials */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: transport and structure analysis */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: potential-energy-landscape screening */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
+/* Section: molecular dynamics */
+/* (declarations of this module go here) */
+
+
+
+/* ===================================================================== */
 /* Units (edges only)                                                    */
 /* ===================================================================== */
 
