@@ -1,5 +1,6 @@
 /* Placeholder: neighbour lists have not landed yet. */
 #include "nlist.h"
+#include "internal.h"
 
 #include <stdlib.h>
 
