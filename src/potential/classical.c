@@ -211,6 +211,7 @@ static aion_status parse_file(const char *path, cl_def *d, aion_error *err)
     {
         const char *b = strrchr(path, '/');
         snprintf(d->name, sizeof d->name, "%s", b ? b + 1 : path);
+        snprintf(d->origin, sizeof d->origin, "%s", path);
     }
     while (fgets(buf, sizeof buf, fp)) {
         char *tok[PF_MAXTOK];
@@ -691,7 +692,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
         int z_ = (zz);                                                                                        \
         if (m->type_of_z[z_] < 0) {                                                                           \
             if (nt == CL_MAX_TYPES)                                                                           \
-                return aion_err_set(err, AION_ERR_INVALID, "%s: more than %d species", d->name, CL_MAX_TYPES); \
+                return aion_err_set(err, AION_ERR_INVALID, "%s: more than %d species", d->origin, CL_MAX_TYPES); \
             m->type_of_z[z_] = (short)nt;                                                                     \
             m->z_of[nt++] = z_;                                                                               \
         }                                                                                                     \
@@ -704,7 +705,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
     }
 #undef ADD_SPECIES
     m->nt = nt;
-    if (nt == 0) return aion_err_set(err, AION_ERR_INVALID, "%s: the model names no species", d->name);
+    if (nt == 0) return aion_err_set(err, AION_ERR_INVALID, "%s: the model names no species", d->origin);
 
     /* Coulomb method and parameters: options override the model */
     coul = d->coulomb == AION_COUL_MODEL ? AION_COUL_NONE : d->coulomb;
@@ -728,7 +729,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
                 if (!d->has_charge[m->z_of[t]])
                     return aion_err_set(err, AION_ERR_INVALID,
                                         "%s: Coulomb is on but %s has no charge (add 'charge %s Q' or 'charge frame')",
-                                        d->name, aion_element_symbol(m->z_of[t]), aion_element_symbol(m->z_of[t]));
+                                        d->origin, aion_element_symbol(m->z_of[t]), aion_element_symbol(m->z_of[t]));
                 m->qtype[t] = d->charge[m->z_of[t]];
             }
         if (coul == AION_COUL_DSF) {
@@ -765,7 +766,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
                 if (!(rc > 0))
                     return aion_err_set(err, AION_ERR_INVALID,
                                         "%s%s%.0d: %s %s %s has no cutoff (give 'cutoff X' on the line or a 'cutoff' line)",
-                                        d->name, t->line ? ":" : "", t->line, kind_names[t->kind],
+                                        d->origin, t->line ? ":" : "", t->line, kind_names[t->kind],
                                         aion_element_symbol(t->z1), aion_element_symbol(t->z2));
                 int shift = t->shift >= 0 ? t->shift : d->shift;
                 kterm *kk = &m->kt[m->nkt++];
@@ -808,7 +809,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
     /* each unordered term was stored for (a,b) and (b,a): kt holds at most 2*nterms */
 
     m->cutoff = AION_MAX(m->sr_max, m->rcc);
-    if (!(m->cutoff > 0)) return aion_err_set(err, AION_ERR_INVALID, "%s: no interaction range", d->name);
+    if (!(m->cutoff > 0)) return aion_err_set(err, AION_ERR_INVALID, "%s: no interaction range", d->origin);
     m->skin = o->skin > 0 ? o->skin : 1.0;
     m->nthreads = o->nthreads;
     {

@@ -27,6 +27,7 @@ typedef struct cl_term {
 
 typedef struct cl_def {
     char name[64];
+    char origin[512];   /* parameter file path, or "built-in NAME" (messages) */
     cl_term *terms;
     int nterms, cap;
     double charge[AION_MAX_Z + 1];          /* e */

@@ -75,6 +75,7 @@ aion_status aion_pedone_def(cl_def *d, const char *variant, aion_error *err)
                                 "pedone:%s: unknown variant (known: pedone, pedone:fe2, pedone:fe3)", variant);
     }
     snprintf(d->name, sizeof d->name, "pedone");
+    snprintf(d->origin, sizeof d->origin, "built-in pedone");
     d->coulomb = AION_COUL_EWALD;
     d->sr_cutoff = PEDONE_RC;
     d->shift = 1;

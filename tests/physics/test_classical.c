@@ -264,6 +264,8 @@ static double energy(aion_potential *p, const aion_frame *f)
 static int eval_all(aion_potential *p, const aion_frame *f, double *E, double (*F)[3], double W[3][3], double *ea)
 {
     aion_eval ev = {0};
+    *E = NAN;
+    if (W) memset(W, 0, 9 * sizeof(double));
     ev.forces = F;
     ev.want_virial = W != NULL;
     ev.atom_energy = ea;
