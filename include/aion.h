@@ -353,6 +353,28 @@ const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
 
 /* ===================================================================== */
+/* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
+/* ===================================================================== */
+
+/* Plain state, so that checkpoints can store it; copy it to fork a stream. */
+typedef struct aion_rng {
+    uint64_t s[4];
+    int has_spare;     /* Box-Muller spare normal deviate */
+    double spare;
+} aion_rng;
+
+/* Seed (any value, 0 included) through splitmix64. stream selects an
+ * independent stream for the same seed (e.g. a thread or replica index). */
+void aion_rng_seed(aion_rng *r, uint64_t seed, uint64_t stream);
+uint64_t aion_rng_u64(aion_rng *r);
+/* Uniform in [0, 1) with 53 random bits. */
+double aion_rng_uniform(aion_rng *r);
+/* Standard normal deviate. */
+double aion_rng_normal(aion_rng *r);
+/* Gamma(shape, 1) deviate (Marsaglia & Tsang 2000), shape > 0. */
+double aion_rng_gamma(aion_rng *r, double shape);
+
+/* ===================================================================== */
 /* Section: I/O extras (extxyz, convert, info) */
 /* (declarations of this module go here) */
 
