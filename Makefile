@@ -44,7 +44,7 @@ $(BIN): $(APP_OBJ) $(LIB)
 
 $(BUILD)/tests/%: tests/%.c tests/test.h $(LIB)
 	@mkdir -p $(dir $@)
-	$(CC) $(CFLAGS) -Itests -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
+	$(CC) $(CFLAGS) -Itests -Isrc -MMD -MP -o $@ $< $(LIB) $(LDFLAGS) $(LDLIBS)
 
 test: all
 	@BUILD=$(BUILD) SLOW=$(SLOW) sh tests/run.sh

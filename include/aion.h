@@ -354,6 +354,28 @@ const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
 
 /* ===================================================================== */
+/* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
+/* ===================================================================== */
+
+/* Plain state, so that checkpoints can store it; copy it to fork a stream. */
+typedef struct aion_rng {
+    uint64_t s[4];
+    int has_spare;     /* Box-Muller spare normal deviate */
+    double spare;
+} aion_rng;
+
+/* Seed (any value, 0 included) through splitmix64. stream selects an
+ * independent stream for the same seed (e.g. a thread or replica index). */
+void aion_rng_seed(aion_rng *r, uint64_t seed, uint64_t stream);
+uint64_t aion_rng_u64(aion_rng *r);
+/* Uniform in [0, 1) with 53 random bits. */
+double aion_rng_uniform(aion_rng *r);
+/* Standard normal deviate. */
+double aion_rng_normal(aion_rng *r);
+/* Gamma(shape, 1) deviate (Marsaglia & Tsang 2000), shape > 0. */
+double aion_rng_gamma(aion_rng *r, double shape);
+
+/* ===================================================================== */
 /* Section: I/O extras (extxyz, convert, info) */
 /* (declarations of this module go here) */
 
@@ -429,7 +451,112 @@ int aion_nlist_nall(const aion_nlist *nl);
 
 /* ===================================================================== */
 /* Section: molecular dynamics */
-/* (declarations of this module go here) */
+
+typedef enum aion_ensemble {
+    AION_NVE = 0,
+    AION_NVT_LANGEVIN,   /* BAOAB splitting (Leimkuhler & Matthews 2013) */
+    AION_NVT_CSVR,       /* stochastic velocity rescaling (Bussi, Donadio, Parrinello 2007) */
+    AION_NVT_NHC,        /* Nosé-Hoover chains (Martyna, Klein, Tuckerman 1992) */
+    AION_NPT_CSVR,       /* CSVR thermostat + stochastic cell rescaling (Bernetti & Bussi 2020) */
+    AION_NPT_LANGEVIN    /* Langevin thermostat + stochastic cell rescaling */
+} aion_ensemble;
+
+typedef enum aion_cell_dof {
+    AION_CELL_ISO = 0,   /* isotropic scaling (shape kept) */
+    AION_CELL_ANISO,     /* a, b, c lengths independently (orthogonal cells) */
+    AION_CELL_TRI        /* fully flexible triclinic cell (Del Tatto et al. 2022) */
+} aion_cell_dof;
+
+#define AION_MD_MAX_GROUPS 8
+
+/* Per-group thermostat: atoms with group g use temp_K[g], tau_t_fs[g];
+ * tau <= 0 means the group is not thermostatted (NVE for it). */
+typedef struct aion_md_opts {
+    aion_ensemble ensemble;
+    double dt_fs;            /* time step (fs), default 1 */
+    double temp_K;           /* target temperature (all groups unless group_temp_K set) */
+    double temp_end_K;       /* if > 0: ramp linearly from temp_K to this over the run */
+    double tau_t_fs;         /* thermostat time constant (Langevin: 1/γ), default 100 */
+    double press_GPa;        /* target pressure (NPT), default 1e-4 (1 bar) */
+    double tau_p_fs;         /* barostat time constant, default 1000 */
+    double compress_GPa;     /* compressibility estimate β_T (1/GPa), default 0.01 */
+    aion_cell_dof cell_dof;
+    int nhc_length;          /* Nosé-Hoover chain length, default 3 */
+    uint64_t seed;           /* random seed */
+    /* groups: atom -> group index in [0, n_groups); NULL = everyone group 0 */
+    const int *group;
+    int n_groups;
+    double group_temp_K[AION_MD_MAX_GROUPS];  /* 0 = use temp_K */
+    double group_tau_t_fs[AION_MD_MAX_GROUPS];/* 0 = use tau_t_fs; < 0 = no thermostat */
+    int group_frozen[AION_MD_MAX_GROUPS];     /* 1 = atoms of the group never move */
+    int remove_com;          /* remove centre-of-mass motion at start (default 1 via init) */
+} aion_md_opts;
+
+void aion_md_opts_init(aion_md_opts *o);
+
+typedef struct aion_md aion_md;
+
+/* Thermodynamic state after the last step. Pressures/stress: eV/Å³. */
+typedef struct aion_thermo {
+    long step;
+    double time_fs;
+    double temp_K;
+    double epot, ekin, etot;   /* eV */
+    double conserved;          /* eV: E_tot plus thermostat/barostat bookkeeping */
+    double press;              /* eV/Å³ (instantaneous, kinetic + virial) */
+    double stress[3][3];       /* eV/Å³, ASE sign (= -pressure tensor) */
+    double volume;             /* Å³ */
+    double cell[3][3];
+    double density;            /* g/cm³ */
+} aion_thermo;
+
+/* Create an integrator for a copy of frame f (positions used unwrapped as given;
+ * masses from f->mass or the element table; velocities from f->vel if present,
+ * else zero) with the potential p (borrowed; must outlive md). */
+aion_status aion_md_create(aion_md **out, const aion_frame *f, aion_potential *p, const aion_md_opts *o,
+                           aion_error *err);
+/* Maxwell-Boltzmann velocities at temp_K (zero total momentum, exact T). */
+aion_status aion_md_init_velocities(aion_md *md, double temp_K);
+/* Change the targets during a run (protocols): temperature, pressure. */
+void aion_md_set_temperature(aion_md *md, double temp_K);
+void aion_md_set_pressure(aion_md *md, double press_GPa);
+void aion_md_set_ensemble(aion_md *md, aion_ensemble e);
+/* Advance nsteps. */
+aion_status aion_md_step(aion_md *md, long nsteps);
+void aion_md_thermo(const aion_md *md, aion_thermo *t);
+/* Current configuration (positions unwrapped, velocities, forces, energy,
+ * stress, cell, image flags relative to the wrapped cell). Valid until the next
+ * call that changes md. */
+const aion_frame *aion_md_frame(aion_md *md);
+long aion_md_step_count(const aion_md *md);
+/* Save/restore the complete state (binary, atomic). Restoring into an md made
+ * with the same frame size and options continues bit for bit. */
+aion_status aion_md_save(const aion_md *md, const char *path, const void *extra, size_t extra_len);
+aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extra_cap, size_t *extra_len);
+const char *aion_md_errmsg(const aion_md *md);
+void aion_md_free(aion_md *md);
+
+/* FIRE minimisation (Bitzek et al. 2006; Guénolé et al. 2020), optionally with
+ * the cell (target pressure press_GPa). Stops when max |F| < fmax (eV/Å) and,
+ * with the cell, |stress - target| < fmax/ (eV/Å³ scaled by 1/Å) or after
+ * max_steps. Returns steps taken in *steps. */
+typedef struct aion_min_opts {
+    double fmax;        /* eV/Å, default 0.01 */
+    int max_steps;      /* default 1000 */
+    int relax_cell;     /* 0/1 */
+    double press_GPa;   /* target pressure for relax_cell */
+    double dt_max_fs;   /* default 1.0 (FIRE time step cap; masses = 1 amu... as in ASE) */
+} aion_min_opts;
+void aion_min_opts_init(aion_min_opts *o);
+aion_status aion_minimize(aion_frame *f, aion_potential *p, const aion_min_opts *o, int *steps, double *fmax_out,
+                          aion_error *err);
+
+/* Random structure: n_species species with counts, at density_gcc, with minimum
+ * distances dmin[a*n_species+b] (Å; NULL = 0.8 × sum of covalent radii),
+ * cubic cell, random sequential insertion. */
+aion_status aion_random_structure(aion_frame *f, const int *z, const int *count, int n_species, double density_gcc,
+                                  const double *dmin, uint64_t seed, aion_error *err);
+
 
 
 
