@@ -741,6 +741,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
         }
         if (coul == AION_COUL_EWALD) {
             if ((st = aion_ewald_create(&m->ew, m->ewald_acc, m->rcc, err)) != AION_OK) return st;
+            aion_ewald_set_threads(m->ew, o->nthreads);
         }
     } else {
         m->rcc = 0;
