@@ -68,7 +68,7 @@ int cmd_eval(int argc, char **argv)
     aion_frame_init(&f);
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
-        double x;
+        double x = 0;
         if (cli_is_help(a)) {
             usage(stdout);
             return 0;
