@@ -394,7 +394,27 @@ double aion_rng_gamma(aion_rng *r, double shape);
 
 /* ===================================================================== */
 /* Section: neighbour list extras */
-/* (declarations of this module go here) */
+/* Semantics of the neighbour-list functions above (see docs/neighbour-lists.md):
+ *  - aion_nlist_get(nl, i, k, ...): k runs over 0..aion_nlist_count(nl, i)-1
+ *    (the k-th neighbour of atom i); j is the local index of the neighbour
+ *    (the owner of the image) and d the true Cartesian pair vector
+ *    r_j + S·cell - r_i of the current positions and cell. Entries are within
+ *    cutoff+skin of i at the last build, so callers MUST test |d| < cutoff.
+ *    The order within a list is deterministic (by spatial bin, then index),
+ *    independent of the thread count, but not sorted.
+ *  - Half list: each pair (i, j+S) once (kept by the atom with the lower
+ *    index; for an atom and its own image, the side with S > 0
+ *    lexicographically). Full list: from both sides. Self-images count.
+ *  - aion_nlist_update decides between a rebuild and a cheap refresh of the
+ *    pair vectors; a list is valid for any frame with the same atom count and
+ *    periodicity (positions may be unwrapped, the cell may change).
+ *  - Not thread-safe on one handle; distinct handles are independent. */
+/* Threads for build and refresh (0 = OpenMP default). */
+void aion_nlist_set_threads(aion_nlist *nl, int nthreads);
+/* Number of full builds so far (a refresh does not count). */
+long aion_nlist_builds(const aion_nlist *nl);
+/* Local + ghost atoms of the current build. */
+int aion_nlist_nall(const aion_nlist *nl);
 
 
 
