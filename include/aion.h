@@ -271,6 +271,9 @@ aion_status aion_writer_write(aion_writer *w, const aion_frame *f);
 aion_status aion_writer_close(aion_writer *w, aion_error *err);
 /* Drop the temporary file without touching PATH. */
 void aion_writer_abort(aion_writer *w);
+/* Flush buffered output; *offset (may be NULL) receives the byte size written
+ * so far (for restartable trajectories opened with append). */
+aion_status aion_writer_flush(aion_writer *w, long *offset);
 const char *aion_writer_errmsg(const aion_writer *w);
 
 /* ===================================================================== */
@@ -550,6 +553,53 @@ typedef struct aion_min_opts {
 void aion_min_opts_init(aion_min_opts *o);
 aion_status aion_minimize(aion_frame *f, aion_potential *p, const aion_min_opts *o, int *steps, double *fmax_out,
                           aion_error *err);
+
+/* One stage of a protocol: temperature ramp t_start -> t_end over nsteps at
+ * press_GPa (used by NPT ensembles). */
+typedef struct aion_segment {
+    double t_start_K, t_end_K;
+    double press_GPa;
+    long nsteps;
+} aion_segment;
+
+/* Melt-quench: equilibrate at t_start, heat to t_melt at rate, hold t_hold,
+ * cool at rate to t_final through anneal_K[] (held anneal_ps each), hold
+ * t_final_ps. Rates in K/ps, times in ps. */
+typedef struct aion_quench_opts {
+    double t_start_K, t_melt_K, t_final_K;
+    double rate_K_ps;
+    double t_equil_ps, t_hold_ps, t_final_ps;
+    double anneal_K[64];
+    int n_anneal;
+    double anneal_ps;
+    double press_GPa;
+    double dt_fs;
+} aion_quench_opts;
+
+/* Expand a quench into segments (caller frees *segs with free()). */
+aion_status aion_quench_schedule(const aion_quench_opts *q, aion_segment **segs, int *nseg, aion_error *err);
+
+/* Output and control of a protocol run (aion_md_run). Intervals in steps; 0 =
+ * never. Paths may be NULL. */
+typedef struct aion_run_opts {
+    const char *traj_xyz;        /* extended XYZ trajectory (wrapped positions + image flags) */
+    const char *traj_dump;       /* LAMMPS dump with image flags */
+    long traj_every;
+    const char *thermo_csv;      /* thermodynamic log */
+    long thermo_every;
+    const char *checkpoint;      /* checkpoint file */
+    long checkpoint_every;
+    int restart;                 /* continue from the checkpoint */
+    /* Called every progress_every steps and at the end; return nonzero to stop
+     * (a checkpoint is written first: use it for SIGINT/SIGTERM). */
+    int (*progress)(void *user, long done, long total, const aion_thermo *t);
+    void *user;
+    long progress_every;
+} aion_run_opts;
+
+/* Run the segments in order with md (NPT segments use their pressure). On a
+ * stop request returns AION_EOF after writing the checkpoint. */
+aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const aion_run_opts *o, aion_error *err);
 
 /* Random structure: n_species species with counts, at density_gcc, with minimum
  * distances dmin[a*n_species+b] (Å; NULL = 0.8 × sum of covalent radii),

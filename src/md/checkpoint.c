@@ -53,7 +53,7 @@ static void get(ck_io *io, void *p, size_t n)
 typedef struct {
     int32_t n, ngroups, ensemble, nhc_length;
     int64_t step, ramp_start, ramp_len;
-    double time_fs, epot, heat, press_target, temp_K, temp_end_K;
+    double time_fs, epot, heat, press_target, temp_K, temp_end_K, ramp_t0, ramp_t1;
     double virial[3][3], cell[3][3];
     double t_target[AION_MD_MAX_GROUPS], tau_t[AION_MD_MAX_GROUPS];
     double nhc_x[AION_MD_MAX_GROUPS][AION_NHC_MAX], nhc_v[AION_MD_MAX_GROUPS][AION_NHC_MAX];
@@ -92,6 +92,8 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     s.press_target = md->press_target;
     s.temp_K = md->o.temp_K;
     s.temp_end_K = md->o.temp_end_K;
+    s.ramp_t0 = md->ramp_t0;
+    s.ramp_t1 = md->ramp_t1;
     memcpy(s.virial, md->virial, sizeof s.virial);
     memcpy(s.cell, md->f.cell, sizeof s.cell);
     memcpy(s.t_target, md->t_target, sizeof s.t_target);
@@ -217,6 +219,8 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
     md->press_target = s.press_target;
     md->o.temp_K = s.temp_K;
     md->o.temp_end_K = s.temp_end_K;
+    md->ramp_t0 = s.ramp_t0;
+    md->ramp_t1 = s.ramp_t1;
     md->have_forces = s.have_forces;
     md->rng = s.rng;
     md->f.has |= AION_HAS_VEL | AION_HAS_FORCES;
