@@ -663,6 +663,36 @@ static void test_pedone(void)
     aion_potential_free(p);
 }
 
+/* The example parameter file reproduces the built-in set (Li, P, O). */
+static void test_example_file(void)
+{
+    const char *ex = "examples/pedone-lipo.pot";
+    if (access(ex, R_OK) != 0) {
+        fprintf(stderr, "  %s not found (run from the repository root)\n", ex);
+        CHECK(0);
+        return;
+    }
+    for (int mth = 2; mth < 4; mth++) {
+        aion_potential *a = make_pot("pedone", methods[mth], 0), *b = make_pot(ex, methods[mth], 0);
+        CHECK(a && b);
+        if (a && b) {
+            aion_frame f;
+            double Fa[NAT][3], Fb[NAT][3], Wa[3][3], Wb[3][3], Ea, Eb;
+            make_frame(&f, 41);
+            CHECK_OK(eval_all(a, &f, &Ea, Fa, Wa, NULL));
+            CHECK_OK(eval_all(b, &f, &Eb, Fb, Wb, NULL));
+            CHECK_NEAR(Ea, Eb, 1e-12 * fabs(Ea));
+            for (int i = 0; i < NAT; i++)
+                for (int k = 0; k < 3; k++) CHECK_NEAR(Fa[i][k], Fb[i][k], 1e-11 * (1 + fabs(Fa[i][k])));
+            for (int x = 0; x < 3; x++)
+                for (int y = 0; y < 3; y++) CHECK_NEAR(Wa[x][y], Wb[x][y], 1e-11 * (1 + fabs(Wa[x][y])));
+            aion_frame_free(&f);
+        }
+        aion_potential_free(a);
+        aion_potential_free(b);
+    }
+}
+
 int main(void)
 {
     snprintf(model_path, sizeof model_path, "%s", temp_file(model_text));
@@ -674,6 +704,7 @@ int main(void)
     TEST_RUN(test_ewald_madelung);
     TEST_RUN(test_parse_errors);
     TEST_RUN(test_pedone);
+    TEST_RUN(test_example_file);
     unlink(model_path);
     return TEST_END();
 }
