@@ -521,11 +521,8 @@ static void model_describe(const void *self, aion_strbuf *sb)
     aion_sb_printf(sb, "short-range terms (%d):\n", m->def.nterms);
     for (int k = 0; k < m->def.nterms; k++) {
         const cl_term *t = &m->def.terms[k];
-        int ti = m->type_of_z[t->z1], tj = m->type_of_z[t->z2];
         double rc = (t->rc > 0) ? t->rc : m->def.sr_cutoff;
         int shift = t->shift >= 0 ? t->shift : m->def.shift;
-        (void)ti;
-        (void)tj;
         aion_sb_printf(sb, "  %-10s %-2s %-2s ", kind_names[t->kind], aion_element_symbol(t->z1), aion_element_symbol(t->z2));
         switch (t->kind) {
         case CL_LJ: aion_sb_printf(sb, "epsilon = %g eV, sigma = %g A", t->p[0], t->p[1]); break;
@@ -618,6 +615,9 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
     alpha = m->alpha;
     rcc2 = m->rcc * m->rcc;
     if (coul == AION_COUL_EWALD) {
+        if (!(f->has & AION_HAS_CELL) || !f->pbc[0] || !f->pbc[1] || !f->pbc[2])
+            return aion_err_set(err, AION_ERR_INVALID,
+                                "Ewald needs a cell periodic in 3D (use Coulomb dsf or cut for this structure)");
         if ((st = aion_ewald_prepare(m->ew, f->cell, n, m->q, err)) != AION_OK) return st;
         alpha = aion_ewald_alpha(m->ew);
         double rce = aion_ewald_rcut(m->ew);
