@@ -110,7 +110,7 @@ static void brute(const aion_frame *f, double rcut, int full, keys *out)
                         if (d2 < rcut * rcut) keys_push(out, k);
                     }
         }
-    qsort(out->v, out->n, sizeof *out->v, key_cmp);
+    if (out->n) qsort(out->v, out->n, sizeof *out->v, key_cmp);
 }
 
 /* List entries with |d| < rcut as keys; checks d against the frame (true pair
@@ -159,7 +159,7 @@ static int from_list(const aion_nlist *nl, const aion_frame *f, double rcut, key
         if (aion_nlist_get(nl, i, cnt, NULL, NULL) == AION_OK) bad++;
     }
     if (tot != aion_nlist_total_pairs(nl)) bad++;
-    qsort(out->v, out->n, sizeof *out->v, key_cmp);
+    if (out->n) qsort(out->v, out->n, sizeof *out->v, key_cmp);
     for (size_t q = 1; q < out->n; q++)
         if (key_cmp(&out->v[q - 1], &out->v[q]) == 0) bad++; /* duplicate */
     return bad;
