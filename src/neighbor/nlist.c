@@ -58,8 +58,10 @@ typedef struct nl_priv {
     int *gstart;       /* n + 1: first ghost of each local (prefix sums) */
     int *cnt;          /* n: pair count per atom (build scratch) */
     int *lorder;       /* n: local atoms in bin order (build scratch) */
-    int *tid;          /* n: thread whose buffer holds atom i's pairs */
-    size_t *tstart;    /* n: where in that buffer */
+    /* per position ii in lorder (contiguous per thread: no false sharing) */
+    int *tid;          /* thread whose buffer holds the pairs of lorder[ii] */
+    size_t *tstart;    /* where in that buffer */
+    int *ocnt;         /* how many */
     /* per local+ghost */
     int *bin_of;
     int *bin_atoms;    /* atoms sorted by bin (ascending index within a bin) */
@@ -216,6 +218,7 @@ void aion_nlist_free(aion_nlist *nl)
         free(p->lorder);
         free(p->tid);
         free(p->tstart);
+        free(p->ocnt);
         free(p->bin_of);
         free(p->bin_atoms);
         free(p->bin_x);
@@ -313,6 +316,7 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
         NL_REALLOC(p->lorder, nc);
         NL_REALLOC(p->tid, nc);
         NL_REALLOC(p->tstart, nc);
+        NL_REALLOC(p->ocnt, nc);
         NL_REALLOC(nl->offset, nc);
         p->cap_n = nc;
     }
@@ -567,9 +571,9 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
                     }
                 }
             }
-            p->cnt[i] = (int)(len - c0);
-            p->tid[i] = t;
-            p->tstart[i] = c0;
+            p->ocnt[ii] = (int)(len - c0);
+            p->tid[ii] = t;
+            p->tstart[ii] = c0;
         }
         p->tbuf[t] = buf;
         p->tcap[t] = cap;
@@ -587,11 +591,14 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
         nl->nbr = q;
         p->cap_nbr = nc;
     }
+    for (int ii = 0; ii < n; ii++) p->cnt[p->lorder[ii]] = p->ocnt[ii];
     nl->offset[0] = 0;
     for (int i = 0; i < n; i++) nl->offset[i + 1] = nl->offset[i] + p->cnt[i];
 #pragma omp parallel for schedule(static) num_threads(nt)
-    for (int i = 0; i < n; i++)
-        if (p->cnt[i]) memcpy(nl->nbr + nl->offset[i], p->tbuf[p->tid[i]] + p->tstart[i], (size_t)p->cnt[i] * sizeof *nl->nbr);
+    for (int ii = 0; ii < n; ii++)
+        if (p->ocnt[ii])
+            memcpy(nl->nbr + nl->offset[p->lorder[ii]], p->tbuf[p->tid[ii]] + p->tstart[ii],
+                   (size_t)p->ocnt[ii] * sizeof *nl->nbr);
 
     memcpy(p->H0, H, sizeof p->H0);
     memcpy(p->H0inv, Hinv, sizeof p->H0inv);
