@@ -269,13 +269,13 @@ static void refresh_x(aion_nlist *nl, const aion_frame *f, const double H[3][3],
     nl_priv *p = nl->priv;
     int n = nl->n, nall = nl->nall;
     double (*x)[3] = nl->x;
-#pragma omp parallel for schedule(static) num_threads(nt) if (n > 4096)
+#pragma omp parallel for schedule(static) num_threads(nt) if (n > 16384)
     for (int i = 0; i < n; i++) {
         const int *w = p->wrap[i];
         for (int c = 0; c < 3; c++)
             x[i][c] = f->pos[i][c] - (w[0] * H[0][c] + w[1] * H[1][c] + w[2] * H[2][c]);
     }
-#pragma omp parallel for schedule(static) num_threads(nt) if (nall - n > 4096)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nall - n > 16384)
     for (int g = n; g < nall; g++) {
         const int *m = nl->img[g];
         const double *xo = x[nl->owner[g]];
@@ -297,7 +297,7 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
     int n = f->n, per[3];
     double H[3][3], Hinv[3][3], W[3];
     const double rc = nl->cutoff + nl->skin, rc2 = rc * rc;
-    int nt = nl_threads(p);
+    int nt = f->n < 1024 ? 1 : nl_threads(p); /* small frames (training sets): no team */
     aion_status st;
 
     p->valid = 0;
@@ -639,7 +639,7 @@ aion_status aion_nlist_update(aion_nlist *nl, const aion_frame *f)
     double umax2 = 0.0;
     int bad = 0;
     int nt = nl_threads(p);
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(max : umax2) reduction(|| : bad) if (n > 4096)
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(max : umax2) reduction(|| : bad) if (n > 16384)
     for (int i = 0; i < n; i++) {
         const double *r0 = p->pos0[i];
         double u2 = 0.0;

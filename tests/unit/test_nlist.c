@@ -537,8 +537,9 @@ static void test_threads_deterministic(void)
     aion_frame f;
     aion_frame_init(&f);
     double H[3][3];
-    random_cell(H, 14.0, 0.2, &seed);
-    random_frame(&f, 300, (const double(*)[3])H, PBC3, 1, 0.5, &seed);
+    random_cell(H, 22.0, 0.2, &seed);
+    /* above the size (1024) below which builds run on one thread */
+    random_frame(&f, 1500, (const double(*)[3])H, PBC3, 1, 0.5, &seed);
     for (int full = 0; full <= 1; full++) {
         aion_nlist *ref = NULL;
         aion_nlist_opts o = {4.0, 0.5, full};
