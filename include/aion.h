@@ -92,6 +92,10 @@ enum {
     AION_HAS_ATOM_ENERGY = 1u << 13
 };
 
+/* Parse a formula ("Li3PO4", "Li2.9PO3.3N0.46") or explicit counts
+ * ("Li:96,P:32,O:128") into up to max (Z, amount) pairs. */
+aion_status aion_parse_formula(const char *s, int *z, double *amount, int max, int *n, aion_error *err);
+
 /* Free-form per-frame key/value (extended XYZ comment line, CIF tags...).
  * value is the unquoted text exactly as read. */
 typedef struct aion_kv {
