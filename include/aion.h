@@ -451,7 +451,36 @@ int aion_nlist_nall(const aion_nlist *nl);
 
 /* ===================================================================== */
 /* Section: potential-energy-landscape screening */
-/* (declarations of this module go here) */
+
+/* Periodic grids: n[0] x n[1] x n[2] points along the lattice vectors, point
+ * (i,j,k) at fractional (i/n0, j/n1, k/n2), stored at index (i*n1 + j)*n2 + k. */
+
+/* Percolation energies on a periodic grid (26-neighbour connectivity): for
+ * the cluster grown from grid point `start` (or the global minimum if start <
+ * 0) by adding points in order of energy, eperc[d] is the lowest energy at
+ * which the cluster connects to its own periodic images along d+1 independent
+ * lattice directions (1D, 2D, 3D percolation); INFINITY if never. Exact (union-
+ * find with periodic offsets), O(N log N). *start_out (may be NULL) receives
+ * the start index used. */
+aion_status aion_pes_percolation(const int n[3], const double *e, int start, double eperc[3], int *start_out,
+                                 aion_error *err);
+
+/* Level map: level[x] = minimax path energy from start to x on the periodic
+ * grid (the lowest possible highest energy along a path), by a priority flood.
+ * level[start] = e[start]. */
+aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err);
+
+/* Free volume fractions at threshold thr (eV) above e_min: disconnected =
+ * fraction of points with e - e_min < thr; connected = fraction with level -
+ * e_min < thr. Either output may be NULL. */
+void aion_pes_free_volume(long npts, const double *e, const double *level, double e_min, double thr, double *fv_disc,
+                          double *fv_conn);
+
+/* The SSE-ranking descriptor of Maevskiy et al. (2025):
+ * Ξ = s(10 (log10 FV_conn(0.5 eV) + 2)) · s(10 (log10 FV_disc(0.5 eV) + 1.15)),
+ * s the logistic function. */
+double aion_pes_xi(double fv_conn_05, double fv_disc_05);
+
 
 
 
