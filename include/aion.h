@@ -422,6 +422,12 @@ void aion_nlist_set_threads(aion_nlist *nl, int nthreads);
 long aion_nlist_builds(const aion_nlist *nl);
 /* Local + ghost atoms of the current build. */
 int aion_nlist_nall(const aion_nlist *nl);
+/* The configuration of the last build: positions and cell exactly as given
+ * then (valid until the next update). Returns the atom count, 0 if the list
+ * was never built. Rebuilding from this configuration and then updating to the
+ * current one reproduces the list exactly: MD checkpoints use it so that a
+ * restarted run sums forces in the same order, bit for bit. */
+int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3]);
 
 
 
