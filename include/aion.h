@@ -358,6 +358,12 @@ const char *aion_potential_name(const aion_potential *p);
 const char *aion_potential_describe(aion_potential *p);
 const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
+/* Internal state that decides the summation order (neighbour lists): saved in
+ * MD checkpoints so that restarted runs are identical bit for bit. Size 0 =
+ * none. Load with the frame the state belongs to. */
+size_t aion_potential_state_size(const aion_potential *p);
+aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
+aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
 
 /* ===================================================================== */
 /* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
