@@ -113,11 +113,12 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     put(&io, &elen, sizeof elen);
     put(&io, extra, extra_len);
     /* the potential's state (neighbour-list reference) fixes summation order */
-    uint64_t plen = aion_potential_state_size(md->pot);
-    void *pbuf = plen ? malloc(plen) : NULL;
-    if (plen && (!pbuf || aion_potential_state_save(md->pot, pbuf, plen) != AION_OK)) io.bad = 1;
-    put(&io, &plen, sizeof plen);
-    put(&io, pbuf, plen);
+    uint64_t slen = aion_potential_state_size(md->pot);
+    void *sbuf = slen ? malloc(slen) : NULL;
+    if (slen && (!sbuf || aion_potential_state_save(md->pot, sbuf, slen) != AION_OK)) io.bad = 1;
+    put(&io, &slen, sizeof slen);
+    put(&io, sbuf, slen);
+    free(sbuf);
     free(pbuf);
     uint64_t h = io.hash;
     if (!io.bad && fwrite(&h, sizeof h, 1, io.fp) != 1) io.bad = 1;
