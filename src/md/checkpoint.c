@@ -119,7 +119,6 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     put(&io, &slen, sizeof slen);
     put(&io, sbuf, slen);
     free(sbuf);
-    free(pbuf);
     uint64_t h = io.hash;
     if (!io.bad && fwrite(&h, sizeof h, 1, io.fp) != 1) io.bad = 1;
     if (!io.bad && (fflush(io.fp) != 0 || fsync(fileno(io.fp)) != 0)) io.bad = 1;
