@@ -786,12 +786,40 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
     return AION_OK;
 }
 
+/* The summation order depends on the neighbour list's last build: its
+ * reference configuration is the state saved in MD checkpoints. */
+static size_t model_state_size(const void *self) { return aion_nlist_state_size(((const cl_model *)self)->nl); }
+
+static aion_status model_state_save(const void *self, void *buf, size_t len)
+{
+    return aion_nlist_state_save(((const cl_model *)self)->nl, buf, len);
+}
+
+static aion_status model_state_load(void *self, const void *buf, size_t len, const aion_frame *f, aion_error *err)
+{
+    return aion_nlist_state_load(((cl_model *)self)->nl, buf, len, f, err);
+}
+
 static const aion_potential_ops classical_ops = {
-    "pair", model_compute, model_cutoff, model_describe, model_free,
+    .name = "pair",
+    .compute = model_compute,
+    .cutoff = model_cutoff,
+    .describe = model_describe,
+    .destroy = model_free,
+    .state_size = model_state_size,
+    .state_save = model_state_save,
+    .state_load = model_state_load,
 };
 
 static const aion_potential_ops pedone_ops = {
-    "pedone", model_compute, model_cutoff, model_describe, model_free,
+    .name = "pedone",
+    .compute = model_compute,
+    .cutoff = model_cutoff,
+    .describe = model_describe,
+    .destroy = model_free,
+    .state_size = model_state_size,
+    .state_save = model_state_save,
+    .state_load = model_state_load,
 };
 
 /* Compile the definition (already merged with the options) into tables. */
