@@ -823,7 +823,7 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
     if (s) return s;
 
     /* sanity of the count against what is left of the file (before allocating) */
-    if (st->seekable && natoms > 0) {
+    if (st->seekable && natoms > 4096) { /* small counts: the truncation error below is more precise */
         long here = ftell(r->fp);
         long long need = (long long)natoms * 2 * st->total_cols; /* a digit and a separator per value */
         if (here >= 0 && need > st->fsize - here) {
@@ -1041,6 +1041,18 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
         sb_real(&b, f->time_fs, prec);
     }
     if (f->has & AION_HAS_STEP) aion_sb_printf(&b, " step=%ld", f->step);
+    {
+        int nempty = 0;
+        for (int k = 0; k < f->n_info; k++)
+            if (f->info[k].key && f->info[k].key[0] && !is_reserved_key(f->info[k].key) &&
+                !(f->info[k].value && f->info[k].value[0]))
+                nempty++;
+        if (nempty > 1) {
+            st = aion_io_wfail(w, AION_ERR_INVALID, "%d fields have empty values; extended XYZ (as ASE reads it) can "
+                               "hold only one, at the end of the line", nempty);
+            goto done;
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         /* empty values last: ASE's reader would glue the next pair to them */
         if (pass == 0) {
