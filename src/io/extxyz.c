@@ -875,7 +875,8 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
 
     /* momenta (ASE units amu·Å/t, t = Å·sqrt(amu/eV)) -> velocities in Å/fs */
     if (has_momenta) {
-        double t_fs = sqrt(AION_AMU_A2_FS2_TO_EV);
+        /* ASE time unit in fs: 1e5 * sqrt(amu / e) with CODATA 2018 amu and e */
+        const double t_fs = 1e5 * sqrt(1.66053906660e-27 / 1.602176634e-19);
         for (long i = 0; i < natoms; i++) {
             double m = (f->has & AION_HAS_MASS) ? f->mass[i] : aion_element_mass(f->z[i]);
             if (!(m > 0))
