@@ -210,7 +210,9 @@ static void print_summary(const char *path, aion_format fmt, const summary *s)
     print_count("time", s->n_time, s->frames, &first);
     print_count("step", s->n_step, s->frames, &first);
     printf("%s\n", first ? "positions only" : "");
-    if (s->n_energy)
+    if (s->n_energy && s->emin_pa == s->emax_pa)
+        printf("  %-12s %.6f eV/atom\n", "energy", s->emin_pa);
+    else if (s->n_energy)
         printf("  %-12s %.6f .. %.6f eV/atom\n", "energy", s->emin_pa, s->emax_pa);
     if (s->info.n) {
         printf("  %-12s ", "fields");

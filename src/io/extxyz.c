@@ -634,6 +634,18 @@ static aion_status parse_atom_line(aion_reader *r, xyz_state *st, aion_frame *f,
     return AION_OK;
 }
 
+static void info_remove(aion_frame *f, const char *key)
+{
+    for (int k = 0; k < f->n_info; k++) {
+        if (strcmp(f->info[k].key, key)) continue;
+        free(f->info[k].key);
+        free(f->info[k].value);
+        memmove(&f->info[k], &f->info[k + 1], (size_t)(f->n_info - k - 1) * sizeof *f->info);
+        f->n_info--;
+        return;
+    }
+}
+
 /* Handle one key=value of the comment line. */
 static aion_status apply_kv(aion_reader *r, xyz_state *st, aion_frame *f, const char *key, const char *val,
                             const char **props, double virial[3][3], int *have_virial, int *have_pbc)
@@ -708,19 +720,18 @@ static aion_status apply_kv(aion_reader *r, xyz_state *st, aion_frame *f, const 
         f->has |= AION_HAS_STRESS;
         return AION_OK;
     }
-    if (!strcmp(key, "Time") && val) {
-        double t;
-        if (parse_real(val, strlen(val), &t) == 0) {
-            f->time_fs = t;
-            f->has |= AION_HAS_TIME;
-            return AION_OK;
-        }
-    }
-    if (!strcmp(key, "step") && val) {
-        long s;
-        if (parse_integer(val, strlen(val), &s) == 0) {
-            f->step = s;
-            f->has |= AION_HAS_STEP;
+    if (!strcmp(key, "Time") || !strcmp(key, "step")) {
+        /* numbers go to time_fs / step, anything else stays a field; the last one wins */
+        int is_time = key[0] == 'T', ok;
+        double t = 0;
+        long sv = 0;
+        ok = val && (is_time ? parse_real(val, strlen(val), &t) == 0 : parse_integer(val, strlen(val), &sv) == 0);
+        info_remove(f, key);
+        f->has &= ~(unsigned)(is_time ? AION_HAS_TIME : AION_HAS_STEP);
+        if (ok) {
+            if (is_time) f->time_fs = t;
+            else f->step = sv;
+            f->has |= is_time ? AION_HAS_TIME : AION_HAS_STEP;
             return AION_OK;
         }
     }
@@ -794,6 +805,8 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
         st->comment_cap = (size_t)len + 1;
     }
     memcpy(st->comment, r->line, (size_t)len + 1);
+    if (memchr(st->comment, '\r', (size_t)len))
+        return aion_io_fail(r, AION_ERR_PARSE, "carriage return inside the comment line (old Mac line endings?)");
 
     frame_reset(f);
     nkv = kv_tokenize(st, st->comment);
@@ -881,7 +894,11 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
             double m = (f->has & AION_HAS_MASS) ? f->mass[i] : aion_element_mass(f->z[i]);
             if (!(m > 0))
                 return aion_io_fail(r, AION_ERR_INVALID, "atom %ld has momenta but no mass (unknown element)", i + 1);
-            for (int k = 0; k < 3; k++) f->vel[i][k] /= m * t_fs;
+            for (int k = 0; k < 3; k++) {
+                f->vel[i][k] /= m * t_fs;
+                if (!isfinite(f->vel[i][k]))
+                    return aion_io_fail(r, AION_ERR_NUMERIC, "atom %ld: velocity from momenta / mass is not finite", i + 1);
+            }
         }
     }
 
@@ -892,14 +909,13 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) f->stress[i][j] = -virial[i][j] / v;
             f->has |= AION_HAS_STRESS;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    if (!isfinite(f->stress[i][j]))
+                        return aion_io_fail(r, AION_ERR_NUMERIC, "frame starting on line %ld: stress = -virial/volume "
+                                            "is not finite (volume %g)", count_line, v);
             /* the stress now carries it; drop the field so it is not written twice */
-            for (int k = 0; k < f->n_info; k++) {
-                if (strcmp(f->info[k].key, "virial")) continue;
-                free(f->info[k].key);
-                free(f->info[k].value);
-                f->info[k] = f->info[--f->n_info];
-                break;
-            }
+            info_remove(f, "virial");
         } else if (!st->noted_virial) {
             st->noted_virial = 1;
             aion_io_note(r, "line %ld: virial without a cell cannot be converted to a stress; kept as a field",
@@ -950,19 +966,33 @@ static void sb_escaped(aion_strbuf *b, const char *s)
     aion_sb_putc(b, '"');
 }
 
-static int is_reserved_key(const char *k)
+/* Keys the writer produces itself (a free-form field of that name is not
+ * written); Time and step only when the frame has them as numbers. */
+static int is_reserved_key(const aion_frame *f, const char *k)
 {
-    static const char *const res[] = {"Lattice", "Properties", "pbc", "energy", "stress", "Time", "step"};
+    static const char *const res[] = {"Lattice", "Properties", "pbc", "energy", "stress"};
     for (size_t q = 0; q < sizeof res / sizeof res[0]; q++)
         if (!strcmp(k, res[q])) return 1;
+    if (!strcmp(k, "Time")) return (f->has & AION_HAS_TIME) != 0;
+    if (!strcmp(k, "step")) return (f->has & AION_HAS_STEP) != 0;
     return 0;
 }
 
+/* A column name (Properties is quoted when needed, but ':' splits it). */
 static int name_ok(const char *s)
 {
     if (!*s) return 0;
     for (; *s; s++)
-        if (*s == ':' || isspace((unsigned char)*s) || *s == '\n') return 0;
+        if (*s == ':' || *s == '\n' || *s == '\r') return 0;
+    return 1;
+}
+
+/* A string value of a per-atom column: one whitespace-free token. */
+static int token_ok(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (isspace((unsigned char)*s)) return 0;
     return 1;
 }
 
@@ -1045,7 +1075,7 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
     {
         int nempty = 0;
         for (int k = 0; k < f->n_info; k++)
-            if (f->info[k].key && f->info[k].key[0] && !is_reserved_key(f->info[k].key) &&
+            if (f->info[k].key && f->info[k].key[0] && !is_reserved_key(f, f->info[k].key) &&
                 !(f->info[k].value && f->info[k].value[0]))
                 nempty++;
         if (nempty > 1) {
@@ -1062,7 +1092,7 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
         for (int k = 0; k < f->n_info; k++) {
             const aion_kv *kv = &f->info[k];
             const char *v = kv->value ? kv->value : "";
-            if (!kv->key || !kv->key[0] || is_reserved_key(kv->key)) continue;
+            if (!kv->key || !kv->key[0] || is_reserved_key(f, kv->key)) continue;
             if ((pass == 0) != (v[0] != '\0')) continue;
             if (strchr(kv->key, '\n') || strchr(v, '\n') || strchr(kv->key, '\r') || strchr(v, '\r')) {
                 st = aion_io_wfail(w, AION_ERR_INVALID, "field '%s' contains a line break", kv->key);
@@ -1112,9 +1142,9 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
                 aion_sb_putc(&b, ' ');
                 if (c->kind == 'S') {
                     const char *sv = c->s ? c->s[idx] : NULL;
-                    if (!sv || !name_ok(sv)) {
+                    if (!sv || !token_ok(sv)) {
                         st = aion_io_wfail(w, AION_ERR_INVALID,
-                                           "column '%s', atom %d: empty string or one with spaces/colons cannot be written",
+                                           "column '%s', atom %d: an empty string or one with spaces cannot be written",
                                            c->name, i + 1);
                         goto done;
                     }
