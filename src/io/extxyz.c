@@ -83,9 +83,18 @@ typedef struct xyz_state {
     long long fsize;
     int noted_extra, noted_comment, noted_virial;
     int z_from_Z;             /* this frame has both species and Z: Z wins */
+    struct {                  /* species cache */
+        char s[8];
+        size_t len;
+        int z;
+    } sym[16];
+    int nsym;
 } xyz_state;
 
 /* ------------------------------------------------------------ numbers */
+
+/* isspace() for the C locale without the table lookup call */
+static inline int is_ws(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -533,6 +542,12 @@ static aion_status parse_species(aion_reader *r, xyz_state *st, aion_frame *f, c
             return aion_io_fail(r, AION_ERR_INVALID, "atom %ld: atomic number %ld out of range", i + 1, zz);
         z = (int)zz;
     } else {
+        /* symbols seen before in this file: skip the element-table search */
+        for (int k = 0; k < st->nsym; k++)
+            if (st->sym[k].len == len && !memcmp(t, st->sym[k].s, len)) {
+                z = st->sym[k].z;
+                goto found;
+            }
         if (len >= sizeof sym)
             return aion_io_fail(r, AION_ERR_INVALID, "atom %ld: unknown element '%.*s'", i + 1, (int)AION_MIN(len, 64), t);
         memcpy(sym, t, len);
@@ -540,7 +555,13 @@ static aion_status parse_species(aion_reader *r, xyz_state *st, aion_frame *f, c
         z = aion_element_z(sym);
         if (!z && strcmp(sym, "X") && strcmp(sym, "x"))
             return aion_io_fail(r, AION_ERR_INVALID, "atom %ld: unknown element '%s'", i + 1, sym);
+        if (st->nsym < (int)(sizeof st->sym / sizeof st->sym[0])) {
+            memcpy(st->sym[st->nsym].s, sym, len);
+            st->sym[st->nsym].len = len;
+            st->sym[st->nsym++].z = z;
+        }
     }
+found:
     if (!st->z_from_Z) f->z[i] = z; /* as ASE: a Z column wins over species */
     return AION_OK;
 }
@@ -554,10 +575,10 @@ static aion_status parse_atom_line(aion_reader *r, xyz_state *st, aion_frame *f,
         for (int c = 0; c < pr->ncols; c++) {
             const char *t;
             size_t len;
-            while (*p == ' ' || *p == '\t' || (*p && isspace((unsigned char)*p))) p++;
+            while (is_ws(*p)) p++;
             if (!*p) return column_count_error(r, st, natoms, i);
             t = p;
-            while (*p && *p != ' ' && *p != '\t' && !isspace((unsigned char)*p)) p++;
+            while (*p && !is_ws(*p)) p++;
             len = (size_t)(p - t);
             switch (pr->kind) {
             case 'R': {
@@ -622,7 +643,7 @@ static aion_status parse_atom_line(aion_reader *r, xyz_state *st, aion_frame *f,
             }
         }
     }
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (is_ws(*p)) p++;
     if (*p) {
         if (!st->props_default) return column_count_error(r, st, natoms, i);
         if (!st->noted_extra) {
