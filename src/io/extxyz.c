@@ -472,12 +472,6 @@ static void xyz_read_close(aion_reader *r)
     r->state = NULL;
 }
 
-/* Reset everything per-frame while keeping the arrays for reuse. */
-static void frame_reset(aion_frame *f)
-{
-    aion_frame_clear(f);
-}
-
 /* Point the column table at the frame's arrays (after every resize). */
 static void bind_targets(xyz_state *st, aion_frame *f)
 {
@@ -829,7 +823,7 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
     if (memchr(st->comment, '\r', (size_t)len))
         return aion_io_fail(r, AION_ERR_PARSE, "carriage return inside the comment line (old Mac line endings?)");
 
-    frame_reset(f);
+    aion_frame_clear(f); /* per-frame data and free-form fields go; arrays are reused */
     nkv = kv_tokenize(st, st->comment);
     if (nkv == -2) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     if (nkv == -1) {
