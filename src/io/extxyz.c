@@ -1042,7 +1042,7 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
             int bad, nr, role = role_of(c->name, c->kind, c->ncols, &bad, &nr);
             if (nr == ROLE_MOMENTA) nr = ROLE_VEL;
             if (role == ROLE_MOMENTA) role = ROLE_VEL;
-            if (bad || nr == ROLE_SPECIES || nr == ROLE_POS || nr == ROLE_Z || (nr != ROLE_OTHER && (f->has & role_bits(nr))) ||
+            if (bad || role == ROLE_SPECIES || role == ROLE_POS || role == ROLE_Z || (nr != ROLE_OTHER && (f->has & role_bits(nr))) ||
                 (role != ROLE_OTHER && (roles_taken & (1u << role)))) {
                 st = aion_io_wfail(w, AION_ERR_INVALID, "free-form column '%s' clashes with the frame's own %s", c->name,
                                    role_name(nr));
