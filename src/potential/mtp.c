@@ -45,13 +45,16 @@ typedef struct mtp_plan {
     double rcut, rmin, x_scale; /* x = (2r - rmin - rcut) * x_scale */
     double *coef;               /* [C][C][K][R] radial coefficients times scaling */
     int numax, nmono;
-    int *mono_parent, *mono_dir; /* mono[m] = mono[parent] * u[dir] (m >= 1) */
     int nbasic;
     int *bmu, *bmono;           /* radial function and monomial of basic moment k */
-    /* gradient term lists: basic k with power a>0 (b>0, c>0): monomial with one power less */
-    int ngrad[3];
-    int *gk[3], *gmono[3], *gmu[3];
-    double *gpow[3];
+    int nrun;                   /* runs of basic moments k0..k0+len-1 with one mu and consecutive monomials */
+    int (*run)[4];              /* {k0, mu, mono0, len} */
+    /* Pass-2 term lists, grouped by radial function mu (offsets off[L][mu..mu+1]):
+     * L = 0: P_mu = sum g_k mono_k; L = 1, 2, 3: d P_mu / d u_{x,y,z} = sum g_k a_k
+     * mono(k with a_k - 1) (only basic moments with a_k > 0). */
+    int nterm[4];
+    int *off[4], *tsrc[4], *tmono[4];
+    double *tpow[4];
     int nmoments, ntimes;
     mtp_times *times;
     int nscalar;
@@ -69,8 +72,8 @@ typedef struct mtp_ws {
     int *tmpj;                  /* scratch for sorting */
     double *tmpd;
     int *tmps;
-    double *mono, *f, *df, *macc, *P, *GX, *GY, *GZ;
-    double *m, *g, *cP, *cG[3];
+    double *mono, *f, *df, *macc; /* MTP_NB-lane vectors, 64-byte aligned */
+    double *m, *g, *cT[4];
     double *force;              /* per-thread forces [n][3] */
     size_t force_cap;
     double vir[3][3];
@@ -97,15 +100,14 @@ typedef struct mtp_pot {
 static void plan_free(mtp_plan *p)
 {
     free(p->coef);
-    free(p->mono_parent);
-    free(p->mono_dir);
     free(p->bmu);
     free(p->bmono);
-    for (int d = 0; d < 3; d++) {
-        free(p->gk[d]);
-        free(p->gmono[d]);
-        free(p->gmu[d]);
-        free(p->gpow[d]);
+    free(p->run);
+    for (int d = 0; d < 4; d++) {
+        free(p->off[d]);
+        free(p->tsrc[d]);
+        free(p->tmono[d]);
+        free(p->tpow[d]);
     }
     memset(p, 0, sizeof *p);
 }
@@ -156,49 +158,52 @@ static aion_status plan_build(mtp_plan *p, const mtp_model *m, aion_error *err)
         if (nu > p->numax) p->numax = nu;
     }
     p->nmono = (p->numax + 1) * (p->numax + 2) * (p->numax + 3) / 6;
-    p->mono_parent = aion_calloc((size_t)p->nmono, sizeof(int));
-    p->mono_dir = aion_calloc((size_t)p->nmono, sizeof(int));
-    if (!p->mono_parent || !p->mono_dir) goto nomem;
-    for (int n = 1; n <= p->numax; n++)
-        for (int a = n; a >= 0; a--)
-            for (int b = n - a; b >= 0; b--) {
-                int c = n - a - b, idx = mono_index(a, b, c);
-                if (a > 0) {
-                    p->mono_parent[idx] = mono_index(a - 1, b, c);
-                    p->mono_dir[idx] = 0;
-                } else if (b > 0) {
-                    p->mono_parent[idx] = mono_index(a, b - 1, c);
-                    p->mono_dir[idx] = 1;
-                } else {
-                    p->mono_parent[idx] = mono_index(a, b, c - 1);
-                    p->mono_dir[idx] = 2;
-                }
-            }
     p->nbasic = m->nbasic;
     p->bmu = aion_calloc((size_t)m->nbasic, sizeof(int));
     p->bmono = aion_calloc((size_t)m->nbasic, sizeof(int));
     if (!p->bmu || !p->bmono) goto nomem;
-    for (int d = 0; d < 3; d++) {
-        p->gk[d] = aion_calloc((size_t)m->nbasic, sizeof(int));
-        p->gmono[d] = aion_calloc((size_t)m->nbasic, sizeof(int));
-        p->gmu[d] = aion_calloc((size_t)m->nbasic, sizeof(int));
-        p->gpow[d] = aion_calloc((size_t)m->nbasic, sizeof(double));
-        if (!p->gk[d] || !p->gmono[d] || !p->gmu[d] || !p->gpow[d]) goto nomem;
+    for (int d = 0; d < 4; d++) {
+        p->off[d] = aion_calloc((size_t)p->K + 1, sizeof(int));
+        p->tsrc[d] = aion_calloc((size_t)m->nbasic, sizeof(int));
+        p->tmono[d] = aion_calloc((size_t)m->nbasic, sizeof(int));
+        p->tpow[d] = aion_calloc((size_t)m->nbasic, sizeof(double));
+        if (!p->off[d] || !p->tsrc[d] || !p->tmono[d] || !p->tpow[d]) goto nomem;
     }
     for (int k = 0; k < m->nbasic; k++) {
-        const int *b = m->basic[k];
-        p->bmu[k] = b[0];
-        p->bmono[k] = mono_index(b[1], b[2], b[3]);
-        for (int d = 0; d < 3; d++) {
-            int pw[3] = {b[1], b[2], b[3]};
-            if (pw[d] == 0) continue;
-            int t = p->ngrad[d]++;
-            p->gk[d][t] = k;
-            p->gmu[d][t] = b[0];
-            p->gpow[d][t] = pw[d];
-            pw[d]--;
-            p->gmono[d][t] = mono_index(pw[0], pw[1], pw[2]);
+        p->bmu[k] = m->basic[k][0];
+        p->bmono[k] = mono_index(m->basic[k][1], m->basic[k][2], m->basic[k][3]);
+    }
+    p->run = aion_calloc((size_t)m->nbasic, sizeof *p->run);
+    if (!p->run) goto nomem;
+    for (int k = 0; k < m->nbasic; k++) {
+        int r = p->nrun - 1;
+        if (r >= 0 && p->run[r][1] == p->bmu[k] && p->run[r][2] + p->run[r][3] == p->bmono[k]) {
+            p->run[r][3]++;
+        } else {
+            p->run[p->nrun][0] = k;
+            p->run[p->nrun][1] = p->bmu[k];
+            p->run[p->nrun][2] = p->bmono[k];
+            p->run[p->nrun][3] = 1;
+            p->nrun++;
         }
+    }
+    for (int d = 0; d < 4; d++) {
+        int t = 0;
+        for (int mu = 0; mu < p->K; mu++) {
+            p->off[d][mu] = t;
+            for (int k = 0; k < m->nbasic; k++) {
+                const int *b = m->basic[k];
+                int pw[3] = {b[1], b[2], b[3]};
+                if (b[0] != mu || (d > 0 && pw[d - 1] == 0)) continue;
+                p->tsrc[d][t] = k;
+                p->tpow[d][t] = d > 0 ? pw[d - 1] : 1.0;
+                if (d > 0) pw[d - 1]--;
+                p->tmono[d][t] = mono_index(pw[0], pw[1], pw[2]);
+                t++;
+            }
+        }
+        p->off[d][p->K] = t;
+        p->nterm[d] = t;
     }
     p->nmoments = m->nmoments;
     p->ntimes = m->ntimes;
@@ -234,14 +239,9 @@ static void ws_free(mtp_ws *w)
     free(w->f);
     free(w->df);
     free(w->macc);
-    free(w->P);
-    free(w->GX);
-    free(w->GY);
-    free(w->GZ);
     free(w->m);
     free(w->g);
-    free(w->cP);
-    for (int d = 0; d < 3; d++) free(w->cG[d]);
+    for (int d = 0; d < 4; d++) free(w->cT[d]);
     free(w->force);
     memset(w, 0, sizeof *w);
 }
@@ -265,16 +265,11 @@ static int ws_init(mtp_ws *w, const mtp_plan *p)
     w->f = aligned_array((size_t)p->K * L, sizeof(double));
     w->df = aligned_array((size_t)p->K * L, sizeof(double));
     w->macc = aligned_array((size_t)p->nbasic * L, sizeof(double));
-    w->P = aligned_array((size_t)p->K * L, sizeof(double));
-    w->GX = aligned_array((size_t)p->K * L, sizeof(double));
-    w->GY = aligned_array((size_t)p->K * L, sizeof(double));
-    w->GZ = aligned_array((size_t)p->K * L, sizeof(double));
     w->m = aion_calloc((size_t)p->nmoments, sizeof(double));
     w->g = aion_calloc((size_t)p->nmoments, sizeof(double));
-    w->cP = aion_calloc((size_t)p->nbasic, sizeof(double));
-    for (int d = 0; d < 3; d++) w->cG[d] = aion_calloc((size_t)p->nbasic, sizeof(double));
-    return w->mono && w->f && w->df && w->macc && w->P && w->GX && w->GY && w->GZ && w->m && w->g && w->cP &&
-           w->cG[0] && w->cG[1] && w->cG[2];
+    for (int d = 0; d < 4; d++) w->cT[d] = aion_calloc((size_t)p->nbasic + 1, sizeof(double));
+    return w->mono && w->f && w->df && w->macc && w->m && w->g && w->cT[0] &&
+           w->cT[1] && w->cT[2] && w->cT[3];
 }
 
 /* Room for nn neighbours (padded to whole batches per species). */
@@ -313,160 +308,142 @@ static int ws_reserve(mtp_ws *w, int nn, int C)
 /* Kernel                                                             */
 /* ------------------------------------------------------------------ */
 
-#define LANES for (int l = 0; l < MTP_NB; l++)
+/* One SIMD vector of MTP_NB doubles (GCC/Clang vector extension); arithmetic
+ * on it is element-wise, a scalar operand is broadcast. The build contracts
+ * a*b+c into FMAs for this file (-ffp-contract=fast in the Makefile). */
+typedef double vd __attribute__((vector_size(MTP_NB * sizeof(double))));
 
-/* r, u, radial functions (and derivatives if df), monomials for one batch. */
+/* r, u, radial functions f_mu (and f'_mu if df) and monomials of u for one
+ * batch of MTP_NB neighbours (pair vectors dx, dy, dz; 64-byte aligned). */
 static inline void batch_prepare(const mtp_plan *restrict p, const double *restrict cf, const double *restrict dx,
-                                 const double *restrict dy, const double *restrict dz, double *restrict f,
-                                 double *restrict df, double *restrict mono, double *restrict rr,
-                                 double *restrict ir, double u[3][MTP_NB])
+                                 const double *restrict dy, const double *restrict dz, vd *restrict f,
+                                 vd *restrict df, vd *restrict mono, vd *restrict ir_out, vd u[3])
 {
     const int R = p->R, K = p->K;
-    double T[16][MTP_NB], dT[16][MTP_NB];
-    double w[MTP_NB], w2[MTP_NB], x[MTP_NB];
-#pragma omp simd
-    LANES {
-        double r = sqrt(dx[l] * dx[l] + dy[l] * dy[l] + dz[l] * dz[l]);
-        double inv = 1.0 / r;
-        rr[l] = r;
-        ir[l] = inv;
-        u[0][l] = dx[l] * inv;
-        u[1][l] = dy[l] * inv;
-        u[2][l] = dz[l] * inv;
-        x[l] = (2.0 * r - p->rmin - p->rcut) * p->x_scale;
-        w[l] = p->rcut - r;
-        w2[l] = w[l] * w[l];
-    }
-    for (int mu = 0; mu < K; mu++) LANES {
-            f[mu * MTP_NB + l] = 0.0;
-            if (df) df[mu * MTP_NB + l] = 0.0;
-        }
-    /* Chebyshev T_beta(x) by recurrence, in chunks of up to 16 (R <= 64). */
+    const vd X = *(const vd *)dx, Y = *(const vd *)dy, Z = *(const vd *)dz;
+    const vd r2 = X * X + Y * Y + Z * Z;
+    vd r, S[MTP_MAX_RADIAL], dS[MTP_MAX_RADIAL];
     {
-        double t0[MTP_NB], t1[MTP_NB], d0[MTP_NB], d1[MTP_NB];
-        const double dxdr = 2.0 * p->x_scale;
-        LANES {
-            t0[l] = 1.0;
-            t1[l] = x[l];
-            d0[l] = 0.0;
-            d1[l] = 1.0;
-        }
-        for (int b0 = 0; b0 < R; b0 += 16) {
-            int nb = R - b0 < 16 ? R - b0 : 16;
-            for (int bb = 0; bb < nb; bb++) {
-                int beta = b0 + bb;
-                if (beta == 0) {
-                    LANES {
-                        T[bb][l] = 1.0;
-                        dT[bb][l] = 0.0;
-                    }
-                } else if (beta == 1) {
-                    LANES {
-                        T[bb][l] = x[l];
-                        dT[bb][l] = 1.0;
-                    }
-                } else {
+        double ra[MTP_NB], r2a[MTP_NB];
+        memcpy(r2a, &r2, sizeof r2a);
 #pragma omp simd
-                    LANES {
-                        double t2 = 2.0 * x[l] * t1[l] - t0[l];
-                        double d2 = 2.0 * t1[l] + 2.0 * x[l] * d1[l] - d0[l];
-                        t0[l] = t1[l];
-                        t1[l] = t2;
-                        d0[l] = d1[l];
-                        d1[l] = d2;
-                        T[bb][l] = t2;
-                        dT[bb][l] = d2;
-                    }
-                }
-            }
-            /* Q = T w^2, dQ/dr = dT/dx dxdr w^2 - 2 T w */
-            for (int mu = 0; mu < K; mu++) {
-                const double *c = cf + mu * R + b0;
-                double *fm = f + mu * MTP_NB;
-                if (df) {
-                    double *dfm = df + mu * MTP_NB;
-                    for (int bb = 0; bb < nb; bb++) {
-                        double cc = c[bb];
-#pragma omp simd
-                        LANES {
-                            fm[l] += cc * T[bb][l];
-                            dfm[l] += cc * dT[bb][l];
-                        }
-                    }
-                } else {
-                    for (int bb = 0; bb < nb; bb++) {
-                        double cc = c[bb];
-#pragma omp simd
-                        LANES fm[l] += cc * T[bb][l];
-                    }
-                }
-            }
-        }
-        /* apply the envelope: f = S w^2, df = S' dxdr w^2 - 2 S w (S = sum c T) */
-        for (int mu = 0; mu < K; mu++) {
-            double *fm = f + mu * MTP_NB;
-            if (df) {
-                double *dfm = df + mu * MTP_NB;
-#pragma omp simd
-                LANES {
-                    double s = fm[l];
-                    fm[l] = s * w2[l];
-                    dfm[l] = dfm[l] * dxdr * w2[l] - 2.0 * s * w[l];
-                }
-            } else {
-#pragma omp simd
-                LANES fm[l] *= w2[l];
-            }
+        for (int l = 0; l < MTP_NB; l++) ra[l] = sqrt(r2a[l]);
+        memcpy(&r, ra, sizeof r);
+    }
+    const vd ir = 1.0 / r;
+    *ir_out = ir;
+    u[0] = X * ir;
+    u[1] = Y * ir;
+    u[2] = Z * ir;
+    const vd x = (2.0 * r - (p->rmin + p->rcut)) * p->x_scale;
+    const vd w = p->rcut - r, w2 = w * w;
+    /* Chebyshev T_beta(x) and dT/dx by recurrence, summed into S_mu = sum c T */
+    vd t0 = x * 0.0 + 1.0, t1 = x, d0 = x * 0.0, d1 = d0 + 1.0;
+    for (int mu = 0; mu < K; mu++) {
+        S[mu] = cf[mu * R] * t0;
+        dS[mu] = d0;
+        if (R > 1) {
+            S[mu] += cf[mu * R + 1] * t1;
+            dS[mu] += cf[mu * R + 1] * d1;
         }
     }
-    /* monomials of u */
-    LANES mono[l] = 1.0;
-    for (int m = 1; m < p->nmono; m++) {
-        const double *par = mono + (size_t)p->mono_parent[m] * MTP_NB;
-        const double *ud = u[p->mono_dir[m]];
-        double *out = mono + (size_t)m * MTP_NB;
-#pragma omp simd
-        LANES out[l] = par[l] * ud[l];
+    for (int beta = 2; beta < R; beta++) {
+        const vd t2 = 2.0 * x * t1 - t0;
+        t0 = t1;
+        t1 = t2;
+        if (df) {
+            const vd d2 = 2.0 * t0 + 2.0 * x * d1 - d0;
+            d0 = d1;
+            d1 = d2;
+            for (int mu = 0; mu < K; mu++) {
+                const double c = cf[mu * R + beta];
+                S[mu] += c * t1;
+                dS[mu] += c * d1;
+            }
+        } else {
+            for (int mu = 0; mu < K; mu++) S[mu] += cf[mu * R + beta] * t1;
+        }
+    }
+    /* envelope: f = S w^2, f' = S' (dx/dr) w^2 - 2 S w */
+    for (int mu = 0; mu < K; mu++) f[mu] = S[mu] * w2;
+    if (df) {
+        const double dxdr = 2.0 * p->x_scale;
+        for (int mu = 0; mu < K; mu++) df[mu] = dS[mu] * dxdr * w2 - 2.0 * S[mu] * w;
+    }
+    /* monomials of u, degree by degree: the degree-n block is the degree-(n-1)
+     * block times ux, then its a = 0 tail times uy, then (0,0,n-1) times uz */
+    mono[0] = d0 * 0.0 + 1.0;
+    for (int n = 1; n <= p->numax; n++) {
+        const vd *prev = mono + (n - 1) * n * (n + 1) / 6;
+        vd *cur = mono + n * (n + 1) * (n + 2) / 6;
+        const int np = n * (n + 1) / 2;
+        for (int q = 0; q < np; q++) cur[q] = prev[q] * u[0];
+        for (int q = 0; q < n; q++) cur[np + q] = prev[np - n + q] * u[1];
+        cur[np + n] = prev[np - 1] * u[2];
     }
 }
 
-/* Site energy of one atom and dV/dr for each of its nn neighbours (w->grad). */
+/* out = sum_{t = t0..t1-1} c[t] mono[idx[t]], four independent accumulators. */
+static inline vd sum_terms(const vd *restrict mono, const int *restrict idx, const double *restrict c, int t0,
+                           int t1)
+{
+    vd a0 = mono[0] * 0.0, a1 = a0, a2 = a0, a3 = a0;
+    int t = t0;
+    for (; t + 4 <= t1; t += 4) {
+        a0 += c[t] * mono[idx[t]];
+        a1 += c[t + 1] * mono[idx[t + 1]];
+        a2 += c[t + 2] * mono[idx[t + 2]];
+        a3 += c[t + 3] * mono[idx[t + 3]];
+    }
+    for (; t < t1; t++) a0 += c[t] * mono[idx[t]];
+    return (a0 + a1) + (a2 + a3);
+}
+
+/* Site energy of one atom and dV/dr for each of its neighbours (w->grad). */
 static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws *restrict w, int want_grad)
 {
     const int K = p->K, nbasic = p->nbasic;
-    double rr[MTP_NB], ir[MTP_NB], u[3][MTP_NB];
-    double *restrict macc = w->macc, *restrict mono = w->mono, *restrict f = w->f, *restrict df = w->df;
+    vd ir, u[3];
+    vd *restrict macc = (vd *)w->macc, *restrict mono = (vd *)w->mono, *restrict f = (vd *)w->f,
+               *restrict df = (vd *)w->df;
     double *restrict m = w->m, *restrict g = w->g;
     double e;
 
-    memset(macc, 0, (size_t)nbasic * MTP_NB * sizeof(double));
+    memset(macc, 0, (size_t)nbasic * sizeof(vd));
     for (int b = 0; b < nbatch; b++) {
         const double *cf = p->coef + ((size_t)zi * p->C + (size_t)w->bspc[b]) * (size_t)K * (size_t)p->R;
         size_t o = (size_t)b * MTP_NB;
-        batch_prepare(p, cf, w->dx + o, w->dy + o, w->dz + o, f, NULL, mono, rr, ir, u);
-        for (int k = 0; k < nbasic; k++) {
-            const double *fm = f + (size_t)p->bmu[k] * MTP_NB;
-            const double *mo = mono + (size_t)p->bmono[k] * MTP_NB;
-            double *acc = macc + (size_t)k * MTP_NB;
-#pragma omp simd
-            LANES acc[l] += fm[l] * mo[l];
+        batch_prepare(p, cf, w->dx + o, w->dy + o, w->dz + o, f, NULL, mono, &ir, u);
+        for (int r = 0; r < p->nrun; r++) {
+            const vd fm = f[p->run[r][1]];
+            const vd *mo = mono + p->run[r][2];
+            vd *acc = macc + p->run[r][0];
+            const int len = p->run[r][3];
+            for (int q = 0; q < len; q++) acc[q] += fm * mo[q];
         }
     }
     for (int k = 0; k < nbasic; k++) {
         double s = 0.0;
-        for (int l = 0; l < MTP_NB; l++) s += macc[(size_t)k * MTP_NB + l];
+        for (int l = 0; l < MTP_NB; l++) s += macc[k][l];
         m[k] = s;
     }
     memset(m + nbasic, 0, (size_t)(p->nmoments - nbasic) * sizeof(double));
-    for (int t = 0; t < p->ntimes; t++) {
-        const mtp_times *x = &p->times[t];
-        m[x->out] += x->k * m[x->i] * m[x->j];
+    /* products (outputs are sorted and inputs precede them: accumulate each
+     * output in a register) */
+    for (int t = 0; t < p->ntimes;) {
+        const int out = p->times[t].out;
+        double s = 0.0;
+        for (; t < p->ntimes && p->times[t].out == out; t++) {
+            const mtp_times *x = &p->times[t];
+            s += x->k * m[x->i] * m[x->j];
+        }
+        m[out] = s;
     }
     e = p->spc[zi];
     for (int a = 0; a < p->nscalar; a++) e += p->xi[a] * m[p->mapping[a]];
     if (!want_grad) return e;
 
-    /* adjoint sweep */
+    /* adjoint sweep: g = dV/dm */
     memset(g, 0, (size_t)p->nmoments * sizeof(double));
     for (int a = 0; a < p->nscalar; a++) g[p->mapping[a]] += p->xi[a];
     for (int t = p->ntimes - 1; t >= 0; t--) {
@@ -475,57 +452,27 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
         g[x->i] += go * m[x->j];
         g[x->j] += go * m[x->i];
     }
-    for (int k = 0; k < nbasic; k++) w->cP[k] = g[k];
-    for (int d = 0; d < 3; d++)
-        for (int t = 0; t < p->ngrad[d]; t++) w->cG[d][t] = g[p->gk[d][t]] * p->gpow[d][t];
+    for (int d = 0; d < 4; d++)
+        for (int t = 0; t < p->nterm[d]; t++) w->cT[d][t] = g[p->tsrc[d][t]] * p->tpow[d][t];
 
     for (int b = 0; b < nbatch; b++) {
         const double *cf = p->coef + ((size_t)zi * p->C + (size_t)w->bspc[b]) * (size_t)K * (size_t)p->R;
         size_t o = (size_t)b * MTP_NB;
-        double *restrict P = w->P, *restrict GX = w->GX, *restrict GY = w->GY, *restrict GZ = w->GZ;
-        double gx[MTP_NB], gy[MTP_NB], gz[MTP_NB];
-        batch_prepare(p, cf, w->dx + o, w->dy + o, w->dz + o, f, df, mono, rr, ir, u);
-        memset(P, 0, (size_t)K * MTP_NB * sizeof(double));
-        memset(GX, 0, (size_t)K * MTP_NB * sizeof(double));
-        memset(GY, 0, (size_t)K * MTP_NB * sizeof(double));
-        memset(GZ, 0, (size_t)K * MTP_NB * sizeof(double));
-        for (int k = 0; k < nbasic; k++) {
-            const double c = w->cP[k];
-            const double *mo = mono + (size_t)p->bmono[k] * MTP_NB;
-            double *acc = P + (size_t)p->bmu[k] * MTP_NB;
-#pragma omp simd
-            LANES acc[l] += c * mo[l];
-        }
-        {
-            double *G[3] = {GX, GY, GZ};
-            for (int d = 0; d < 3; d++) {
-                const int *gm = p->gmono[d], *gu = p->gmu[d];
-                const double *cg = w->cG[d];
-                double *Gd = G[d];
-                for (int t = 0; t < p->ngrad[d]; t++) {
-                    const double c = cg[t];
-                    const double *mo = mono + (size_t)gm[t] * MTP_NB;
-                    double *acc = Gd + (size_t)gu[t] * MTP_NB;
-#pragma omp simd
-                    LANES acc[l] += c * mo[l];
-                }
-            }
-        }
-        LANES gx[l] = gy[l] = gz[l] = 0.0;
+        vd gx = ir * 0.0, gy = gx, gz = gx;
+        batch_prepare(p, cf, w->dx + o, w->dy + o, w->dz + o, f, df, mono, &ir, u);
         for (int mu = 0; mu < K; mu++) {
-            const double *Pm = P + mu * MTP_NB, *Xm = GX + mu * MTP_NB, *Ym = GY + mu * MTP_NB,
-                         *Zm = GZ + mu * MTP_NB, *fm = f + mu * MTP_NB, *dfm = df + mu * MTP_NB;
-#pragma omp simd
-            LANES {
-                double pn = u[0][l] * Xm[l] + u[1][l] * Ym[l] + u[2][l] * Zm[l];
-                double s = dfm[l] * Pm[l] - fm[l] * pn * ir[l];
-                double t = fm[l] * ir[l];
-                gx[l] += s * u[0][l] + t * Xm[l];
-                gy[l] += s * u[1][l] + t * Ym[l];
-                gz[l] += s * u[2][l] + t * Zm[l];
-            }
+            const vd P = sum_terms(mono, p->tmono[0], w->cT[0], p->off[0][mu], p->off[0][mu + 1]);
+            const vd GX = sum_terms(mono, p->tmono[1], w->cT[1], p->off[1][mu], p->off[1][mu + 1]);
+            const vd GY = sum_terms(mono, p->tmono[2], w->cT[2], p->off[2][mu], p->off[2][mu + 1]);
+            const vd GZ = sum_terms(mono, p->tmono[3], w->cT[3], p->off[3][mu], p->off[3][mu + 1]);
+            const vd pn = u[0] * GX + u[1] * GY + u[2] * GZ;
+            const vd s = df[mu] * P - f[mu] * pn * ir;
+            const vd t = f[mu] * ir;
+            gx += s * u[0] + t * GX;
+            gy += s * u[1] + t * GY;
+            gz += s * u[2] + t * GZ;
         }
-        LANES {
+        for (int l = 0; l < MTP_NB; l++) {
             w->grad[3 * (o + l)] = gx[l];
             w->grad[3 * (o + l) + 1] = gy[l];
             w->grad[3 * (o + l) + 2] = gz[l];
