@@ -358,6 +358,12 @@ const char *aion_potential_name(const aion_potential *p);
 const char *aion_potential_describe(aion_potential *p);
 const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
+/* Internal state that decides the summation order (neighbour lists): saved in
+ * MD checkpoints so that restarted runs are identical bit for bit. Size 0 =
+ * none. Load with the frame the state belongs to. */
+size_t aion_potential_state_size(const aion_potential *p);
+aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
+aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
 
 /* ===================================================================== */
 /* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
@@ -422,6 +428,12 @@ void aion_nlist_set_threads(aion_nlist *nl, int nthreads);
 long aion_nlist_builds(const aion_nlist *nl);
 /* Local + ghost atoms of the current build. */
 int aion_nlist_nall(const aion_nlist *nl);
+/* The configuration of the last build: positions and cell exactly as given
+ * then (valid until the next update). Returns the atom count, 0 if the list
+ * was never built. Rebuilding from this configuration and then updating to the
+ * current one reproduces the list exactly: MD checkpoints use it so that a
+ * restarted run sums forces in the same order, bit for bit. */
+int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3]);
 
 
 

@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define CKPT_MAGIC "AIONCKP1"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u
 
 typedef struct {
     FILE *fp;
@@ -112,6 +112,13 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     put(&io, md->f.forces, (size_t)md->f.n * sizeof *md->f.forces);
     put(&io, &elen, sizeof elen);
     put(&io, extra, extra_len);
+    /* the potential's state (neighbour-list reference) fixes summation order */
+    uint64_t slen = aion_potential_state_size(md->pot);
+    void *sbuf = slen ? malloc(slen) : NULL;
+    if (slen && (!sbuf || aion_potential_state_save(md->pot, sbuf, slen) != AION_OK)) io.bad = 1;
+    put(&io, &slen, sizeof slen);
+    put(&io, sbuf, slen);
+    free(sbuf);
     uint64_t h = io.hash;
     if (!io.bad && fwrite(&h, sizeof h, 1, io.fp) != 1) io.bad = 1;
     if (!io.bad && (fflush(io.fp) != 0 || fsync(fileno(io.fp)) != 0)) io.bad = 1;
@@ -135,7 +142,7 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
     uint64_t elen = 0, h, hfile;
     int *z = NULL;
     double(*pos)[3] = NULL, (*vel)[3] = NULL, (*frc)[3] = NULL;
-    void *blob = NULL;
+    void *blob = NULL, *pbuf = NULL;
     aion_status st = AION_ERR_PARSE;
     io.fp = fopen(path, "rb");
     if (!io.fp) return aion_err_set(&md->err, AION_ERR_IO, "%s: cannot open checkpoint: %s", path, strerror(errno));
@@ -180,6 +187,18 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
         goto done;
     }
     get(&io, blob, elen);
+    uint64_t plen = 0;
+    get(&io, &plen, sizeof plen);
+    if (io.bad || plen > ((uint64_t)1 << 34)) {
+        aion_err_set(&md->err, AION_ERR_PARSE, "%s: truncated checkpoint", path);
+        goto done;
+    }
+    pbuf = malloc(plen ? plen : 1);
+    if (!pbuf) {
+        st = aion_err_set(&md->err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    get(&io, pbuf, plen);
     h = io.hash;
     if (io.bad || fread(&hfile, sizeof hfile, 1, io.fp) != 1 || hfile != h) {
         aion_err_set(&md->err, AION_ERR_PARSE, "%s: checkpoint is truncated or corrupt (checksum)", path);
@@ -224,8 +243,13 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
     md->have_forces = s.have_forces;
     md->rng = s.rng;
     md->f.has |= AION_HAS_VEL | AION_HAS_FORCES;
+    if (aion_potential_state_load(md->pot, pbuf, plen, &md->f) != AION_OK) {
+        st = aion_err_set(&md->err, AION_ERR_INVALID, "%s: %s", path, aion_potential_errmsg(md->pot));
+        goto done;
+    }
     st = AION_OK;
 done:
+    free(pbuf);
     fclose(io.fp);
     free(z);
     free(pos);

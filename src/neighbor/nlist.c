@@ -80,6 +80,7 @@ typedef struct nl_priv {
     size_t *tlen;
     /* state of the last build */
     double H0[3][3], H0inv[3][3];
+    double cell0[3][3];   /* f->cell as given at the last build */
     int per0[3];
     int n_built;
     int valid;
@@ -250,6 +251,15 @@ void aion_nlist_set_threads(aion_nlist *nl, int nthreads)
 }
 
 long aion_nlist_builds(const aion_nlist *nl) { return nl ? nl->builds : 0; }
+
+int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3])
+{
+    const nl_priv *p = nl ? nl->priv : NULL;
+    if (!p || !p->valid) return 0;
+    *pos = (const double(*)[3])p->pos0;
+    memcpy(cell, p->cell0, sizeof p->cell0);
+    return p->n_built;
+}
 
 int aion_nlist_nall(const aion_nlist *nl) { return nl ? nl->nall : 0; }
 
@@ -602,6 +612,7 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
 
     memcpy(p->H0, H, sizeof p->H0);
     memcpy(p->H0inv, Hinv, sizeof p->H0inv);
+    memcpy(p->cell0, f->cell, sizeof p->cell0);
     memcpy(p->per0, per, sizeof p->per0);
     p->n_built = n;
     p->valid = 1;
