@@ -326,7 +326,6 @@ static inline void batch_prepare(const mtp_plan *restrict p, const double *restr
     {
         double ra[MTP_NB], r2a[MTP_NB];
         memcpy(r2a, &r2, sizeof r2a);
-#pragma omp simd
         for (int l = 0; l < MTP_NB; l++) ra[l] = sqrt(r2a[l]);
         memcpy(&r, ra, sizeof r);
     }
@@ -383,9 +382,11 @@ static inline void batch_prepare(const mtp_plan *restrict p, const double *restr
     }
 }
 
-/* out = sum_{t = t0..t1-1} c[t] mono[idx[t]], four independent accumulators. */
-static inline vd sum_terms(const vd *restrict mono, const int *restrict idx, const double *restrict c, int t0,
-                           int t1)
+/* *out = sum_{t = t0..t1-1} c[t] mono[idx[t]], four independent accumulators
+ * (result through a pointer: returning a wide vector by value changes the ABI
+ * between builds with and without AVX-512). */
+static inline void sum_terms(const vd *restrict mono, const int *restrict idx, const double *restrict c, int t0,
+                             int t1, vd *restrict out)
 {
     vd a0 = mono[0] * 0.0, a1 = a0, a2 = a0, a3 = a0;
     int t = t0;
@@ -396,7 +397,7 @@ static inline vd sum_terms(const vd *restrict mono, const int *restrict idx, con
         a3 += c[t + 3] * mono[idx[t + 3]];
     }
     for (; t < t1; t++) a0 += c[t] * mono[idx[t]];
-    return (a0 + a1) + (a2 + a3);
+    *out = (a0 + a1) + (a2 + a3);
 }
 
 /* Site energy of one atom and dV/dr for each of its neighbours (w->grad). */
@@ -461,10 +462,11 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
         vd gx = ir * 0.0, gy = gx, gz = gx;
         batch_prepare(p, cf, w->dx + o, w->dy + o, w->dz + o, f, df, mono, &ir, u);
         for (int mu = 0; mu < K; mu++) {
-            const vd P = sum_terms(mono, p->tmono[0], w->cT[0], p->off[0][mu], p->off[0][mu + 1]);
-            const vd GX = sum_terms(mono, p->tmono[1], w->cT[1], p->off[1][mu], p->off[1][mu + 1]);
-            const vd GY = sum_terms(mono, p->tmono[2], w->cT[2], p->off[2][mu], p->off[2][mu + 1]);
-            const vd GZ = sum_terms(mono, p->tmono[3], w->cT[3], p->off[3][mu], p->off[3][mu + 1]);
+            vd P, GX, GY, GZ;
+            sum_terms(mono, p->tmono[0], w->cT[0], p->off[0][mu], p->off[0][mu + 1], &P);
+            sum_terms(mono, p->tmono[1], w->cT[1], p->off[1][mu], p->off[1][mu + 1], &GX);
+            sum_terms(mono, p->tmono[2], w->cT[2], p->off[2][mu], p->off[2][mu + 1], &GY);
+            sum_terms(mono, p->tmono[3], w->cT[3], p->off[3][mu], p->off[3][mu + 1], &GZ);
             const vd pn = u[0] * GX + u[1] * GY + u[2] * GZ;
             const vd s = df[mu] * P - f[mu] * pn * ir;
             const vd t = f[mu] * ir;
@@ -745,7 +747,22 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
     return AION_OK;
 }
 
-static const aion_potential_ops mtp_ops = {"mtp", mtp_compute, mtp_cutoff, mtp_describe, mtp_destroy};
+/* Checkpoint state: the neighbour list's reference configuration (it fixes
+ * the order of the neighbour sums, hence the last bits of the results). */
+static size_t mtp_state_size(const void *self) { return aion_nlist_state_size(((const mtp_pot *)self)->nl); }
+
+static aion_status mtp_state_save(const void *self, void *buf, size_t len)
+{
+    return aion_nlist_state_save(((const mtp_pot *)self)->nl, buf, len);
+}
+
+static aion_status mtp_state_load(void *self, const void *buf, size_t len, const aion_frame *f, aion_error *err)
+{
+    return aion_nlist_state_load(((mtp_pot *)self)->nl, buf, len, f, err);
+}
+
+static const aion_potential_ops mtp_ops = {"mtp",          mtp_compute,    mtp_cutoff,    mtp_describe, mtp_destroy,
+                                           mtp_state_size, mtp_state_save, mtp_state_load};
 
 aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, aion_error *err)
 {
