@@ -228,6 +228,25 @@ static void test_below_min_dist(void)
     mtp_model_free(&m);
 }
 
+/* A cluster without a cell (no periodic images). */
+static void test_cluster(void)
+{
+    unsigned long long seed = 99;
+    static const int zs[3] = {1, 6, 8};
+    mtp_model m;
+    aion_frame f;
+    random_model(&m, 14, 3, 4.0, &seed);
+    aion_potential *p = make_pot(&m, zs, 0);
+    CHECK(p != NULL);
+    random_frame(&f, 9, 3, zs, 4.0, &seed);
+    f.has &= ~(unsigned)AION_HAS_CELL;
+    f.pbc[0] = f.pbc[1] = f.pbc[2] = 0;
+    if (p) check_fd(p, &f, "cluster without cell, level 14");
+    aion_frame_free(&f);
+    aion_potential_free(p);
+    mtp_model_free(&m);
+}
+
 static void rotate(const double R[3][3], const double x[3], double y[3])
 {
     for (int a = 0; a < 3; a++) y[a] = R[a][0] * x[0] + R[a][1] * x[1] + R[a][2] * x[2];
@@ -537,6 +556,7 @@ int main(void)
     TEST_RUN(test_errors);
     TEST_RUN(test_fd_random);
     TEST_RUN(test_below_min_dist);
+    TEST_RUN(test_cluster);
     TEST_RUN(test_invariance);
     {
         char cmd[128];
