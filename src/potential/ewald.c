@@ -35,6 +35,7 @@
  */
 #include "ewald.h"
 #include "internal.h"
+#include "neighbor/nlist.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,9 +73,14 @@ struct aion_ewald {
     int cap_m[3];
     double *er[3], *ei[3];    /* exp(2πi m s) tables, layout [m + off][atom] */
     double *sr, *si;          /* structure factors (nk) */
-    double *pa;               /* per-atom scratch for the direct real-space sum (7n) */
+    double *pa;               /* per-atom scratch for the real-space sums (7n) */
     int cap_pa;
+    /* aion_ewald_compute's own full neighbour list (cutoff r_c, skin) */
+    aion_nlist *nl;
+    double nl_cut;
 };
+
+#define EW_SKIN 1.0 /* Verlet skin of the private neighbour list (Å) */
 
 /* ---------------------------------------------------------------------- */
 /* creation and settings                                                  */
@@ -111,6 +117,7 @@ void aion_ewald_free(aion_ewald *ew)
     free(ew->sr);
     free(ew->si);
     free(ew->pa);
+    aion_nlist_free(ew->nl);
     free(ew);
 }
 
@@ -349,7 +356,12 @@ aion_status aion_ewald_prepare(aion_ewald *ew, const double cell[3][3], int n, c
     double acc = 0.5 * ew->accuracy;
     int nn = n > 0 ? n : 1;
     double qq = qsq > 0.0 ? qsq : 1.0; /* all-neutral atoms: any α works, K = 0 below */
-    ew->rcut = ew->rcut_req > 0.0 ? ew->rcut_req : choose_rcut(acc, qq, nn, vol);
+    /* an automatic r_c is chosen at the first prepare and then kept, so that a
+     * deforming cell does not change the neighbour-list cutoff */
+    if (ew->rcut_req > 0.0)
+        ew->rcut = ew->rcut_req;
+    else if (!(ew->rcut > 0.0))
+        ew->rcut = choose_rcut(acc, qq, nn, vol);
     ew->alpha = ew->alpha_set > 0.0 ? ew->alpha_set : choose_alpha(acc, ew->rcut, qq, nn, vol);
     if (qsq <= 0.0)
         ew->kcut = 0.0;
@@ -570,8 +582,42 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
 }
 
 /* ---------------------------------------------------------------------- */
-/* real space: direct sum over atom pairs and periodic images             */
+/* real space                                                             */
 
+static aion_status ensure_pa(aion_ewald *ew, int n)
+{
+    if (7 * (long)n <= ew->cap_pa) return AION_OK;
+    free(ew->pa);
+    ew->cap_pa = 0;
+    if (!(ew->pa = aion_calloc((size_t)n, 7 * sizeof(double)))) return AION_ERR_NOMEM;
+    ew->cap_pa = 7 * n;
+    return AION_OK;
+}
+
+/* per-atom energy and virial (7 per atom) summed in atom order */
+static void reduce_pa(const double *pa, int n, double *energy, double virial[3][3], double *atom_energy)
+{
+    double e = 0.0, w[6] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < n; i++) {
+        e += pa[7 * i];
+        for (int a = 0; a < 6; a++) w[a] += pa[7 * i + 1 + a];
+        if (atom_energy) atom_energy[i] += pa[7 * i];
+    }
+    if (energy) *energy += e;
+    if (virial) {
+        virial[0][0] += w[0];
+        virial[1][1] += w[1];
+        virial[2][2] += w[2];
+        virial[0][1] += w[3];
+        virial[1][0] += w[3];
+        virial[0][2] += w[4];
+        virial[2][0] += w[4];
+        virial[1][2] += w[5];
+        virial[2][1] += w[5];
+    }
+}
+
+/* Direct sum over atom pairs and periodic images (test oracle). */
 aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
                                    double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
 {
@@ -579,13 +625,7 @@ aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const do
     if (!ew->valid || n != ew->n)
         return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
     if (n == 0) return AION_OK;
-    if (7 * n > ew->cap_pa) {
-        free(ew->pa);
-        ew->cap_pa = 0;
-        if (!(ew->pa = aion_calloc((size_t)n, 7 * sizeof(double))))
-            return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
-        ew->cap_pa = 7 * n;
-    }
+    if (ensure_pa(ew, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
     const double rc = ew->rcut, rc2 = rc * rc, alpha = ew->alpha;
     const double(*cell)[3] = (const double(*)[3])ew->cell;
     const double(*inv)[3] = (const double(*)[3])ew->inv;
@@ -635,24 +675,64 @@ aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const do
         pa[7 * i] = e;
         for (int a = 0; a < 6; a++) pa[7 * i + 1 + a] = w[a];
     }
-    double e = 0.0, w[6] = {0, 0, 0, 0, 0, 0};
+    reduce_pa(pa, n, energy, virial, atom_energy);
+    return AION_OK;
+}
+
+/* Real space from the private full neighbour list (each pair from both
+ * sides, half the energy to each: no write conflicts, thread-count
+ * independent). */
+static aion_status real_nlist(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
+                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+{
+    const int n = f->n;
+    if (n == 0) return AION_OK;
+    if (ensure_pa(ew, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    if (ew->nl && ew->nl_cut != ew->rcut) {
+        aion_nlist_free(ew->nl);
+        ew->nl = NULL;
+    }
+    if (!ew->nl) {
+        aion_nlist_opts o = {ew->rcut, EW_SKIN, 1};
+        aion_status st = aion_nlist_create(&ew->nl, &o, err);
+        if (st != AION_OK) return st;
+        ew->nl_cut = ew->rcut;
+    }
+    aion_nlist_set_threads(ew->nl, ew->nthreads);
+    aion_status st = aion_nlist_update(ew->nl, f);
+    if (st != AION_OK) return aion_err_set(err, st, "ewald: %s", aion_nlist_errmsg(ew->nl));
+    const aion_nlist *nl = ew->nl;
+    const double rc2 = ew->rcut * ew->rcut, alpha = ew->alpha;
+    double *pa = ew->pa;
+    const int nth = ew_threads(ew);
+#pragma omp parallel for schedule(dynamic, 16) num_threads(nth)
     for (int i = 0; i < n; i++) {
-        e += pa[7 * i];
-        for (int a = 0; a < 6; a++) w[a] += pa[7 * i + 1 + a];
-        if (atom_energy) atom_energy[i] += pa[7 * i];
+        double e = 0.0, fi[3] = {0, 0, 0}, w[6] = {0, 0, 0, 0, 0, 0};
+        const double *xi = nl->x[i];
+        for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
+            int g = nl->nbr[k];
+            double d[3] = {nl->x[g][0] - xi[0], nl->x[g][1] - xi[1], nl->x[g][2] - xi[2]};
+            double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+            if (r2 >= rc2 || r2 == 0.0) continue;
+            double ee, fr;
+            aion_ewald_real_pair(alpha, q[i] * q[nl->owner[g]], sqrt(r2), &ee, &fr);
+            e += 0.5 * ee;
+            fi[0] -= fr * d[0];
+            fi[1] -= fr * d[1];
+            fi[2] -= fr * d[2];
+            w[0] += 0.5 * fr * d[0] * d[0];
+            w[1] += 0.5 * fr * d[1] * d[1];
+            w[2] += 0.5 * fr * d[2] * d[2];
+            w[3] += 0.5 * fr * d[0] * d[1];
+            w[4] += 0.5 * fr * d[0] * d[2];
+            w[5] += 0.5 * fr * d[1] * d[2];
+        }
+        if (forces)
+            for (int a = 0; a < 3; a++) forces[i][a] += fi[a];
+        pa[7 * i] = e;
+        for (int a = 0; a < 6; a++) pa[7 * i + 1 + a] = w[a];
     }
-    if (energy) *energy += e;
-    if (virial) {
-        virial[0][0] += w[0];
-        virial[1][1] += w[1];
-        virial[2][2] += w[2];
-        virial[0][1] += w[3];
-        virial[1][0] += w[3];
-        virial[0][2] += w[4];
-        virial[2][0] += w[4];
-        virial[1][2] += w[5];
-        virial[2][1] += w[5];
-    }
+    reduce_pa(pa, n, energy, virial, atom_energy);
     return AION_OK;
 }
 
@@ -671,7 +751,7 @@ aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double
     if (atom_energy) memset(atom_energy, 0, (size_t)n * sizeof *atom_energy);
     aion_status st = aion_ewald_prepare(ew, (const double(*)[3])f->cell, n, q, err);
     if (st != AION_OK) return st;
-    st = aion_ewald_real_direct(ew, f, q, energy, forces, virial, atom_energy, err);
+    st = real_nlist(ew, f, q, energy, forces, virial, atom_energy, err);
     if (st != AION_OK) return st;
     return aion_ewald_kspace(ew, f, q, energy, forces, virial, atom_energy, err);
 }

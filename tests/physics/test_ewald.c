@@ -526,6 +526,36 @@ static void test_split_api_and_cache(void)
     aion_frame_free(&f);
 }
 
+/* aion_ewald_compute (neighbour list) against the direct image sum, in a
+ * strongly skewed cell with r_c larger than the cell widths */
+static void test_nlist_vs_direct(void)
+{
+    unsigned long long s = 8080;
+    aion_frame f;
+    int n = 14;
+    double q[14], e1, e2 = 0, F1[14][3], F2[14][3], W1[3][3], W2[3][3], ea1[14], ea2[14];
+    random_system(&s, &f, q, n, 6.0, -0.8, 1.0);
+    for (int a = 0; a < 3; a++) f.cell[2][a] += 1.3 * f.cell[0][a] - 0.8 * f.cell[1][a]; /* same volume, skewed */
+    aion_ewald *ew;
+    CHECK_OK(aion_ewald_create(&ew, 1e-9, 11.0, NULL));
+    CHECK_OK(aion_ewald_compute(ew, &f, q, &e1, F1, W1, ea1, NULL));
+    memset(F2, 0, sizeof F2);
+    memset(W2, 0, sizeof W2);
+    memset(ea2, 0, sizeof ea2);
+    CHECK_OK(aion_ewald_prepare(ew, (const double(*)[3])f.cell, n, q, NULL));
+    CHECK_OK(aion_ewald_real_direct(ew, &f, q, &e2, F2, W2, ea2, NULL));
+    CHECK_OK(aion_ewald_kspace(ew, &f, q, &e2, F2, W2, ea2, NULL));
+    CHECK_REL(e1, e2, 1e-12, 1e-12);
+    for (int i = 0; i < n; i++) {
+        CHECK_NEAR(ea1[i], ea2[i], 1e-11);
+        for (int a = 0; a < 3; a++) CHECK_NEAR(F1[i][a], F2[i][a], 1e-11);
+    }
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) CHECK_NEAR(W1[a][b], W2[a][b], 1e-10);
+    aion_ewald_free(ew);
+    aion_frame_free(&f);
+}
+
 static void test_errors(void)
 {
     aion_ewald *ew = NULL;
@@ -562,6 +592,7 @@ int main(void)
     TEST_RUN(test_invariance);
     TEST_RUN(test_threads_and_atom_energy);
     TEST_RUN(test_split_api_and_cache);
+    TEST_RUN(test_nlist_vs_direct);
     TEST_RUN(test_errors);
     return TEST_END();
 }
