@@ -556,6 +556,42 @@ static void test_nlist_vs_direct(void)
     aion_frame_free(&f);
 }
 
+/* Coulomb energy is homogeneous of degree -1 in the lengths: under uniform
+ * scaling E(λ) = E/λ, so tr W = -dE/dε summed over the diagonal = E exactly
+ * (with the background term too). */
+static void test_virial_trace(void)
+{
+    unsigned long long s = 6060;
+    for (int rep = 0; rep < 2; rep++) {
+        aion_frame f;
+        int n = 30;
+        double q[30], e, W[3][3];
+        random_system(&s, &f, q, n, 8.0, rep ? 1.1 : 0.0, 1.2);
+        ew_opts o = {1e-12, 0, 0, 0, 0};
+        CHECK_OK(ewald(&o, &f, q, &e, NULL, W, NULL));
+        CHECK_REL(W[0][0] + W[1][1] + W[2][2], e, 1e-9, 1e-10); /* truncation at 1e-12 */
+        aion_frame_free(&f);
+    }
+}
+
+/* erfc through the piecewise-polynomial erfcx, against libm */
+static void test_erfc_poly(void)
+{
+    double worst = 0.0;
+    for (int i = 0; i < 200000; i++) {
+        double x = AION_ERFCX_XMAX * i / 200000.0;
+        double a = aion_erfcx_poly(x) * exp(-x * x), b = erfc(x);
+        worst = fmax(worst, fabs(a - b) / b);
+    }
+    printf("erfc via erfcx polynomial: max relative error %.3g on [0, %g)\n", worst, AION_ERFCX_XMAX);
+    CHECK(worst < 1e-14); /* exp(-x²) itself carries ~x² ulp */
+    double e, fr, e2, fr2;
+    aion_ewald_real_pair(0.1, 1.0, 100.0, &e, &fr); /* α r = 10: libm branch */
+    CHECK_REL(e, KE * erfc(10.0) / 100.0, 1e-14, 0);
+    aion_ewald_real_pair(0.35, -0.72, 3.1, &e2, &fr2);
+    CHECK_REL(e2, KE * -0.72 * erfc(0.35 * 3.1) / 3.1, 1e-14, 0);
+}
+
 static void test_errors(void)
 {
     aion_ewald *ew = NULL;
@@ -593,6 +629,8 @@ int main(void)
     TEST_RUN(test_threads_and_atom_energy);
     TEST_RUN(test_split_api_and_cache);
     TEST_RUN(test_nlist_vs_direct);
+    TEST_RUN(test_virial_trace);
+    TEST_RUN(test_erfc_poly);
     TEST_RUN(test_errors);
     return TEST_END();
 }
