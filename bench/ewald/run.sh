@@ -11,8 +11,10 @@ ${CC:-gcc} -std=c11 -D_POSIX_C_SOURCE=200809L -O3 -march=native -fopenmp -Iinclu
     bench/ewald/ewald_bench.c "$BUILD/libaion.a" -lm -o "$OUT/ewald_bench"
 echo "== aion, 1 thread (CPU time per evaluation: energy + forces + virial)"
 "$OUT/ewald_bench" "$OUT/li3po4.txt" 1 "$OUT/ref.forces"
-echo "== aion, 2 threads (wall time)"
-BENCH_WALL=1 "$OUT/ewald_bench" "$OUT/li3po4.txt" 2 | tail -n 4
+if [ "${THREADS:-1}" -gt 1 ]; then
+    echo "== aion, $THREADS threads (wall time)"
+    BENCH_WALL=1 "$OUT/ewald_bench" "$OUT/li3po4.txt" "$THREADS" | tail -n 4
+fi
 command -v lmp >/dev/null || { echo "lmp not found: no LAMMPS comparison"; exit 0; }
 cp bench/ewald/in.coul_long "$OUT/"
 cd "$OUT"
@@ -28,17 +30,24 @@ for ks in ewald pppm; do
     for acc in 1e-5 1e-8; do
         for table in 12 0; do
             tag="lmp_${ks}_${acc}_t${table}"
-            lmprun "$tag" "$ks" "$acc" 10.0 "$table" 200
-            /usr/bin/python3 - "$tag" <<'PY'
+            steps=200
+            [ "$ks" = pppm ] && [ "$acc" = 1e-8 ] && steps=20
+            best=""
+            for round in 1 2 3; do  # best of 3 (the machine may be shared)
+                lmprun "$tag.$round" "$ks" "$acc" 10.0 "$table" "$steps"
+                t=$(sed -n "s/^Loop time of \([^ ]*\) on 1 procs for $steps steps.*/\1/p" "$tag.$round.log")
+                if [ -z "$best" ] || awk "BEGIN{exit !($t < $best)}"; then best=$t; cp "$tag.$round.log" "$tag.log"; cp "$tag.$round.forces" "$tag.forces"; fi
+            done
+            /usr/bin/python3 - "$tag" "$steps" <<'PY'
 import sys, re, numpy as np
-tag = sys.argv[1]
+tag, steps = sys.argv[1], int(sys.argv[2])
 log = open(tag + ".log").read()
 ref = np.loadtxt("ref.forces", skiprows=1); eref = float(open("ref.forces").readline())
 f = np.loadtxt(tag + ".forces", skiprows=9)[:, 1:]
 pe = [float(m) for m in re.findall(r"^\s+0\s+(-?\d+\.\d+)\s", log, re.M)][0]
-loop = float(re.findall(r"Loop time of (\S+) on 1 procs for 200 steps", log)[0]) / 200
-pair = float(re.search(r"^Pair\s+\|\s+(\S+)", log, re.M).group(1)) / 200
-ksp = float(re.search(r"^Kspace\s+\|\s+(\S+)", log, re.M).group(1)) / 200
+loop = float(re.findall(r"Loop time of (\S+) on 1 procs for %d steps" % steps, log)[0]) / steps
+pair = float(re.findall(r"^Pair\s+\|\s+(\S+)", log, re.M)[-1]) / steps
+ksp = float(re.findall(r"^Kspace\s+\|\s+(\S+)", log, re.M)[-1]) / steps
 rms = np.sqrt(((f - ref) ** 2).sum(1).mean())
 ks, acc, t = tag.split("_")[1:]
 print("%-6s %-6s %-5s %9.3f %9.3f %9.3f %11.3e %11.3e" % (ks, acc, t[1:], loop * 1e3, pair * 1e3, ksp * 1e3, rms, abs(pe - eref)))
@@ -52,7 +61,8 @@ ref = np.loadtxt("ref.forces", skiprows=1); eref = float(open("ref.forces").read
 log = open("lmp_ref.log").read()
 f = np.loadtxt("lmp_ref.forces", skiprows=9)[:, 1:]
 pe = [float(m) for m in re.findall(r"^\s+0\s+(-?\d+\.\d+)\s", log, re.M)][0]
-print("== peer check: LAMMPS ewald 1e-12 (table 0, r_c 14) vs aion reference (1e-14, r_c 14)")
+print("== LAMMPS ewald 1e-12 (table 0, r_c 14) vs aion reference (1e-14, r_c 14); the difference is")
+print("   LAMMPS coul/long's polynomial erfc (~1e-6 relative), see tests/peers/test_ewald_peers.c")
 print("   energy %.10f vs %.10f eV (rel. diff %.2e; LAMMPS metal qqr2e = 14.399645, aion 14.3996454784)"
       % (pe, eref, abs(pe - eref) / abs(eref)))
 print("   RMS force difference %.3e eV/Å, max %.3e" % (np.sqrt(((f - ref) ** 2).sum(1).mean()), abs(f - ref).max()))
