@@ -57,9 +57,16 @@ typedef struct nl_priv {
     double (*sfrac)[3];/* wrapped fractional coordinates (build scratch) */
     int *gstart;       /* n + 1: first ghost of each local (prefix sums) */
     int *cnt;          /* n: pair count per atom (build scratch) */
+    int *lorder;       /* n: local atoms in bin order (build scratch) */
+    /* per position ii in lorder (contiguous per thread: no false sharing) */
+    int *tid;          /* thread whose buffer holds the pairs of lorder[ii] */
+    size_t *tstart;    /* where in that buffer */
+    int *ocnt;         /* how many */
     /* per local+ghost */
     int *bin_of;
-    int *bin_atoms;
+    int *bin_atoms;    /* atoms sorted by bin (ascending index within a bin) */
+    double (*bin_x)[3];/* their positions, contiguous per bin */
+    int *bin_key;      /* half-list key: 2·owner + (img > 0), see build() */
     /* bins */
     int *bin_start;    /* nbins + 1 */
     int nb[3];
@@ -70,8 +77,10 @@ typedef struct nl_priv {
     int nbuf;
     int **tbuf;
     size_t *tcap;
+    size_t *tlen;
     /* state of the last build */
     double H0[3][3], H0inv[3][3];
+    double cell0[3][3];   /* f->cell as given at the last build */
     int per0[3];
     int n_built;
     int valid;
@@ -207,13 +216,20 @@ void aion_nlist_free(aion_nlist *nl)
         free(p->sfrac);
         free(p->gstart);
         free(p->cnt);
+        free(p->lorder);
+        free(p->tid);
+        free(p->tstart);
+        free(p->ocnt);
         free(p->bin_of);
         free(p->bin_atoms);
+        free(p->bin_x);
+        free(p->bin_key);
         free(p->bin_start);
         free(p->stencil);
         for (int t = 0; t < p->nbuf; t++) free(p->tbuf[t]);
         free(p->tbuf);
         free(p->tcap);
+        free(p->tlen);
         free(p);
     }
     free(nl->x);
@@ -236,6 +252,15 @@ void aion_nlist_set_threads(aion_nlist *nl, int nthreads)
 
 long aion_nlist_builds(const aion_nlist *nl) { return nl ? nl->builds : 0; }
 
+int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3])
+{
+    const nl_priv *p = nl ? nl->priv : NULL;
+    if (!p || !p->valid) return 0;
+    *pos = (const double(*)[3])p->pos0;
+    memcpy(cell, p->cell0, sizeof p->cell0);
+    return p->n_built;
+}
+
 int aion_nlist_nall(const aion_nlist *nl) { return nl ? nl->nall : 0; }
 
 static int nl_threads(const nl_priv *p)
@@ -254,13 +279,13 @@ static void refresh_x(aion_nlist *nl, const aion_frame *f, const double H[3][3],
     nl_priv *p = nl->priv;
     int n = nl->n, nall = nl->nall;
     double (*x)[3] = nl->x;
-#pragma omp parallel for schedule(static) num_threads(nt) if (n > 4096)
+#pragma omp parallel for schedule(static) num_threads(nt) if (n > 16384)
     for (int i = 0; i < n; i++) {
         const int *w = p->wrap[i];
         for (int c = 0; c < 3; c++)
             x[i][c] = f->pos[i][c] - (w[0] * H[0][c] + w[1] * H[1][c] + w[2] * H[2][c]);
     }
-#pragma omp parallel for schedule(static) num_threads(nt) if (nall - n > 4096)
+#pragma omp parallel for schedule(static) num_threads(nt) if (nall - n > 16384)
     for (int g = n; g < nall; g++) {
         const int *m = nl->img[g];
         const double *xo = x[nl->owner[g]];
@@ -282,7 +307,7 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
     int n = f->n, per[3];
     double H[3][3], Hinv[3][3], W[3];
     const double rc = nl->cutoff + nl->skin, rc2 = rc * rc;
-    int nt = nl_threads(p);
+    int nt = f->n < 1024 ? 1 : nl_threads(p); /* small frames (training sets): no team */
     aion_status st;
 
     p->valid = 0;
@@ -298,6 +323,10 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
         NL_REALLOC(p->sfrac, nc);
         NL_REALLOC(p->gstart, nc);
         NL_REALLOC(p->cnt, nc);
+        NL_REALLOC(p->lorder, nc);
+        NL_REALLOC(p->tid, nc);
+        NL_REALLOC(p->tstart, nc);
+        NL_REALLOC(p->ocnt, nc);
         NL_REALLOC(nl->offset, nc);
         p->cap_n = nc;
     }
@@ -361,6 +390,8 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
         NL_REALLOC(nl->img, nc);
         NL_REALLOC(p->bin_of, nc);
         NL_REALLOC(p->bin_atoms, nc);
+        NL_REALLOC(p->bin_x, nc);
+        NL_REALLOC(p->bin_key, nc);
         p->cap_all = nc;
     }
 
@@ -408,7 +439,11 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
                 if (x[g][c] > hi[c]) hi[c] = x[g][c];
             }
     }
-    double bsize = rc / 2.0;
+    for (int c = 0; c < 3; c++)
+        if (!(hi[c] - lo[c] < 1e12))
+            return aion_err_set(err, AION_ERR_INVALID, "neighbour list: atoms span %.3g Å along %c", hi[c] - lo[c],
+                                'x' + c);
+    double bsize = rc / 2.0; /* measured: rc/2 beats rc and rc/3 */
     double maxbins = (double)NL_MAX_BINS_PER_ATOM * nall + 64.0;
     for (;;) {
         double tot = 1.0;
@@ -440,6 +475,15 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
     for (int g = 0; g < nall; g++) p->bin_atoms[p->bin_start[p->bin_of[g]]++] = g;
     for (int b = nbins; b > 0; b--) p->bin_start[b] = p->bin_start[b - 1];
     p->bin_start[0] = 0;
+    /* Binned copies for a contiguous inner loop. The half-list rule "owner(g) >
+     * i, or owner(g) == i and img(g) > 0" is key(g) > 2i with key(g) = 2·owner(g)
+     * + (img(g) > 0 lexicographically): no overflow since nall <= INT_MAX/4. */
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int q = 0; q < nall; q++) {
+        int g = p->bin_atoms[q];
+        memcpy(p->bin_x[q], x[g], sizeof p->bin_x[q]);
+        p->bin_key[q] = 2 * nl->owner[g] + img_positive(nl->img[g]);
+    }
 
     /* stencil */
     int m = (int)ceil(rc / bsize * (1.0 + NL_EPS));
@@ -459,8 +503,15 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
                 p->nstencil++;
             }
 
-    /* 4. pair search: contiguous chunks of atoms per thread, each into its own
-     * buffer, concatenated in order (output independent of thread count). */
+    /* 4. pair search over local atoms in bin order (cache locality), each
+     * thread a contiguous range of that order into its own buffer; the CSR
+     * is assembled afterwards. Each atom's list depends only on the bins, so
+     * the output is independent of the thread count. */
+    {
+        int at = 0;
+        for (int q = 0; q < nall; q++)
+            if (p->bin_atoms[q] < n) p->lorder[at++] = p->bin_atoms[q];
+    }
     if (nt > n) nt = n > 0 ? n : 1;
     if (p->nbuf < nt) {
         void *q;
@@ -468,13 +519,15 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
         p->tbuf = q;
         if (!(q = realloc(p->tcap, (size_t)nt * sizeof *p->tcap))) goto nomem;
         p->tcap = q;
+        if (!(q = realloc(p->tlen, (size_t)nt * sizeof *p->tlen))) goto nomem;
+        p->tlen = q;
         for (int t = p->nbuf; t < nt; t++) p->tbuf[t] = NULL, p->tcap[t] = 0;
         p->nbuf = nt;
     }
     int oom = 0;
     const int full = nl->full;
-    size_t *lens = calloc((size_t)nt, sizeof *lens);
-    if (!lens) goto nomem;
+    size_t *lens = p->tlen;
+    int used = 1; /* threads the runtime actually gave us (may be < nt) */
 #pragma omp parallel num_threads(nt) reduction(|| : oom)
     {
 #ifdef _OPENMP
@@ -482,80 +535,84 @@ static aion_status build(aion_nlist *nl, const aion_frame *f)
 #else
         int t = 0, tn = 1;
 #endif
+        if (t == 0) used = tn;
         int i0 = (int)((long)n * t / tn), i1 = (int)((long)n * (t + 1) / tn);
         size_t len = 0;
         int *buf = p->tbuf[t];
         size_t cap = p->tcap[t];
-        for (int i = i0; i < i1 && !oom; i++) {
+        for (int ii = i0; ii < i1 && !oom; ii++) {
+            const int i = p->lorder[ii];
             const double *xi = x[i];
             int bi = p->bin_of[i];
             int bx = bi % nb[0], by = (bi / nb[0]) % nb[1], bz = bi / (nb[0] * nb[1]);
-            int c0 = (int)len;
+            size_t c0 = len;
+            const int key_i = 2 * i;
             for (int s = 0; s < p->nstencil; s++) {
                 int cx = bx + p->stencil[s][0], cy = by + p->stencil[s][1], cz = bz + p->stencil[s][2];
                 if (cx < 0 || cy < 0 || cz < 0 || cx >= nb[0] || cy >= nb[1] || cz >= nb[2]) continue;
                 int b = (cz * nb[1] + cy) * nb[0] + cx;
-                for (int q = p->bin_start[b]; q < p->bin_start[b + 1]; q++) {
-                    int g = p->bin_atoms[q];
-                    double dx = x[g][0] - xi[0], dy = x[g][1] - xi[1], dz = x[g][2] - xi[2];
-                    if (dx * dx + dy * dy + dz * dz >= rc2) continue;
-                    if (g == i) continue;
-                    if (!full) {
-                        int o = nl->owner[g];
-                        if (o < i || (o == i && !img_positive(nl->img[g]))) continue;
+                const int q0 = p->bin_start[b], q1 = p->bin_start[b + 1];
+                if (len + (size_t)(q1 - q0) > cap) {
+                    size_t nc = cap ? cap : 4096;
+                    while (nc < len + (size_t)(q1 - q0)) nc *= 2;
+                    int *nbuf = aion_realloc_array(buf, nc, sizeof *buf);
+                    if (!nbuf) {
+                        oom = 1;
+                        break;
                     }
-                    if (len >= cap) {
-                        size_t nc = cap ? cap * 2 : 4096;
-                        int *nbuf = aion_realloc_array(buf, nc, sizeof *buf);
-                        if (!nbuf) {
-                            oom = 1;
-                            break;
-                        }
-                        buf = nbuf;
-                        cap = nc;
+                    buf = nbuf;
+                    cap = nc;
+                }
+                /* branch-free compaction: write every candidate, advance on
+                 * acceptance (the tests are unpredictable) */
+                const double(*bxq)[3] = p->bin_x;
+                const int *bk = p->bin_key, *ba = p->bin_atoms;
+                if (full) {
+                    for (int q = q0; q < q1; q++) {
+                        double dx = bxq[q][0] - xi[0], dy = bxq[q][1] - xi[1], dz = bxq[q][2] - xi[2];
+                        buf[len] = ba[q];
+                        len += (dx * dx + dy * dy + dz * dz < rc2) & (ba[q] != i);
                     }
-                    buf[len++] = g;
+                } else {
+                    for (int q = q0; q < q1; q++) {
+                        double dx = bxq[q][0] - xi[0], dy = bxq[q][1] - xi[1], dz = bxq[q][2] - xi[2];
+                        buf[len] = ba[q];
+                        len += (dx * dx + dy * dy + dz * dz < rc2) & (bk[q] > key_i);
+                    }
                 }
             }
-            p->cnt[i] = (int)len - c0;
+            p->ocnt[ii] = (int)(len - c0);
+            p->tid[ii] = t;
+            p->tstart[ii] = c0;
         }
         p->tbuf[t] = buf;
         p->tcap[t] = cap;
         lens[t] = len;
     }
-    if (oom) {
-        free(lens);
-        goto nomem;
-    }
+    if (oom) goto nomem;
     size_t total = 0;
-    for (int t = 0; t < nt; t++) total += lens[t];
-    if (total > (size_t)INT_MAX) {
-        free(lens);
+    for (int t = 0; t < used; t++) total += lens[t];
+    if (total > (size_t)INT_MAX)
         return aion_err_set(err, AION_ERR_INVALID, "neighbour list: more than %d pairs", INT_MAX);
-    }
     if (total + 1 > p->cap_nbr) {
         size_t nc = nl_newcap(p->cap_nbr, total + 1);
         void *q = aion_realloc_array(nl->nbr, nc, sizeof *nl->nbr);
-        if (!q) {
-            free(lens);
-            goto nomem;
-        }
+        if (!q) goto nomem;
         nl->nbr = q;
         p->cap_nbr = nc;
     }
+    for (int ii = 0; ii < n; ii++) p->cnt[p->lorder[ii]] = p->ocnt[ii];
     nl->offset[0] = 0;
     for (int i = 0; i < n; i++) nl->offset[i + 1] = nl->offset[i] + p->cnt[i];
-    {
-        size_t at = 0;
-        for (int t = 0; t < nt; t++) {
-            if (lens[t]) memcpy(nl->nbr + at, p->tbuf[t], lens[t] * sizeof *nl->nbr);
-            at += lens[t];
-        }
-    }
-    free(lens);
+#pragma omp parallel for schedule(static) num_threads(nt)
+    for (int ii = 0; ii < n; ii++)
+        if (p->ocnt[ii])
+            memcpy(nl->nbr + nl->offset[p->lorder[ii]], p->tbuf[p->tid[ii]] + p->tstart[ii],
+                   (size_t)p->ocnt[ii] * sizeof *nl->nbr);
 
     memcpy(p->H0, H, sizeof p->H0);
     memcpy(p->H0inv, Hinv, sizeof p->H0inv);
+    memcpy(p->cell0, f->cell, sizeof p->cell0);
     memcpy(p->per0, per, sizeof p->per0);
     p->n_built = n;
     p->valid = 1;
@@ -593,7 +650,7 @@ aion_status aion_nlist_update(aion_nlist *nl, const aion_frame *f)
     double umax2 = 0.0;
     int bad = 0;
     int nt = nl_threads(p);
-#pragma omp parallel for schedule(static) num_threads(nt) reduction(max : umax2) reduction(|| : bad) if (n > 4096)
+#pragma omp parallel for schedule(static) num_threads(nt) reduction(max : umax2) reduction(|| : bad) if (n > 16384)
     for (int i = 0; i < n; i++) {
         const double *r0 = p->pos0[i];
         double u2 = 0.0;

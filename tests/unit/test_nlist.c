@@ -110,7 +110,7 @@ static void brute(const aion_frame *f, double rcut, int full, keys *out)
                         if (d2 < rcut * rcut) keys_push(out, k);
                     }
         }
-    qsort(out->v, out->n, sizeof *out->v, key_cmp);
+    if (out->n) qsort(out->v, out->n, sizeof *out->v, key_cmp);
 }
 
 /* List entries with |d| < rcut as keys; checks d against the frame (true pair
@@ -159,7 +159,7 @@ static int from_list(const aion_nlist *nl, const aion_frame *f, double rcut, key
         if (aion_nlist_get(nl, i, cnt, NULL, NULL) == AION_OK) bad++;
     }
     if (tot != aion_nlist_total_pairs(nl)) bad++;
-    qsort(out->v, out->n, sizeof *out->v, key_cmp);
+    if (out->n) qsort(out->v, out->n, sizeof *out->v, key_cmp);
     for (size_t q = 1; q < out->n; q++)
         if (key_cmp(&out->v[q - 1], &out->v[q]) == 0) bad++; /* duplicate */
     return bad;
@@ -537,8 +537,9 @@ static void test_threads_deterministic(void)
     aion_frame f;
     aion_frame_init(&f);
     double H[3][3];
-    random_cell(H, 14.0, 0.2, &seed);
-    random_frame(&f, 300, (const double(*)[3])H, PBC3, 1, 0.5, &seed);
+    random_cell(H, 22.0, 0.2, &seed);
+    /* above the size (1024) below which builds run on one thread */
+    random_frame(&f, 1500, (const double(*)[3])H, PBC3, 1, 0.5, &seed);
     for (int full = 0; full <= 1; full++) {
         aion_nlist *ref = NULL;
         aion_nlist_opts o = {4.0, 0.5, full};
@@ -650,6 +651,70 @@ static void test_errors(void)
     aion_frame_free(&f);
 }
 
+/* Many small random systems: random cell (sometimes very skewed), random
+ * periodicity, cutoff from a fraction of the cell to several cells, spread
+ * positions; half and full. */
+static void test_random_small(void)
+{
+    unsigned long long seed = 9001;
+    aion_frame f;
+    aion_frame_init(&f);
+    int fails = 0;
+    for (int trial = 0; trial < 150; trial++) {
+        double H[3][3], W[3];
+        random_cell(H, 2.0 + 6.0 * test_rand(&seed), trial % 3 == 0 ? 1.5 : 0.3, &seed);
+        aion_cell_widths((const double(*)[3])H, W);
+        int pbc[3] = {test_rand(&seed) < 0.8, test_rand(&seed) < 0.8, test_rand(&seed) < 0.8};
+        int has_cell = test_rand(&seed) < 0.9;
+        int n = 1 + (int)(8 * test_rand(&seed));
+        random_frame(&f, n, (const double(*)[3])H, pbc, has_cell, 0.5 + 3.0 * test_rand(&seed), &seed);
+        double wmin = fmin(W[0], fmin(W[1], W[2]));
+        double cut = wmin * (0.2 + 2.0 * test_rand(&seed));
+        double skin = test_rand(&seed) < 0.3 ? 0.0 : 0.5 * test_rand(&seed);
+        int full = trial & 1;
+        if (!build_and_check(&f, cut, skin, full)) {
+            fprintf(stderr, "  trial %d: n %d pbc %d%d%d cell %d cutoff %g skin %g full %d\n", trial, n, pbc[0],
+                    pbc[1], pbc[2], has_cell, cut, skin, full);
+            fails++;
+        }
+    }
+    CHECK(fails == 0);
+    aion_frame_free(&f);
+}
+
+/* MD-like walk in a slab (pbc a, b; zero third row) with in-plane strain:
+ * complete at every step through refreshes and rebuilds. */
+static void test_walk_slab(void)
+{
+    unsigned long long seed = 64;
+    aion_frame f;
+    aion_frame_init(&f);
+    double slab[3][3] = {{9, 0, 0}, {3, 8, 0}, {0, 0, 0}};
+    int pbc[3] = {1, 1, 0};
+    random_frame(&f, 50, (const double(*)[3])slab, pbc, 1, 2.0, &seed);
+    for (int i = 0; i < f.n; i++) f.pos[i][2] = 12.0 * test_rand(&seed);
+    for (int full = 0; full <= 1; full++) {
+        aion_nlist *nl;
+        aion_nlist_opts o = {3.5, 0.8, full};
+        aion_frame g;
+        aion_frame_init(&g);
+        CHECK_OK(aion_frame_copy(&g, &f));
+        CHECK_OK(aion_nlist_create(&nl, &o, NULL));
+        int ok = 1;
+        for (int step = 0; step < 30; step++) {
+            double e[3][3] = {{0.004, 0.002, 0}, {0, -0.003, 0}, {0, 0, 0}};
+            strain(&g, e);
+            displace(&g, 0.1, &seed);
+            if (aion_nlist_update(nl, &g) || !check_list(nl, &g, 3.5)) ok = 0;
+        }
+        CHECK(ok);
+        CHECK(aion_nlist_builds(nl) > 1 && aion_nlist_builds(nl) < 30);
+        aion_frame_free(&g);
+        aion_nlist_free(nl);
+    }
+    aion_frame_free(&f);
+}
+
 int main(void)
 {
     TEST_RUN(test_self_images_exact);
@@ -662,6 +727,8 @@ int main(void)
     TEST_RUN(test_skin_refresh_and_rebuild);
     TEST_RUN(test_strain);
     TEST_RUN(test_threads_deterministic);
+    TEST_RUN(test_random_small);
+    TEST_RUN(test_walk_slab);
     TEST_RUN(test_errors);
     return TEST_END();
 }
