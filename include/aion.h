@@ -498,7 +498,23 @@ int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double c
 
 /* ===================================================================== */
 /* Section: Moment Tensor Potentials */
-/* (declarations of this module go here) */
+/* An MTP is created with aion_potential_create("file.mtp", opts, ...): an MLIP-2
+ * .mtp file names no elements, so opts->species_z must give the atomic number of
+ * species 0, 1, ... (the CLI's --species Mg,V,O). Evaluation gives energy,
+ * forces, virial and site energies (docs/mtp.md). */
+
+/* Number of scalar basis functions of an MTP of the given level (2..28; the
+ * basis of MLIP-2's untrained templates: every scalar contraction of at most
+ * four moment tensors M_{mu,nu}, mu < 6, nu <= 10, with summed level
+ * lev = sum (2 + 4 mu + nu) <= level), and in *n_radial (may be NULL) the number
+ * of radial functions it uses. Returns -1 for a level out of range. */
+int aion_mtp_basis_size(int level, int *n_radial);
+
+/* Write an untrained MTP (basis tables, no coefficients; the layout of MLIP-2's
+ * untrained_mtps/NN.mtp) for n_species species, radial basis min_dist..max_dist
+ * (Å) with radial_basis_size Chebyshev polynomials (MLIP-2 default 8). */
+aion_status aion_mtp_write_untrained(const char *path, int level, int n_species, double min_dist,
+                                     double max_dist, int radial_basis_size, aion_error *err);
 
 
 

@@ -83,9 +83,18 @@ typedef struct xyz_state {
     long long fsize;
     int noted_extra, noted_comment, noted_virial;
     int z_from_Z;             /* this frame has both species and Z: Z wins */
+    struct {                  /* species cache */
+        char s[8];
+        size_t len;
+        int z;
+    } sym[16];
+    int nsym;
 } xyz_state;
 
 /* ------------------------------------------------------------ numbers */
+
+/* isspace() for the C locale without the table lookup call */
+static inline int is_ws(char c) { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 static const double pow10_exact[23] = {1e0,  1e1,  1e2,  1e3,  1e4,  1e5,  1e6,  1e7,  1e8,  1e9,  1e10, 1e11,
                                        1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22};
@@ -463,12 +472,6 @@ static void xyz_read_close(aion_reader *r)
     r->state = NULL;
 }
 
-/* Reset everything per-frame while keeping the arrays for reuse. */
-static void frame_reset(aion_frame *f)
-{
-    aion_frame_clear(f);
-}
-
 /* Point the column table at the frame's arrays (after every resize). */
 static void bind_targets(xyz_state *st, aion_frame *f)
 {
@@ -533,6 +536,12 @@ static aion_status parse_species(aion_reader *r, xyz_state *st, aion_frame *f, c
             return aion_io_fail(r, AION_ERR_INVALID, "atom %ld: atomic number %ld out of range", i + 1, zz);
         z = (int)zz;
     } else {
+        /* symbols seen before in this file: skip the element-table search */
+        for (int k = 0; k < st->nsym; k++)
+            if (st->sym[k].len == len && !memcmp(t, st->sym[k].s, len)) {
+                z = st->sym[k].z;
+                goto found;
+            }
         if (len >= sizeof sym)
             return aion_io_fail(r, AION_ERR_INVALID, "atom %ld: unknown element '%.*s'", i + 1, (int)AION_MIN(len, 64), t);
         memcpy(sym, t, len);
@@ -540,7 +549,13 @@ static aion_status parse_species(aion_reader *r, xyz_state *st, aion_frame *f, c
         z = aion_element_z(sym);
         if (!z && strcmp(sym, "X") && strcmp(sym, "x"))
             return aion_io_fail(r, AION_ERR_INVALID, "atom %ld: unknown element '%s'", i + 1, sym);
+        if (st->nsym < (int)(sizeof st->sym / sizeof st->sym[0])) {
+            memcpy(st->sym[st->nsym].s, sym, len);
+            st->sym[st->nsym].len = len;
+            st->sym[st->nsym++].z = z;
+        }
     }
+found:
     if (!st->z_from_Z) f->z[i] = z; /* as ASE: a Z column wins over species */
     return AION_OK;
 }
@@ -554,10 +569,10 @@ static aion_status parse_atom_line(aion_reader *r, xyz_state *st, aion_frame *f,
         for (int c = 0; c < pr->ncols; c++) {
             const char *t;
             size_t len;
-            while (*p == ' ' || *p == '\t' || (*p && isspace((unsigned char)*p))) p++;
+            while (is_ws(*p)) p++;
             if (!*p) return column_count_error(r, st, natoms, i);
             t = p;
-            while (*p && *p != ' ' && *p != '\t' && !isspace((unsigned char)*p)) p++;
+            while (*p && !is_ws(*p)) p++;
             len = (size_t)(p - t);
             switch (pr->kind) {
             case 'R': {
@@ -622,7 +637,7 @@ static aion_status parse_atom_line(aion_reader *r, xyz_state *st, aion_frame *f,
             }
         }
     }
-    while (*p && isspace((unsigned char)*p)) p++;
+    while (is_ws(*p)) p++;
     if (*p) {
         if (!st->props_default) return column_count_error(r, st, natoms, i);
         if (!st->noted_extra) {
@@ -632,6 +647,18 @@ static aion_status parse_atom_line(aion_reader *r, xyz_state *st, aion_frame *f,
         }
     }
     return AION_OK;
+}
+
+static void info_remove(aion_frame *f, const char *key)
+{
+    for (int k = 0; k < f->n_info; k++) {
+        if (strcmp(f->info[k].key, key)) continue;
+        free(f->info[k].key);
+        free(f->info[k].value);
+        memmove(&f->info[k], &f->info[k + 1], (size_t)(f->n_info - k - 1) * sizeof *f->info);
+        f->n_info--;
+        return;
+    }
 }
 
 /* Handle one key=value of the comment line. */
@@ -708,19 +735,18 @@ static aion_status apply_kv(aion_reader *r, xyz_state *st, aion_frame *f, const 
         f->has |= AION_HAS_STRESS;
         return AION_OK;
     }
-    if (!strcmp(key, "Time") && val) {
-        double t;
-        if (parse_real(val, strlen(val), &t) == 0) {
-            f->time_fs = t;
-            f->has |= AION_HAS_TIME;
-            return AION_OK;
-        }
-    }
-    if (!strcmp(key, "step") && val) {
-        long s;
-        if (parse_integer(val, strlen(val), &s) == 0) {
-            f->step = s;
-            f->has |= AION_HAS_STEP;
+    if (!strcmp(key, "Time") || !strcmp(key, "step")) {
+        /* numbers go to time_fs / step, anything else stays a field; the last one wins */
+        int is_time = key[0] == 'T', ok;
+        double t = 0;
+        long sv = 0;
+        ok = val && (is_time ? parse_real(val, strlen(val), &t) == 0 : parse_integer(val, strlen(val), &sv) == 0);
+        info_remove(f, key);
+        f->has &= ~(unsigned)(is_time ? AION_HAS_TIME : AION_HAS_STEP);
+        if (ok) {
+            if (is_time) f->time_fs = t;
+            else f->step = sv;
+            f->has |= is_time ? AION_HAS_TIME : AION_HAS_STEP;
             return AION_OK;
         }
     }
@@ -794,8 +820,10 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
         st->comment_cap = (size_t)len + 1;
     }
     memcpy(st->comment, r->line, (size_t)len + 1);
+    if (memchr(st->comment, '\r', (size_t)len))
+        return aion_io_fail(r, AION_ERR_PARSE, "carriage return inside the comment line (old Mac line endings?)");
 
-    frame_reset(f);
+    aion_frame_clear(f); /* per-frame data and free-form fields go; arrays are reused */
     nkv = kv_tokenize(st, st->comment);
     if (nkv == -2) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     if (nkv == -1) {
@@ -823,7 +851,7 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
     if (s) return s;
 
     /* sanity of the count against what is left of the file (before allocating) */
-    if (st->seekable && natoms > 0) {
+    if (st->seekable && natoms > 4096) { /* small counts: the truncation error below is more precise */
         long here = ftell(r->fp);
         long long need = (long long)natoms * 2 * st->total_cols; /* a digit and a separator per value */
         if (here >= 0 && need > st->fsize - here) {
@@ -875,12 +903,17 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
 
     /* momenta (ASE units amu·Å/t, t = Å·sqrt(amu/eV)) -> velocities in Å/fs */
     if (has_momenta) {
-        double t_fs = sqrt(AION_AMU_A2_FS2_TO_EV);
+        /* ASE time unit in fs: 1e5 * sqrt(amu / e) with CODATA 2018 amu and e */
+        const double t_fs = 1e5 * sqrt(1.66053906660e-27 / 1.602176634e-19);
         for (long i = 0; i < natoms; i++) {
             double m = (f->has & AION_HAS_MASS) ? f->mass[i] : aion_element_mass(f->z[i]);
             if (!(m > 0))
                 return aion_io_fail(r, AION_ERR_INVALID, "atom %ld has momenta but no mass (unknown element)", i + 1);
-            for (int k = 0; k < 3; k++) f->vel[i][k] /= m * t_fs;
+            for (int k = 0; k < 3; k++) {
+                f->vel[i][k] /= m * t_fs;
+                if (!isfinite(f->vel[i][k]))
+                    return aion_io_fail(r, AION_ERR_NUMERIC, "atom %ld: velocity from momenta / mass is not finite", i + 1);
+            }
         }
     }
 
@@ -891,14 +924,13 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
             for (int i = 0; i < 3; i++)
                 for (int j = 0; j < 3; j++) f->stress[i][j] = -virial[i][j] / v;
             f->has |= AION_HAS_STRESS;
+            for (int i = 0; i < 3; i++)
+                for (int j = 0; j < 3; j++)
+                    if (!isfinite(f->stress[i][j]))
+                        return aion_io_fail(r, AION_ERR_NUMERIC, "frame starting on line %ld: stress = -virial/volume "
+                                            "is not finite (volume %g)", count_line, v);
             /* the stress now carries it; drop the field so it is not written twice */
-            for (int k = 0; k < f->n_info; k++) {
-                if (strcmp(f->info[k].key, "virial")) continue;
-                free(f->info[k].key);
-                free(f->info[k].value);
-                f->info[k] = f->info[--f->n_info];
-                break;
-            }
+            info_remove(f, "virial");
         } else if (!st->noted_virial) {
             st->noted_virial = 1;
             aion_io_note(r, "line %ld: virial without a cell cannot be converted to a stress; kept as a field",
@@ -949,19 +981,33 @@ static void sb_escaped(aion_strbuf *b, const char *s)
     aion_sb_putc(b, '"');
 }
 
-static int is_reserved_key(const char *k)
+/* Keys the writer produces itself (a free-form field of that name is not
+ * written); Time and step only when the frame has them as numbers. */
+static int is_reserved_key(const aion_frame *f, const char *k)
 {
-    static const char *const res[] = {"Lattice", "Properties", "pbc", "energy", "stress", "Time", "step"};
+    static const char *const res[] = {"Lattice", "Properties", "pbc", "energy", "stress"};
     for (size_t q = 0; q < sizeof res / sizeof res[0]; q++)
         if (!strcmp(k, res[q])) return 1;
+    if (!strcmp(k, "Time")) return (f->has & AION_HAS_TIME) != 0;
+    if (!strcmp(k, "step")) return (f->has & AION_HAS_STEP) != 0;
     return 0;
 }
 
+/* A column name (Properties is quoted when needed, but ':' splits it). */
 static int name_ok(const char *s)
 {
     if (!*s) return 0;
     for (; *s; s++)
-        if (*s == ':' || isspace((unsigned char)*s) || *s == '\n') return 0;
+        if (*s == ':' || *s == '\n' || *s == '\r') return 0;
+    return 1;
+}
+
+/* A string value of a per-atom column: one whitespace-free token. */
+static int token_ok(const char *s)
+{
+    if (!*s) return 0;
+    for (; *s; s++)
+        if (isspace((unsigned char)*s)) return 0;
     return 1;
 }
 
@@ -996,7 +1042,7 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
             int bad, nr, role = role_of(c->name, c->kind, c->ncols, &bad, &nr);
             if (nr == ROLE_MOMENTA) nr = ROLE_VEL;
             if (role == ROLE_MOMENTA) role = ROLE_VEL;
-            if (bad || nr == ROLE_SPECIES || nr == ROLE_POS || nr == ROLE_Z || (nr != ROLE_OTHER && (f->has & role_bits(nr))) ||
+            if (bad || role == ROLE_SPECIES || role == ROLE_POS || role == ROLE_Z || (nr != ROLE_OTHER && (f->has & role_bits(nr))) ||
                 (role != ROLE_OTHER && (roles_taken & (1u << role)))) {
                 st = aion_io_wfail(w, AION_ERR_INVALID, "free-form column '%s' clashes with the frame's own %s", c->name,
                                    role_name(nr));
@@ -1041,6 +1087,18 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
         sb_real(&b, f->time_fs, prec);
     }
     if (f->has & AION_HAS_STEP) aion_sb_printf(&b, " step=%ld", f->step);
+    {
+        int nempty = 0;
+        for (int k = 0; k < f->n_info; k++)
+            if (f->info[k].key && f->info[k].key[0] && !is_reserved_key(f, f->info[k].key) &&
+                !(f->info[k].value && f->info[k].value[0]))
+                nempty++;
+        if (nempty > 1) {
+            st = aion_io_wfail(w, AION_ERR_INVALID, "%d fields have empty values; extended XYZ (as ASE reads it) can "
+                               "hold only one, at the end of the line", nempty);
+            goto done;
+        }
+    }
     for (int pass = 0; pass < 2; pass++) {
         /* empty values last: ASE's reader would glue the next pair to them */
         if (pass == 0) {
@@ -1049,7 +1107,7 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
         for (int k = 0; k < f->n_info; k++) {
             const aion_kv *kv = &f->info[k];
             const char *v = kv->value ? kv->value : "";
-            if (!kv->key || !kv->key[0] || is_reserved_key(kv->key)) continue;
+            if (!kv->key || !kv->key[0] || is_reserved_key(f, kv->key)) continue;
             if ((pass == 0) != (v[0] != '\0')) continue;
             if (strchr(kv->key, '\n') || strchr(v, '\n') || strchr(kv->key, '\r') || strchr(v, '\r')) {
                 st = aion_io_wfail(w, AION_ERR_INVALID, "field '%s' contains a line break", kv->key);
@@ -1099,9 +1157,9 @@ static aion_status xyz_write_frame(aion_writer *w, const aion_frame *f)
                 aion_sb_putc(&b, ' ');
                 if (c->kind == 'S') {
                     const char *sv = c->s ? c->s[idx] : NULL;
-                    if (!sv || !name_ok(sv)) {
+                    if (!sv || !token_ok(sv)) {
                         st = aion_io_wfail(w, AION_ERR_INVALID,
-                                           "column '%s', atom %d: empty string or one with spaces/colons cannot be written",
+                                           "column '%s', atom %d: an empty string or one with spaces cannot be written",
                                            c->name, i + 1);
                         goto done;
                     }

@@ -35,6 +35,7 @@
  */
 #include "ewald.h"
 #include "internal.h"
+#include "neighbor/nlist.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -72,9 +73,20 @@ struct aion_ewald {
     int cap_m[3];
     double *er[3], *ei[3];    /* exp(2πi m s) tables, layout [m + off][atom] */
     double *sr, *si;          /* structure factors (nk) */
-    double *pa;               /* per-atom scratch for the direct real-space sum (7n) */
+    double *pa;               /* per-atom scratch for the real-space sums (7n) */
     int cap_pa;
+    /* aion_ewald_compute's own full neighbour list (cutoff r_c, skin) */
+    aion_nlist *nl;
+    double nl_cut;
+    long nl_builds_seen;      /* list build the transposed list belongs to */
+    int nl_n;
+    int *in_off, cap_in;      /* transposed half list: pairs k where atom j is the partner */
+    int *in_k, *in_i;
+    double *pfr, *pe;         /* per pair: fr and energy (pass 1 -> pass 2) */
+    long cap_pair;
 };
+
+#define EW_SKIN 1.0 /* Verlet skin of the private neighbour list (Å) */
 
 /* ---------------------------------------------------------------------- */
 /* creation and settings                                                  */
@@ -111,6 +123,12 @@ void aion_ewald_free(aion_ewald *ew)
     free(ew->sr);
     free(ew->si);
     free(ew->pa);
+    aion_nlist_free(ew->nl);
+    free(ew->in_off);
+    free(ew->in_k);
+    free(ew->in_i);
+    free(ew->pfr);
+    free(ew->pe);
     free(ew);
 }
 
@@ -193,12 +211,16 @@ static double choose_kcut(double acc, double alpha, double qsq, int n, double vo
     return 2.0 * alpha * x;
 }
 
-/* Default real-space cutoff: balance the O(N² r_c³/V) real-space work against
- * the O(N V K³) reciprocal work (α_opt = √π (N/V²)^{1/6}), then r_c = p/α_opt
- * with p from the accuracy, clamped to [5, 12] Å. */
+/* Default real-space cutoff: balance the real-space work τ_r N² (2π/3) r_c³/V
+ * against the reciprocal work τ_k N (2π/3) K³ V/(8π³) with r_c = p/α and
+ * K = 2pα: α_opt = √π (τ_r/τ_k)^{1/6} (N/V²)^{1/6}. τ_r/τ_k ≈ 16 is the measured
+ * ratio of the cost of one real-space pair to one (k-vector, atom) term of
+ * this implementation (bench/ewald). Then r_c = p/α_opt with p from the
+ * accuracy, clamped to [5, 12] Å. */
 static double choose_rcut(double acc, double qsq, int n, double vol)
 {
-    double aopt = sqrt(EW_PI) * pow((double)n / (vol * vol), 1.0 / 6.0);
+    const double cost_ratio = 16.0;
+    double aopt = sqrt(EW_PI) * pow(cost_ratio * (double)n / (vol * vol), 1.0 / 6.0);
     double rc = 10.0;
     for (int it = 0; it < 20; it++) {
         double arg = 2.0 * qsq / (acc * sqrt((double)n * rc * vol));
@@ -349,7 +371,12 @@ aion_status aion_ewald_prepare(aion_ewald *ew, const double cell[3][3], int n, c
     double acc = 0.5 * ew->accuracy;
     int nn = n > 0 ? n : 1;
     double qq = qsq > 0.0 ? qsq : 1.0; /* all-neutral atoms: any α works, K = 0 below */
-    ew->rcut = ew->rcut_req > 0.0 ? ew->rcut_req : choose_rcut(acc, qq, nn, vol);
+    /* an automatic r_c is chosen at the first prepare and then kept, so that a
+     * deforming cell does not change the neighbour-list cutoff */
+    if (ew->rcut_req > 0.0)
+        ew->rcut = ew->rcut_req;
+    else if (!(ew->rcut > 0.0))
+        ew->rcut = choose_rcut(acc, qq, nn, vol);
     ew->alpha = ew->alpha_set > 0.0 ? ew->alpha_set : choose_alpha(acc, ew->rcut, qq, nn, vol);
     if (qsq <= 0.0)
         ew->kcut = 0.0;
@@ -570,8 +597,42 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
 }
 
 /* ---------------------------------------------------------------------- */
-/* real space: direct sum over atom pairs and periodic images             */
+/* real space                                                             */
 
+static aion_status ensure_pa(aion_ewald *ew, int n)
+{
+    if (7 * (long)n <= ew->cap_pa) return AION_OK;
+    free(ew->pa);
+    ew->cap_pa = 0;
+    if (!(ew->pa = aion_calloc((size_t)n, 7 * sizeof(double)))) return AION_ERR_NOMEM;
+    ew->cap_pa = 7 * n;
+    return AION_OK;
+}
+
+/* per-atom energy and virial (7 per atom) summed in atom order */
+static void reduce_pa(const double *pa, int n, double *energy, double virial[3][3], double *atom_energy)
+{
+    double e = 0.0, w[6] = {0, 0, 0, 0, 0, 0};
+    for (int i = 0; i < n; i++) {
+        e += pa[7 * i];
+        for (int a = 0; a < 6; a++) w[a] += pa[7 * i + 1 + a];
+        if (atom_energy) atom_energy[i] += pa[7 * i];
+    }
+    if (energy) *energy += e;
+    if (virial) {
+        virial[0][0] += w[0];
+        virial[1][1] += w[1];
+        virial[2][2] += w[2];
+        virial[0][1] += w[3];
+        virial[1][0] += w[3];
+        virial[0][2] += w[4];
+        virial[2][0] += w[4];
+        virial[1][2] += w[5];
+        virial[2][1] += w[5];
+    }
+}
+
+/* Direct sum over atom pairs and periodic images (test oracle). */
 aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
                                    double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
 {
@@ -579,13 +640,7 @@ aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const do
     if (!ew->valid || n != ew->n)
         return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
     if (n == 0) return AION_OK;
-    if (7 * n > ew->cap_pa) {
-        free(ew->pa);
-        ew->cap_pa = 0;
-        if (!(ew->pa = aion_calloc((size_t)n, 7 * sizeof(double))))
-            return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
-        ew->cap_pa = 7 * n;
-    }
+    if (ensure_pa(ew, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
     const double rc = ew->rcut, rc2 = rc * rc, alpha = ew->alpha;
     const double(*cell)[3] = (const double(*)[3])ew->cell;
     const double(*inv)[3] = (const double(*)[3])ew->inv;
@@ -635,24 +690,138 @@ aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const do
         pa[7 * i] = e;
         for (int a = 0; a < 6; a++) pa[7 * i + 1 + a] = w[a];
     }
-    double e = 0.0, w[6] = {0, 0, 0, 0, 0, 0};
-    for (int i = 0; i < n; i++) {
-        e += pa[7 * i];
-        for (int a = 0; a < 6; a++) w[a] += pa[7 * i + 1 + a];
-        if (atom_energy) atom_energy[i] += pa[7 * i];
+    reduce_pa(pa, n, energy, virial, atom_energy);
+    return AION_OK;
+}
+
+/* Real space from the private half neighbour list. Each pair is evaluated
+ * once (pass 1, parallel over the owning atom i, which also takes its share
+ * of force, energy and virial); the partner's share is gathered in pass 2
+ * through the transposed list (parallel over the partner j, pairs in fixed
+ * order). No write conflicts and no dependence on the thread count. */
+static aion_status transpose_list(aion_ewald *ew, const aion_nlist *nl, int n)
+{
+    long np = nl->offset[n];
+    if (np > ew->cap_pair) {
+        long cap = np + np / 4 + 64;
+        free(ew->in_k);
+        free(ew->in_i);
+        free(ew->pfr);
+        free(ew->pe);
+        ew->in_k = aion_calloc((size_t)cap, sizeof(int));
+        ew->in_i = aion_calloc((size_t)cap, sizeof(int));
+        ew->pfr = aion_calloc((size_t)cap, sizeof(double));
+        ew->pe = aion_calloc((size_t)cap, sizeof(double));
+        if (!ew->in_k || !ew->in_i || !ew->pfr || !ew->pe) {
+            ew->cap_pair = 0;
+            return AION_ERR_NOMEM;
+        }
+        ew->cap_pair = cap;
     }
-    if (energy) *energy += e;
-    if (virial) {
-        virial[0][0] += w[0];
-        virial[1][1] += w[1];
-        virial[2][2] += w[2];
-        virial[0][1] += w[3];
-        virial[1][0] += w[3];
-        virial[0][2] += w[4];
-        virial[2][0] += w[4];
-        virial[1][2] += w[5];
-        virial[2][1] += w[5];
+    if (n + 1 > ew->cap_in) {
+        free(ew->in_off);
+        if (!(ew->in_off = aion_calloc((size_t)n + 1, sizeof(int)))) {
+            ew->cap_in = 0;
+            return AION_ERR_NOMEM;
+        }
+        ew->cap_in = n + 1;
     }
+    int *off = ew->in_off;
+    memset(off, 0, (size_t)(n + 1) * sizeof(int));
+    for (long k = 0; k < np; k++) off[nl->owner[nl->nbr[k]] + 1]++;
+    for (int j = 0; j < n; j++) off[j + 1] += off[j];
+    for (int i = 0; i < n; i++)
+        for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
+            int j = nl->owner[nl->nbr[k]];
+            int slot = off[j]++;
+            ew->in_k[slot] = k;
+            ew->in_i[slot] = i;
+        }
+    for (int j = n; j > 0; j--) off[j] = off[j - 1];
+    off[0] = 0;
+    ew->nl_builds_seen = nl->builds;
+    ew->nl_n = n;
+    return AION_OK;
+}
+
+static aion_status real_nlist(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
+                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+{
+    const int n = f->n;
+    if (n == 0) return AION_OK;
+    if (ensure_pa(ew, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    if (ew->nl && ew->nl_cut != ew->rcut) {
+        aion_nlist_free(ew->nl);
+        ew->nl = NULL;
+    }
+    if (!ew->nl) {
+        aion_nlist_opts o = {ew->rcut, EW_SKIN, 0};
+        aion_status st = aion_nlist_create(&ew->nl, &o, err);
+        if (st != AION_OK) return st;
+        ew->nl_cut = ew->rcut;
+        ew->nl_builds_seen = -1;
+    }
+    aion_nlist_set_threads(ew->nl, ew->nthreads);
+    aion_status st = aion_nlist_update(ew->nl, f);
+    if (st != AION_OK) return aion_err_set(err, st, "ewald: %s", aion_nlist_errmsg(ew->nl));
+    const aion_nlist *nl = ew->nl;
+    if (nl->builds != ew->nl_builds_seen || ew->nl_n != n)
+        if (transpose_list(ew, nl, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    const double rc2 = ew->rcut * ew->rcut, alpha = ew->alpha;
+    double *pa = ew->pa, *pfr = ew->pfr, *pe = ew->pe;
+    const int nth = ew_threads(ew);
+#pragma omp parallel num_threads(nth)
+    {
+#pragma omp for schedule(dynamic, 16)
+        for (int i = 0; i < n; i++) {
+            double e = 0.0, fi[3] = {0, 0, 0}, w[6] = {0, 0, 0, 0, 0, 0};
+            const double *xi = nl->x[i];
+            for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
+                int g = nl->nbr[k];
+                double d[3] = {nl->x[g][0] - xi[0], nl->x[g][1] - xi[1], nl->x[g][2] - xi[2]};
+                double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                if (r2 >= rc2 || r2 == 0.0) {
+                    pfr[k] = pe[k] = 0.0;
+                    continue;
+                }
+                double ee, fr;
+                aion_ewald_real_pair(alpha, q[i] * q[nl->owner[g]], sqrt(r2), &ee, &fr);
+                pfr[k] = fr;
+                pe[k] = ee;
+                e += 0.5 * ee;
+                fi[0] -= fr * d[0];
+                fi[1] -= fr * d[1];
+                fi[2] -= fr * d[2];
+                w[0] += fr * d[0] * d[0];
+                w[1] += fr * d[1] * d[1];
+                w[2] += fr * d[2] * d[2];
+                w[3] += fr * d[0] * d[1];
+                w[4] += fr * d[0] * d[2];
+                w[5] += fr * d[1] * d[2];
+            }
+            if (forces)
+                for (int a = 0; a < 3; a++) forces[i][a] += fi[a];
+            pa[7 * i] = e;
+            for (int a = 0; a < 6; a++) pa[7 * i + 1 + a] = w[a];
+        }
+        /* implicit barrier: all pair terms are in pfr/pe */
+#pragma omp for schedule(static)
+        for (int j = 0; j < n; j++) {
+            double e = 0.0, fj[3] = {0, 0, 0};
+            for (int s = ew->in_off[j]; s < ew->in_off[j + 1]; s++) {
+                int k = ew->in_k[s], i = ew->in_i[s], g = nl->nbr[k];
+                double fr = pfr[k];
+                fj[0] += fr * (nl->x[g][0] - nl->x[i][0]);
+                fj[1] += fr * (nl->x[g][1] - nl->x[i][1]);
+                fj[2] += fr * (nl->x[g][2] - nl->x[i][2]);
+                e += 0.5 * pe[k];
+            }
+            if (forces)
+                for (int a = 0; a < 3; a++) forces[j][a] += fj[a];
+            pa[7 * j] += e;
+        }
+    }
+    reduce_pa(pa, n, energy, virial, atom_energy);
     return AION_OK;
 }
 
@@ -671,7 +840,7 @@ aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double
     if (atom_energy) memset(atom_energy, 0, (size_t)n * sizeof *atom_energy);
     aion_status st = aion_ewald_prepare(ew, (const double(*)[3])f->cell, n, q, err);
     if (st != AION_OK) return st;
-    st = aion_ewald_real_direct(ew, f, q, energy, forces, virial, atom_energy, err);
+    st = real_nlist(ew, f, q, energy, forces, virial, atom_energy, err);
     if (st != AION_OK) return st;
     return aion_ewald_kspace(ew, f, q, energy, forces, virial, atom_energy, err);
 }

@@ -526,6 +526,72 @@ static void test_split_api_and_cache(void)
     aion_frame_free(&f);
 }
 
+/* aion_ewald_compute (neighbour list) against the direct image sum, in a
+ * strongly skewed cell with r_c larger than the cell widths */
+static void test_nlist_vs_direct(void)
+{
+    unsigned long long s = 8080;
+    aion_frame f;
+    int n = 14;
+    double q[14], e1, e2 = 0, F1[14][3], F2[14][3], W1[3][3], W2[3][3], ea1[14], ea2[14];
+    random_system(&s, &f, q, n, 6.0, -0.8, 1.0);
+    for (int a = 0; a < 3; a++) f.cell[2][a] += 1.3 * f.cell[0][a] - 0.8 * f.cell[1][a]; /* same volume, skewed */
+    aion_ewald *ew;
+    CHECK_OK(aion_ewald_create(&ew, 1e-9, 11.0, NULL));
+    CHECK_OK(aion_ewald_compute(ew, &f, q, &e1, F1, W1, ea1, NULL));
+    memset(F2, 0, sizeof F2);
+    memset(W2, 0, sizeof W2);
+    memset(ea2, 0, sizeof ea2);
+    CHECK_OK(aion_ewald_prepare(ew, (const double(*)[3])f.cell, n, q, NULL));
+    CHECK_OK(aion_ewald_real_direct(ew, &f, q, &e2, F2, W2, ea2, NULL));
+    CHECK_OK(aion_ewald_kspace(ew, &f, q, &e2, F2, W2, ea2, NULL));
+    CHECK_REL(e1, e2, 1e-12, 1e-12);
+    for (int i = 0; i < n; i++) {
+        CHECK_NEAR(ea1[i], ea2[i], 1e-11);
+        for (int a = 0; a < 3; a++) CHECK_NEAR(F1[i][a], F2[i][a], 1e-11);
+    }
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) CHECK_NEAR(W1[a][b], W2[a][b], 1e-10);
+    aion_ewald_free(ew);
+    aion_frame_free(&f);
+}
+
+/* Coulomb energy is homogeneous of degree -1 in the lengths: under uniform
+ * scaling E(λ) = E/λ, so tr W = -dE/dε summed over the diagonal = E exactly
+ * (with the background term too). */
+static void test_virial_trace(void)
+{
+    unsigned long long s = 6060;
+    for (int rep = 0; rep < 2; rep++) {
+        aion_frame f;
+        int n = 30;
+        double q[30], e, W[3][3];
+        random_system(&s, &f, q, n, 8.0, rep ? 1.1 : 0.0, 1.2);
+        ew_opts o = {1e-12, 0, 0, 0, 0};
+        CHECK_OK(ewald(&o, &f, q, &e, NULL, W, NULL));
+        CHECK_REL(W[0][0] + W[1][1] + W[2][2], e, 1e-9, 1e-10); /* truncation at 1e-12 */
+        aion_frame_free(&f);
+    }
+}
+
+/* erfc through the piecewise-polynomial erfcx, against libm */
+static void test_erfc_poly(void)
+{
+    double worst = 0.0;
+    for (int i = 0; i < 200000; i++) {
+        double x = AION_ERFCX_XMAX * i / 200000.0;
+        double a = aion_erfcx_poly(x) * exp(-x * x), b = erfc(x);
+        worst = fmax(worst, fabs(a - b) / b);
+    }
+    printf("erfc via erfcx polynomial: max relative error %.3g on [0, %g)\n", worst, AION_ERFCX_XMAX);
+    CHECK(worst < 1e-14); /* exp(-x²) itself carries ~x² ulp */
+    double e, fr, e2, fr2;
+    aion_ewald_real_pair(0.1, 1.0, 100.0, &e, &fr); /* α r = 10: libm branch */
+    CHECK_REL(e, KE * erfc(10.0) / 100.0, 1e-14, 0);
+    aion_ewald_real_pair(0.35, -0.72, 3.1, &e2, &fr2);
+    CHECK_REL(e2, KE * -0.72 * erfc(0.35 * 3.1) / 3.1, 1e-14, 0);
+}
+
 static void test_errors(void)
 {
     aion_ewald *ew = NULL;
@@ -562,6 +628,9 @@ int main(void)
     TEST_RUN(test_invariance);
     TEST_RUN(test_threads_and_atom_energy);
     TEST_RUN(test_split_api_and_cache);
+    TEST_RUN(test_nlist_vs_direct);
+    TEST_RUN(test_virial_trace);
+    TEST_RUN(test_erfc_poly);
     TEST_RUN(test_errors);
     return TEST_END();
 }
