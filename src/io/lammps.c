@@ -253,14 +253,21 @@ static int is_section_name(const char *s)
 }
 
 /* Next non-blank line (comments removed, trimmed) into *out; *comment gets
- * the comment. Returns 0, or -1 at EOF, -2 on a read error. */
-static int next_content(aion_reader *r, char **out, char **comment)
+ * the comment. Works on a copy in buf, so that aion_io_unread() gives the
+ * line back intact. Returns 0, or -1 at EOF, -2 on a read error. */
+static int next_content(aion_reader *r, aion_strbuf *buf, char **out, char **comment)
 {
     for (;;) {
         long len = aion_io_getline(r);
         char *s, *c;
         if (len < 0) return (int)len;
-        s = r->line;
+        aion_sb_clear(buf);
+        aion_sb_puts(buf, r->line);
+        if (buf->oom) {
+            aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+            return -2;
+        }
+        s = buf->s;
         c = cut_comment(s);
         s = trim(s);
         if (*s) {
@@ -279,6 +286,7 @@ typedef struct {
     int *type_zc;          /* [ntypes], Z from Masses comment, 0 = none */
     long *lines;           /* line of each atom (for messages) */
     int have_atoms, have_masses, have_vel;
+    aion_strbuf buf;       /* copy of the current line */
 } data_parse;
 
 static aion_status parse_header(aion_reader *r, data_parse *d)
@@ -287,7 +295,7 @@ static aion_status parse_header(aion_reader *r, data_parse *d)
     int rc, nt;
     static const char *const axis[3][2] = {{"xlo", "xhi"}, {"ylo", "yhi"}, {"zlo", "zhi"}};
     for (;;) {
-        rc = next_content(r, &s, NULL);
+        rc = next_content(r, &d->buf, &s, NULL);
         if (rc == -2) return r->err.code;
         if (rc == -1) return AION_OK;
         if (is_section_name(s)) {
@@ -345,7 +353,7 @@ static aion_status parse_masses(aion_reader *r, data_parse *d)
     for (long k = 0; k < d->ntypes; k++) {
         long t;
         double m;
-        int rc = next_content(r, &s, &c);
+        int rc = next_content(r, &d->buf, &s, &c);
         if (rc == -2) return r->err.code;
         if (rc == -1) return aion_io_fail(r, AION_ERR_PARSE, "end of file in the Masses section (%ld of %ld types)", k, d->ntypes);
         if (is_section_name(s))
@@ -393,7 +401,7 @@ static aion_status parse_atoms(aion_reader *r, data_parse *d, aion_frame *f, con
     if (!d->lines) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     for (long i = 0; i < d->natoms; i++) {
         long id, t;
-        int nt, rc = next_content(r, &s, NULL);
+        int nt, rc = next_content(r, &d->buf, &s, NULL);
         if (rc == -2) return r->err.code;
         if (rc == -1) return aion_io_fail(r, AION_ERR_PARSE, "end of file in the Atoms section (%ld of %ld atoms)", i, d->natoms);
         if (is_section_name(s))
@@ -477,7 +485,7 @@ static aion_status parse_velocities(aion_reader *r, data_parse *d, aion_frame *f
     if (!seen) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     for (long i = 0; i < d->natoms; i++) {
         long id;
-        int k, rc = next_content(r, &s, NULL);
+        int k, rc = next_content(r, &d->buf, &s, NULL);
         if (rc == -2) {
             st = r->err.code;
             goto done;
@@ -513,12 +521,13 @@ done:
 }
 
 /* Skip an unsupported section: lines up to the next section name. */
-static aion_status skip_section(aion_reader *r, const char *name)
+static aion_status skip_section(aion_reader *r, data_parse *d, const char *section)
 {
     long n = 0, first = r->lineno;
-    char *s = NULL;
+    char *s = NULL, name[64];
+    snprintf(name, sizeof name, "%s", section);
     for (;;) {
-        int rc = next_content(r, &s, NULL);
+        int rc = next_content(r, &d->buf, &s, NULL);
         if (rc == -2) return r->err.code;
         if (rc == -1) break;
         if (is_section_name(s)) {
@@ -614,7 +623,7 @@ static aion_status data_read_next(aion_reader *r, aion_frame *f)
         }
     }
     for (;;) {
-        int rc = next_content(r, &s, &comment);
+        int rc = next_content(r, &d.buf, &s, &comment);
         if (rc == -2) {
             st = r->err.code;
             goto fail;
@@ -627,7 +636,7 @@ static aion_status data_read_next(aion_reader *r, aion_frame *f)
         if (!strcmp(s, "Atoms")) st = parse_atoms(r, &d, f, comment);
         else if (!strcmp(s, "Masses")) st = parse_masses(r, &d);
         else if (!strcmp(s, "Velocities")) st = parse_velocities(r, &d, f);
-        else st = skip_section(r, s);
+        else st = skip_section(r, &d, s);
         if (st) goto fail;
     }
     if (!d.have_atoms && d.natoms > 0) {
@@ -656,11 +665,13 @@ static aion_status data_read_next(aion_reader *r, aion_frame *f)
     free(d.type_mass);
     free(d.type_zc);
     free(d.lines);
+    aion_sb_free(&d.buf);
     return AION_OK;
 fail:
     free(d.type_mass);
     free(d.type_zc);
     free(d.lines);
+    aion_sb_free(&d.buf);
     return st;
 }
 
