@@ -517,7 +517,7 @@ static aion_status ops_from_database(aion_reader *r, const char *hall, const cha
         free(rot);
         free(tr);
         aion_io_note(r, "block '%s' lists no symmetry operations: took the %d operations of %s (Hall '%s'%s%s) from spglib%s",
-                     block, n, t.international, t.hall_symbol, t.choice[0] ? ", setting " : "", t.choice,
+                     block, n, t.international_short, t.hall_symbol, t.choice[0] ? ", setting " : "", t.choice,
                      nfound > 1 ? "; the name fits several settings and this is the first: give the operations "
                                   "in the file to be sure"
                                 : "");
@@ -721,7 +721,9 @@ static aion_status block_to_frame(aion_reader *r, const cif_block *b, aion_frame
         if (k < 3) abc[k] = v;
         else ang[k - 3] = v;
     }
-    if (aion_cell_from_params(abc, ang, f->cell)) {
+    if (!(abc[0] > 0 && abc[1] > 0 && abc[2] > 0 && ang[0] > 0 && ang[0] < 180 && ang[1] > 0 && ang[1] < 180 &&
+          ang[2] > 0 && ang[2] < 180) ||
+        aion_cell_from_params(abc, ang, f->cell)) {
         r->lineno = b->line;
         return aion_io_fail(r, AION_ERR_PARSE, "block '%s': impossible cell %g %g %g %g %g %g", b->name, abc[0], abc[1],
                             abc[2], ang[0], ang[1], ang[2]);
