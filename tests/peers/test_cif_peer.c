@@ -176,7 +176,8 @@ static void write_nacl(const char *path)
 int main(void)
 {
     const char *cifs[8];
-    int nc = 0;
+    char *owned[8];
+    int nc = 0, nown = 0;
     if (system("/usr/bin/python3 -c 'import pymatgen.io.cif, ase.io' >/dev/null 2>&1") != 0)
         TEST_SKIP("python3 with pymatgen and ASE not available");
     snprintf(dir, sizeof dir, "/tmp/aion_cif_peer_XXXXXX");
@@ -190,13 +191,13 @@ int main(void)
     if (access("../shared/data/cifs/beta-Li3PO4-mp-13725.cif", R_OK) == 0)
         cifs[nc++] = "../shared/data/cifs/beta-Li3PO4-mp-13725.cif";
     write_text(P("p21c.cif"), p21c);
-    cifs[nc++] = aion_strdup(P("p21c.cif"));
+    cifs[nc++] = owned[nown++] = aion_strdup(P("p21c.cif"));
     write_text(P("quartz.cif"), quartz);
-    cifs[nc++] = aion_strdup(P("quartz.cif"));
+    cifs[nc++] = owned[nown++] = aion_strdup(P("quartz.cif"));
     write_text(P("tric.cif"), triclinic);
-    cifs[nc++] = aion_strdup(P("tric.cif"));
+    cifs[nc++] = owned[nown++] = aion_strdup(P("tric.cif"));
     write_nacl(P("nacl.cif"));
-    cifs[nc++] = aion_strdup(P("nacl.cif"));
+    cifs[nc++] = owned[nown++] = aion_strdup(P("nacl.cif"));
     {
         aion_strbuf cmd;
         aion_sb_init(&cmd);
@@ -214,5 +215,6 @@ int main(void)
         snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
         if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", dir);
     }
+    for (int k = 0; k < nown; k++) free(owned[k]);
     return TEST_END();
 }
