@@ -445,13 +445,13 @@ static void normalise_name(const char *s, char *out, size_t n)
 }
 
 /* Operations from spglib's database for a Hall symbol or H-M name. */
-static aion_status ops_from_database(aion_reader *r, const char *hall, const char *hm, long line, symop **ops, int *nops,
-                                     const char *block)
+static aion_status ops_from_database(aion_reader *r, const char *hall, const char *hm, int number, long line,
+                                     symop **ops, int *nops, const char *block)
 {
     char want[64], have[64], choice[8] = "";
     int found = 0, nfound = 0;
     if (hm) {
-        /* "F d -3 m :2", "R -3 m H" style suffixes select the setting */
+        /* a suffix such as "F d -3 m :2" or "R -3 m :H" selects the setting */
         char tmp[64];
         const char *colon;
         snprintf(tmp, sizeof tmp, "%s", hm);
@@ -470,6 +470,8 @@ static aion_status ops_from_database(aion_reader *r, const char *hall, const cha
             normalise_name(hall, a, sizeof a);
             normalise_name(t.hall_symbol, have, sizeof have);
             match = !strcmp(a, have);
+        } else if (!hm) {
+            match = t.number == number;
         } else {
             char ch[8];
             normalise_name(t.choice, ch, sizeof ch);
@@ -487,9 +489,12 @@ static aion_status ops_from_database(aion_reader *r, const char *hall, const cha
         }
     }
     r->lineno = line;
-    if (!found)
+    if (!found && (hall || hm))
         return aion_io_fail(r, AION_ERR_PARSE, "block '%s' lists no symmetry operations and space group '%s' is unknown",
                             block, hall ? hall : hm);
+    if (!found)
+        return aion_io_fail(r, AION_ERR_PARSE, "block '%s' lists no symmetry operations and space group number %d is unknown",
+                            block, number);
     {
         int (*rot)[3][3] = aion_calloc(192, sizeof *rot);
         double (*tr)[3] = aion_calloc(192, sizeof *tr);
@@ -518,8 +523,10 @@ static aion_status ops_from_database(aion_reader *r, const char *hall, const cha
         free(tr);
         aion_io_note(r, "block '%s' lists no symmetry operations: took the %d operations of %s (Hall '%s'%s%s) from spglib%s",
                      block, n, t.international_short, t.hall_symbol, t.choice[0] ? ", setting " : "", t.choice,
-                     nfound > 1 ? "; the name fits several settings and this is the first: give the operations "
-                                  "in the file to be sure"
+                     nfound > 1 ? (hm || hall ? "; the name fits several settings and this is the first: give the "
+                                                "operations in the file to be sure"
+                                              : "; only the number is given, so this is the first setting in the "
+                                                "table: give the operations in the file to be sure")
                                 : "");
     }
     return AION_OK;
@@ -566,7 +573,21 @@ static aion_status block_symops(aion_reader *r, const cif_block *b, symop **ops,
             char n1[64];
             normalise_name(hm ? hm : "", n1, sizeof n1);
             if (!hall && !strcmp(n1, "p1")) goto p1;
-            return ops_from_database(r, hall, hall ? NULL : hm, line, ops, nops, b->name);
+            return ops_from_database(r, hall, hall ? NULL : hm, 0, line, ops, nops, b->name);
+        }
+        {
+            double num;
+            int rc = scalar_number(r, b, "_space_group_it_number", &num);
+            if (rc == 0) rc = scalar_number(r, b, "_symmetry_int_tables_number", &num);
+            if (rc < 0) return r->err.code;
+            if (rc > 0) {
+                if (num != floor(num) || num < 1 || num > 230) {
+                    r->lineno = b->line;
+                    return aion_io_fail(r, AION_ERR_PARSE, "block '%s': space group number %g is not 1..230", b->name, num);
+                }
+                if (num == 1) goto p1;
+                return ops_from_database(r, NULL, NULL, (int)num, b->line, ops, nops, b->name);
+            }
         }
         aion_io_note(r, "block '%s' gives no symmetry operations and no space group: read as P1", b->name);
     }

@@ -569,7 +569,7 @@ static aion_status data_elements(aion_reader *r, data_parse *d, aion_frame *f)
         if (!(d->type_mass[t] > 0)) {
             st = aion_io_fail_noline(r, AION_ERR_INVALID,
                                      "atom type %ld has no mass and no element name: give the elements of the types "
-                                     "(type map, e.g. --types Mg,V,O)",
+                                     "(a type map such as Mg,V,O)",
                                      t + 1);
             goto done;
         }
@@ -1331,8 +1331,8 @@ static aion_status dump_read_next(aion_reader *r, aion_frame *f)
             aion_sb_free(&note);
         } else {
             st = aion_io_fail_noline(r, AION_ERR_INVALID,
-                                     "the dump has no element column: give the elements of the types (type map, "
-                                     "e.g. --types Li,P,O) or dump with 'element' (dump_modify element)");
+                                     "the dump has no element column: give the elements of the types (a type map "
+                                     "such as Li,P,O) or dump with 'element' (dump_modify element)");
             goto done;
         }
     }

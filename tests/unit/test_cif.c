@@ -228,6 +228,15 @@ static void test_nacl(void)
     CHECK(n == 1 && fr[0].n == 8 && count_z(&fr[0], 11) == 4);
     CHECK(strstr(notes, "lists no symmetry operations: took the 192 operations of Fm-3m") != NULL);
     aion_frames_free(fr, n);
+    /* only the space-group number */
+    aion_sb_clear(&b);
+    aion_sb_puts(&b, "data_NaCl\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n"
+                     "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n_space_group_IT_number 225\n");
+    aion_sb_puts(&b, atoms);
+    CHECK_OK(read_cif(tmpfile_with("nacl4.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
+    CHECK(n == 1 && fr[0].n == 8 && count_z(&fr[0], 17) == 4);
+    CHECK(strstr(notes, "took the 192 operations of Fm-3m") != NULL);
+    aion_frames_free(fr, n);
     /* no symmetry information at all: P1, with a note */
     CHECK_OK(read_cif(tmpfile_with("nacl3.cif",
                                    "data_x\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n"
