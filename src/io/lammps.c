@@ -862,7 +862,6 @@ static aion_status lmp_prepare(aion_writer *w, const aion_frame *f, lmp_out *o)
             o->image[i][k] = (int)(fl + round(si[k]));
         }
         vec_mat(s, o->cell, o->pos[i]);
-        if (f->has & AION_HAS_ID && f->id) o->id[i] = f->id[i];
     }
     /* ids: the frame's when positive and unique, else 1..n */
     {

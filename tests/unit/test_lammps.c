@@ -340,7 +340,6 @@ static aion_status write_one(const char *path, const aion_frame *f, aion_format 
     if (st) return st;
     st = aion_writer_write(w, f);
     if (st) {
-        fprintf(stderr, "write: %s\n", aion_writer_errmsg(w));
         aion_writer_abort(w);
         return st;
     }
@@ -549,6 +548,33 @@ static void test_dump_read(void)
     CHECK(strstr(e.msg, "no element column") != NULL);
 }
 
+static void test_dump_units_and_masses(void)
+{
+    aion_frame *fr;
+    aion_error e;
+    int n;
+    char notes[1024];
+    aion_frame f;
+    const char *p = tmpfile_with("real.dump", "ITEM: UNITS\nreal\nITEM: TIME\n12.5\nITEM: TIMESTEP\n5\n"
+                                              "ITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 5\n0 5\n0 5\n"
+                                              "ITEM: ATOMS id mass x y z vx vy vz fx fy fz\n"
+                                              "1 6.941 1 1 1 0.5 0 0 10 0 0\n2 15.9994 2 2 2 0 0 0 0 0 -1\n");
+    CHECK_OK(read_fmt(p, AION_FMT_LAMMPS_DUMP, NULL, 0, &fr, &n, &e));
+    CHECK(n == 1);
+    if (n == 1) {
+        CHECK(fr[0].z[0] == 3 && fr[0].z[1] == 8);
+        CHECK_NEAR(fr[0].time_fs, 12.5, 0);            /* real: fs */
+        CHECK_NEAR(fr[0].vel[0][0], 0.5, 0);            /* real: Å/fs */
+        CHECK_NEAR(fr[0].forces[0][0], 0.433641043, 1e-12); /* kcal/mol/Å -> eV/Å */
+        CHECK(!strcmp(aion_frame_info_get(&fr[0], "lammps_units"), "real"));
+    }
+    aion_frames_free(fr, n);
+    aion_frame_init(&f);
+    CHECK_OK(read_one_notes(p, AION_FMT_LAMMPS_DUMP, &f, notes, sizeof notes));
+    CHECK(strstr(notes, "elements inferred from the mass column: Li (6.941), O (15.9994)") != NULL);
+    aion_frame_free(&f);
+}
+
 static void test_dump_write_roundtrip(void)
 {
     unsigned long long s = 777;
@@ -672,6 +698,7 @@ int main(void)
     TEST_RUN(test_mgv2o5);
     TEST_RUN(test_data_write_roundtrip);
     TEST_RUN(test_dump_read);
+    TEST_RUN(test_dump_units_and_masses);
     TEST_RUN(test_dump_write_roundtrip);
     TEST_RUN(test_malformed);
     {
