@@ -254,7 +254,7 @@ typedef struct aion_write_opts {
     aion_format format;        /* AUTO = guess from path */
     int lammps_atom_style;     /* 0 = atomic, 1 = charge (data files) */
     int fractional;            /* POSCAR: Direct (1) or Cartesian (0); dump: xs ys zs */
-    int precision;             /* significant digits for reals (0 = 10) */
+    int precision;             /* significant digits for reals (0 = the format's default; extxyz: exact round trip) */
     int append;                /* append to an existing file (trajectories) */
     /* Element order for type numbering (LAMMPS, .cfg): Z of type 0,1,...; if
      * NULL, order of first appearance. */
@@ -724,7 +724,7 @@ aion_status aion_random_structure(aion_frame *f, const int *z, const int *count,
 #define AION_EV_A3_TO_GPA 160.21766208      /* 1 eV/Å³ in GPa */
 #define AION_KB_EV 8.617333262e-5           /* Boltzmann constant, eV/K */
 #define AION_COULOMB_EV_A 14.399645478425668 /* e²/(4πε0) in eV·Å */
-#define AION_AMU_A2_FS2_TO_EV 103.6427191   /* 1 amu·Å²/fs² in eV */
+#define AION_AMU_A2_FS2_TO_EV 103.64269652  /* 1 amu·Å²/fs² in eV (CODATA 2018) */
 #define AION_AVOGADRO 6.02214076e23
 
 #ifdef __cplusplus
