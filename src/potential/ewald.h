@@ -59,4 +59,26 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
 aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
                                double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
 
+/* ---- additions (ewald branch) ---------------------------------------- */
+
+/* Accuracy convention: `accuracy` is the target RMS force error per atom in
+ * units of the force between two unit charges 1 Å apart (k_e e²/Å² =
+ * 14.3996 eV/Å), as LAMMPS' kspace accuracy. */
+
+/* Fix α (Å⁻¹) and/or the k-space cutoff K (Å⁻¹) instead of choosing them from
+ * the accuracy (0 = choose). With α fixed and K = 0, K is chosen for α. */
+aion_status aion_ewald_set_params(aion_ewald *ew, double alpha, double kcut);
+/* OpenMP threads (0 = OpenMP default). Results do not depend on it. */
+void aion_ewald_set_threads(aion_ewald *ew, int nthreads);
+/* After prepare: K (Å⁻¹) and the number of k-vectors in the half space. */
+double aion_ewald_kcut(const aion_ewald *ew);
+int aion_ewald_nkvec(const aion_ewald *ew);
+/* After prepare: Kolafa–Perram estimates of the RMS force error (eV/Å) of the
+ * real-space truncation and of the k-space truncation. */
+void aion_ewald_error_estimate(const aion_ewald *ew, double *df_real, double *df_recip);
+/* Real-space part by a direct O(N² · images) sum (no neighbour list); ADDS like
+ * aion_ewald_kspace. A reference for tests and a fallback. */
+aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
+                                   double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
+
 #endif
