@@ -516,6 +516,10 @@ aion_status aion_pes_percolation(const int n[3], const double *e, int start, dou
  * grid (the lowest possible highest energy along a path), by a priority flood.
  * level[start] = e[start]. */
 aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err);
+/* Same from several seeds at once: level[x] = min over seeds s of the minimax
+ * path energy from s (level[s] = e[s]). */
+aion_status aion_pes_level_map_multi(const int n[3], const double *e, int nseed, const int *seeds, double *level,
+                                     aion_error *err);
 
 /* Free volume fractions at threshold thr (eV) above e_min: disconnected =
  * fraction of points with e - e_min < thr; connected = fraction with level -
@@ -562,10 +566,11 @@ int aion_pes_mobile_charge(int z);
  *     the table knows for it (as cation, or as anion for the anion formers).
  *     Among the charge-neutral combinations (one state per element) the one
  *     with the lowest global instability index (RMS deviation of the
- *     bond-valence sums, bonds within 5 Å, s = exp(α (r0 − r))) wins. When no
- *     integer combination is neutral, one element with several cation states
- *     may take the fractional mean state the balance demands (mixed valence;
- *     its parameters are those of the nearest tabulated state).
+ *     bond-valence sums, bonds within 5 Å, s = exp(α (r0 − r)); bonds the
+ *     table has no parameters for add nothing) wins. When no integer
+ *     combination is neutral, one element with several cation states may take
+ *     the (fractional or untabulated) mean state the balance demands within
+ *     its range (mixed valence; parameters of the nearest tabulated state).
  *  3. AION_ERR_INVALID with a message when neither works.
  * note (may be NULL) receives a one-line account ("assigned: Li+1 Fe+2 P+5
  * O-2, GII 0.09 v.u."). Needs a periodic cell. Thread-safe. */
@@ -595,10 +600,12 @@ typedef struct aion_pes_opts {
     double mobile_q;           /* BVSE formal charge; 0 = aion_pes_mobile_charge() */
     aion_pes_protocol protocol;
     double spacing;            /* grid spacing (Å), default 0.25: n_i = ceil(|a_i| / spacing) */
+    int grid_n[3];             /* > 0: use exactly these grid points instead (symmetry then keeps
+                                * only the operations that fit this grid) */
     double exclusion;          /* Å, default 1.2: points closer to another atom are not evaluated
                                 * and get the highest evaluated energy; < 0 disables */
     int symmetry;              /* evaluate only symmetry-irreducible points (spglib) */
-    double symprec;            /* Å, default 1e-3 (spglib tolerance) */
+    double symprec;            /* Å, default 0.01 (spglib tolerance) */
     int nthreads;              /* 0 = OpenMP default */
     /* Energy model: BVSE when bvse != NULL, else the potential `potential`
      * (a spec for aion_potential_create, one instance per thread). */

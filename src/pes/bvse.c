@@ -296,8 +296,8 @@ static int nearest_state(const ox_el *e, double q)
 }
 
 /* GII of an assignment: q[e] per element (param[e]: the integer state used to
- * look parameters up). Returns INFINITY when a bond shorter than 3.5 Å
- * between a cation and an anion has no parameters. */
+ * look parameters up). Bonds whose pair has no parameters contribute nothing,
+ * which penalises assignments the table cannot describe. */
 static double gii(const aion_bvse *b, const aion_frame *f, const int *el_of, const ox_el *el, const double *q,
                   const int *param, const ox_bond *bond, long nbond, double *bvs)
 {
@@ -313,10 +313,7 @@ static double gii(const aion_bvse *b, const aion_frame *f, const int *el_of, con
         else
             continue;
         const bv_pair *p = find_pair(b, el[ec].z, param[ec], el[ea].z, param[ea]);
-        if (!p) {
-            if (bond[k].r < 3.5) return INFINITY;
-            continue;
-        }
+        if (!p) continue; /* no parameters: the bond adds nothing (its atoms' sums fall short) */
         double s = exp(p->alpha * (p->r0 - bond[k].r));
         bvs[c] += s;
         bvs[a] += s;
@@ -440,8 +437,9 @@ aion_status aion_bvse_oxidation(const aion_bvse *b, const aion_frame *f, double 
 
     double best = INFINITY, q[OX_MAX_EL], bestq[OX_MAX_EL];
     int param[OX_MAX_EL], frac_el = -1, best_frac = -1;
-    /* pass 0: integer states; pass 1: one element at a fractional mean state */
-    for (int pass = 0; pass < 2 && !isfinite(best); pass++) {
+    /* pass 0: tabulated integer states; pass 1: one element at a fractional
+     * mean state; pass 2: one element at an untabulated integer state */
+    for (int pass = 0; pass < 3 && !isfinite(best); pass++) {
         for (int fe = (pass ? 0 : -1); fe < (pass ? nel : 0); fe++) {
             if (pass) {
                 int npos = 0;
@@ -471,7 +469,12 @@ aion_status aion_bvse_oxidation(const aion_bvse *b, const aion_frame *f, double 
                     int lo = 99, hi = -99;
                     for (int s = 0; s < el[fe].nst; s++)
                         if (el[fe].st[s] > 0) lo = AION_MIN(lo, el[fe].st[s]), hi = AION_MAX(hi, el[fe].st[s]);
-                    if (!(qf > lo && qf < hi) || fabs(qf - floor(qf + 0.5)) < 1e-9) continue;
+                    if (!(qf > lo && qf < hi)) continue;
+                    int tabulated = 0;
+                    for (int s2 = 0; s2 < el[fe].nst; s2++) tabulated |= fabs(el[fe].st[s2] - qf) < 1e-9;
+                    if (tabulated) continue; /* pass 0 had it */
+                    int integral = fabs(qf - floor(qf + 0.5)) < 1e-9;
+                    if (integral != (pass == 2)) continue;
                     q[fe] = qf;
                     param[fe] = nearest_state(&el[fe], qf);
                 }

@@ -28,7 +28,9 @@
  * moving ion itself is a constant). G is computed once, C_m per ion.
  *
  * Descriptors per ion: E_min; percolation energies (aion_pes_percolation,
- * from the ion's minimum); level map (aion_pes_level_map); free volumes
+ * from the ion's minimum); level map (aion_pes_level_map_multi, from every
+ * point within 1e-6 eV of the minimum, so that the copies of the minimum in a
+ * supercell count alike); free volumes
  * FV_disc(thr) = fraction of points with E − E_min < thr, FV_conn(thr) =
  * fraction with LM − E_min < thr; Ξ. Per structure: MPE = min over ions;
  * free volumes of the union over ions; Ξ of the union.
@@ -201,7 +203,7 @@ static int op_fits(const int R[3][3], const double tau[3], const int n[3])
 }
 
 /* Choose n (>= n0) and keep the fitting operations for origin o. */
-static int sym_fit(const SpglibDataset *ds, const double o[3], const int n0[3], int n[3], sym_t *s)
+static int sym_fit(const SpglibDataset *ds, const double o[3], const int n0[3], int fixed, int n[3], sym_t *s)
 {
     long L[3] = {1, 1, 1};
     int grp[3] = {0, 1, 2};
@@ -227,7 +229,7 @@ static int sym_fit(const SpglibDataset *ds, const double o[3], const int n0[3], 
         long Lg = 1, ng = 1;
         for (int b = 0; b < 3; b++)
             if (grp[b] == grp[a]) Lg = lcm(Lg, L[b]), ng = AION_MAX(ng, n0[b]);
-        n[a] = (int)(((ng + Lg - 1) / Lg) * Lg);
+        n[a] = fixed ? n0[a] : (int)(((ng + Lg - 1) / Lg) * Lg);
     }
     s->rot = malloc((size_t)ds->n_operations * sizeof *s->rot);
     s->tau = malloc((size_t)ds->n_operations * sizeof *s->tau);
@@ -248,7 +250,7 @@ static int sym_fit(const SpglibDataset *ds, const double o[3], const int n0[3], 
 }
 
 static aion_status sym_setup(const aion_frame *f, const double inv[3][3], double symprec, const int n0[3],
-                             int n[3], double o[3], sym_t *s, aion_error *err)
+                             int fixed, int n[3], double o[3], sym_t *s, aion_error *err)
 {
     double lat[3][3], (*pos)[3] = malloc((size_t)f->n * sizeof *pos);
     int *types = malloc((size_t)f->n * sizeof *types);
@@ -289,7 +291,7 @@ static aion_status sym_setup(const aion_frame *f, const double inv[3][3], double
         sym_t t;
         int nn[3];
         memset(&t, 0, sizeof t);
-        if (sym_fit(ds, cand[c], n0, nn, &t)) {
+        if (sym_fit(ds, cand[c], n0, fixed, nn, &t)) {
             sym_free(&t);
             st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
             goto done;
@@ -441,7 +443,7 @@ static aion_status bvse_field(scan_t *S, const unsigned char *eval, aion_error *
             if (T->kind < 0) continue;
             double R = sqrt(T->rc2);
             GRID_SPHERE_FOR(&S->g, f->pos[j], R, k, r2, {
-                if (eval[k]) my[k] += pes_term_energy(T, sqrt(r2));
+                if (eval[k] && r2 > 1e-16) my[k] += pes_term_energy(T, sqrt(r2));
             });
         }
 #pragma omp for schedule(static) reduction(+ : nev)
@@ -574,7 +576,19 @@ static aion_status analyse(const scan_t *S, double *e, double *level, aion_pes_i
     double eperc[3];
     int start;
     if ((st = aion_pes_percolation(S->g.n, e, -1, eperc, &start, err)) != AION_OK) return st;
-    if ((st = aion_pes_level_map(S->g.n, e, start, level, err)) != AION_OK) return st;
+    /* the connected region grows from every point at the minimum energy (to
+     * 1e-6 eV): the copies of the minimum in a supercell, or symmetry-
+     * equivalent minima on a commensurate grid, count alike */
+    int nseed = 0, *seeds = NULL;
+    for (long k = 0; k < np; k++) nseed += e[k] <= emin + 1e-6;
+    seeds = malloc((size_t)nseed * sizeof *seeds);
+    if (!seeds) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    nseed = 0;
+    for (long k = 0; k < np; k++)
+        if (e[k] <= emin + 1e-6) seeds[nseed++] = (int)k;
+    st = aion_pes_level_map_multi(S->g.n, e, nseed, seeds, level, err);
+    free(seeds);
+    if (st != AION_OK) return st;
     ion->e_min = emin;
     ion->start = start;
     ion->n_excluded = nex;
@@ -694,7 +708,7 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
         return aion_err_set(err, AION_ERR_INVALID, "a screening scan needs a cell periodic in 3D");
     if (o->mobile_z < 1 || o->mobile_z > AION_MAX_Z)
         return aion_err_set(err, AION_ERR_INVALID, "no mobile species given");
-    if (!(o->spacing > 0.01) || o->spacing > 5)
+    if ((!(o->spacing > 0.01) || o->spacing > 5) && !(o->grid_n[0] > 0 && o->grid_n[1] > 0 && o->grid_n[2] > 0))
         return aion_err_set(err, AION_ERR_INVALID, "grid spacing %g Å is not sensible", o->spacing);
     if (!o->bvse && !o->potential) return aion_err_set(err, AION_ERR_INVALID, "no energy model (BVSE or potential)");
     S.f = f;
@@ -732,14 +746,15 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
     int n0[3];
     for (int a = 0; a < 3; a++) {
         double len = sqrt(f->cell[a][0] * f->cell[a][0] + f->cell[a][1] * f->cell[a][1] + f->cell[a][2] * f->cell[a][2]);
-        n0[a] = (int)ceil(len / o->spacing - 1e-9);
+        n0[a] = o->grid_n[a] > 0 ? o->grid_n[a] : (int)ceil(len / o->spacing - 1e-9);
         if (n0[a] < 1) n0[a] = 1;
         S.g.n[a] = n0[a];
     }
     res->n_ops = 1;
     if (o->symmetry) {
         double symprec = o->symprec > 0 ? o->symprec : 0.01;
-        if ((st = sym_setup(f, S.g.inv, symprec, n0, S.g.n, S.g.o, &S.sym, err)) != AION_OK) goto done;
+        int fixed = o->grid_n[0] > 0 && o->grid_n[1] > 0 && o->grid_n[2] > 0;
+        if ((st = sym_setup(f, S.g.inv, symprec, n0, fixed, S.g.n, S.g.o, &S.sym, err)) != AION_OK) goto done;
         S.use_sym = S.sym.nops > 1;
         res->n_ops = S.sym.nops;
         res->spacegroup = S.sym.number;
@@ -900,7 +915,7 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
     for (int d = 0; d < 3; d++) res->mpe[d] = INFINITY;
     for (int s = 0; s < nion; s++) {
         for (int d = 0; d < 3; d++) res->mpe[d] = fmin(res->mpe[d], res->ion[s].mpe[d]);
-        if (res->ion[s].mpe[0] < res->ion[res->best_ion].mpe[0]) res->best_ion = s;
+        if (res->ion[s].mpe[0] < res->ion[res->best_ion].mpe[0] - 1e-9) res->best_ion = s;
     }
     for (int t = 0; t < AION_PES_NTHR; t++) {
         double thr = aion_pes_threshold(t);
