@@ -662,7 +662,19 @@ int cmd_screen(int argc, char **argv)
         size_t lcap = 0;
         while (jf && getline(&line, &lcap, jf) > 0) {
             cJSON *x = cJSON_Parse(line);
-            if (x) cJSON_AddItemToArray(arr, x);
+            if (!x) continue;
+            /* a structure redone after a torn CSV line appears twice: keep the last */
+            const cJSON *kx = cJSON_GetObjectItemCaseSensitive(x, "key");
+            int idx = 0, replaced = 0;
+            for (cJSON *y = arr->child; y && cJSON_IsString(kx); y = y->next, idx++) {
+                const cJSON *ky = cJSON_GetObjectItemCaseSensitive(y, "key");
+                if (cJSON_IsString(ky) && !strcmp(ky->valuestring, kx->valuestring)) {
+                    cJSON_ReplaceItemInArray(arr, idx, x);
+                    replaced = 1;
+                    break;
+                }
+            }
+            if (!replaced) cJSON_AddItemToArray(arr, x);
         }
         free(line);
         if (jf) fclose(jf);

@@ -382,6 +382,8 @@ typedef struct {
     /* potential path, single protocol: grids of the representative ions */
     double **ion_grid;       /* per slot (NULL unless scanned) */
     int *ion_rep, *ion_op;   /* slot of the representative and the op mapping rep -> this */
+    double (*mfr)[3];        /* fractional positions of the mobile ions */
+    double tol[3];           /* fractional tolerance for matching atoms */
     long n_eval;
 } scan_t;
 
@@ -554,10 +556,8 @@ static aion_status ion_energy(scan_t *S, int slot, double *e, aion_error *err)
 }
 
 /* Descriptors of one ion from its energies (NAN = excluded). e is modified
- * (excluded points get the maximum); level receives the level map. u_disc,
- * u_conn: union minima, updated under a lock. */
-static aion_status analyse(const scan_t *S, double *e, double *level, aion_pes_ion *ion, double *u_disc,
-                           double *u_conn, aion_error *err)
+ * (excluded points get the maximum); level receives the level map. */
+static aion_status analyse(const scan_t *S, double *e, double *level, aion_pes_ion *ion, aion_error *err)
 {
     long np = S->g.np, nex = 0;
     double emin = INFINITY, emax = -INFINITY;
@@ -596,13 +596,21 @@ static aion_status analyse(const scan_t *S, double *e, double *level, aion_pes_i
     for (int t = 0; t < AION_PES_NTHR; t++)
         aion_pes_free_volume(np, e, level, emin, aion_pes_threshold(t), &ion->fv_disc[t], &ion->fv_conn[t]);
     ion->xi = aion_pes_xi(ion->fv_conn[4], ion->fv_disc[4]);
+    return AION_OK;
+}
+
+/* Union minima over ions: u[op(k)] = min(u, value at k) (op < 0: identity). */
+static void union_update(const scan_t *S, const double *e, const double *level, double emin, int op, double *u_disc,
+                         double *u_conn)
+{
+    long np = S->g.np;
 #pragma omp critical(pes_union)
     for (long k = 0; k < np; k++) {
+        long m = op < 0 ? k : sym_apply(&S->sym, op, S->g.n, k);
         double a = e[k] - emin, b = level[k] - emin;
-        if (a < u_disc[k]) u_disc[k] = a;
-        if (b < u_conn[k]) u_conn[k] = b;
+        if (a < u_disc[m]) u_disc[m] = a;
+        if (b < u_conn[m]) u_conn[m] = b;
     }
-    return AION_OK;
 }
 
 static void scan_free(scan_t *S)
@@ -621,44 +629,54 @@ static void scan_free(scan_t *S)
     free(S->ion_grid);
     free(S->ion_rep);
     free(S->ion_op);
+    free(S->mfr);
 }
 
-/* Potential path for the single protocol: scan the representative ions. */
-static aion_status potential_single(scan_t *S, aion_error *err)
+/* Mobile ions grouped by symmetry: ion_rep[s] = slot of the orbit's first
+ * ion, ion_op[s] = an operation mapping it onto ion s (-1 for itself). */
+static aion_status ion_orbits(scan_t *S, aion_error *err)
 {
-    long np = S->g.np;
-    aion_status st = AION_OK;
-    double tol[3];
-    double(*fr)[3] = malloc((size_t)S->nmob * sizeof *fr);
-    int *rep = malloc((size_t)np * sizeof *rep), *pts = malloc((size_t)np * sizeof *pts);
-    unsigned char *use = S->use_sym ? malloc((size_t)S->sym.nops) : NULL;
-    S->ion_grid = aion_calloc((size_t)S->nmob, sizeof *S->ion_grid);
     S->ion_rep = malloc((size_t)S->nmob * sizeof *S->ion_rep);
     S->ion_op = malloc((size_t)S->nmob * sizeof *S->ion_op);
-    if (!fr || !rep || !pts || (S->use_sym && !use) || !S->ion_grid || !S->ion_rep || !S->ion_op) {
-        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    S->mfr = malloc((size_t)S->nmob * sizeof *S->mfr);
+    if (!S->ion_rep || !S->ion_op || !S->mfr) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     for (int a = 0; a < 3; a++) {
         double len = sqrt(S->g.cell[a][0] * S->g.cell[a][0] + S->g.cell[a][1] * S->g.cell[a][1] +
                           S->g.cell[a][2] * S->g.cell[a][2]);
-        tol[a] = 2.0 * S->o->symprec / len + 1e-6;
+        S->tol[a] = 2.0 * (S->o->symprec > 0 ? S->o->symprec : 0.01) / len + 1e-6;
     }
     for (int s = 0; s < S->nmob; s++) {
         const double *x = S->f->pos[S->mob[s]];
-        for (int c = 0; c < 3; c++) fr[s][c] = x[0] * S->g.inv[0][c] + x[1] * S->g.inv[1][c] + x[2] * S->g.inv[2][c];
+        for (int c = 0; c < 3; c++)
+            S->mfr[s][c] = x[0] * S->g.inv[0][c] + x[1] * S->g.inv[1][c] + x[2] * S->g.inv[2][c];
         S->ion_rep[s] = s;
         S->ion_op[s] = -1;
         if (!S->use_sym) continue;
         for (int r = 0; r < s && S->ion_op[s] < 0; r++) {
             if (S->ion_rep[r] != r) continue;
             for (int op = 0; op < S->sym.nops; op++)
-                if (op_maps_atom(&S->sym, op, S->g.o, fr[r], fr[s], tol)) {
+                if (op_maps_atom(&S->sym, op, S->g.o, S->mfr[r], S->mfr[s], S->tol)) {
                     S->ion_rep[s] = r;
                     S->ion_op[s] = op;
                     break;
                 }
         }
+    }
+    return AION_OK;
+}
+
+/* Potential path for the single protocol: scan the representative ions,
+ * each only at the points irreducible under its stabiliser. */
+static aion_status potential_single(scan_t *S, aion_error *err)
+{
+    long np = S->g.np;
+    aion_status st = AION_OK;
+    int *rep = malloc((size_t)np * sizeof *rep), *pts = malloc((size_t)np * sizeof *pts);
+    unsigned char *use = S->use_sym ? malloc((size_t)S->sym.nops) : NULL;
+    S->ion_grid = aion_calloc((size_t)S->nmob, sizeof *S->ion_grid);
+    if (!rep || !pts || (S->use_sym && !use) || !S->ion_grid) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
     }
     for (int s = 0; s < S->nmob; s++) {
         if (S->ion_rep[s] != s) continue;
@@ -671,7 +689,7 @@ static aion_status potential_single(scan_t *S, aion_error *err)
         long npts = 0;
         if (S->use_sym) {
             for (int op = 0; op < S->sym.nops; op++)
-                use[op] = (unsigned char)op_maps_atom(&S->sym, op, S->g.o, fr[s], fr[s], tol);
+                use[op] = (unsigned char)op_maps_atom(&S->sym, op, S->g.o, S->mfr[s], S->mfr[s], S->tol);
             sym_reps(&S->sym, use, S->g.n, np, rep);
         } else {
             for (long k = 0; k < np; k++) rep[k] = (int)k;
@@ -684,7 +702,6 @@ static aion_status potential_single(scan_t *S, aion_error *err)
         for (long k = 0; k < np; k++) e[k] = e[rep[k]];
     }
 done:
-    free(fr);
     free(rep);
     free(pts);
     free(use);
@@ -781,6 +798,7 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
         for (long k = 0; k < np; k++) rep[k] = (int)k;
 
     int probe = o->protocol == AION_PES_PROBE;
+    if (!probe && (st = ion_orbits(&S, err)) != AION_OK) goto done;
     if (o->bvse) {
         /* oxidation states, terms */
         S.ox = malloc((size_t)f->n * sizeof *S.ox);
@@ -880,12 +898,11 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
     int failed = 0;
     aion_error first;
     memset(&first, 0, sizeof first);
-    int inner = nion >= S.nth ? 1 : S.nth; /* field work inside an ion is serial anyway */
-    (void)inner;
 #pragma omp parallel num_threads(AION_MIN(S.nth, nion))
     {
         double *e = malloc((size_t)np * sizeof *e), *lv = malloc((size_t)np * sizeof *lv);
         aion_error e1;
+        memset(&e1, 0, sizeof e1);
         int ok = e && lv;
         if (!ok) {
 #pragma omp critical(pes_err)
@@ -894,14 +911,26 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
 #pragma omp for schedule(dynamic, 1)
         for (int s = 0; s < nion; s++) {
             if (!ok || failed) continue;
-            aion_pes_ion *ion = &res->ion[s];
-            ion->atom = probe ? -1 : S.mob[s];
-            ion->mapped_from = ion->atom;
-            if (!probe && S.ion_rep && S.ion_rep[s] != s) ion->mapped_from = S.mob[S.ion_rep[s]];
-            if (ion_energy(&S, probe ? -1 : s, e, &e1) != AION_OK ||
-                analyse(&S, e, lv, ion, u_disc, u_conn, &e1) != AION_OK) {
+            if (!probe && S.ion_rep[s] != s) continue; /* filled from its representative */
+            aion_pes_ion one;
+            memset(&one, 0, sizeof one);
+            if (ion_energy(&S, probe ? -1 : s, e, &e1) != AION_OK || analyse(&S, e, lv, &one, &e1) != AION_OK) {
 #pragma omp critical(pes_err)
                 if (!failed) failed = 1, first = e1;
+                continue;
+            }
+            /* the ion itself and the members of its orbit */
+            for (int m = s; m < nion; m++) {
+                if (m != s && (probe || S.ion_rep[m] != s)) continue;
+                aion_pes_ion *ion = &res->ion[m];
+                *ion = one;
+                ion->atom = probe ? -1 : S.mob[m];
+                ion->mapped_from = probe ? -1 : S.mob[s];
+                if (!probe && m != s) {
+                    /* the minimum moves with the ion */
+                    ion->start = (int)sym_apply(&S.sym, S.ion_op[m], S.g.n, one.start);
+                }
+                union_update(&S, e, lv, one.e_min, m == s ? -1 : S.ion_op[m], u_disc, u_conn);
             }
         }
         free(e);
@@ -937,9 +966,8 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
             goto done;
         }
         aion_pes_ion tmp;
-        for (long k = 0; k < np; k++) u_disc[k] = u_conn[k] = INFINITY;
         if ((st = ion_energy(&S, probe ? -1 : s, res->energy, err)) != AION_OK ||
-            (st = analyse(&S, res->energy, res->level, &tmp, u_disc, u_conn, err)) != AION_OK)
+            (st = analyse(&S, res->energy, res->level, &tmp, err)) != AION_OK)
             goto done;
         for (long k = 0; k < np; k++) {
             res->energy[k] -= tmp.e_min;
