@@ -426,13 +426,83 @@ static aion_status build_exclusion(scan_t *S, aion_error *err)
     return AION_OK;
 }
 
+/* Gather variant for sparse point sets (symmetry-reduced grids): for each
+ * listed point, every atom's images within its range. */
+static void bvse_field_gather(scan_t *S, const unsigned char *eval, long nev)
+{
+    const aion_frame *f = S->f;
+    long np = S->g.np;
+    double w[3];
+    int m[3];
+    aion_cell_widths(f->cell, w);
+    double rmax = 0;
+    for (int j = 0; j < f->n; j++)
+        if (S->terms[j].kind >= 0) rmax = fmax(rmax, sqrt(S->terms[j].rc2));
+    for (int a = 0; a < 3; a++) m[a] = (int)ceil(rmax / w[a]) + 1;
+    int *pts = malloc((size_t)nev * sizeof *pts);
+    if (!pts) return; /* caller checks via nev == 0 below */
+    long q = 0;
+    for (long k = 0; k < np; k++)
+        if (eval[k]) pts[q++] = (int)k;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(S->nth)
+    for (long t = 0; t < q; t++) {
+        long k = pts[t];
+        double x[3], sum = 0;
+        grid_point(&S->g, k / ((long)S->g.n[1] * S->g.n[2]), (k / S->g.n[2]) % S->g.n[1], k % S->g.n[2], x);
+        for (int j = 0; j < f->n; j++) {
+            const pes_term *T = &S->terms[j];
+            if (T->kind < 0) continue;
+            double d0[3], fr[3];
+            int s0[3];
+            for (int c = 0; c < 3; c++) d0[c] = f->pos[j][c] - x[c];
+            for (int c = 0; c < 3; c++) fr[c] = d0[0] * S->g.inv[0][c] + d0[1] * S->g.inv[1][c] + d0[2] * S->g.inv[2][c];
+            for (int c = 0; c < 3; c++) s0[c] = -(int)floor(fr[c] + 0.5);
+            for (int a = -m[0]; a <= m[0]; a++)
+                for (int b = -m[1]; b <= m[1]; b++)
+                    for (int c = -m[2]; c <= m[2]; c++) {
+                        double d[3];
+                        for (int e = 0; e < 3; e++)
+                            d[e] = d0[e] + (s0[0] + a) * f->cell[0][e] + (s0[1] + b) * f->cell[1][e] +
+                                   (s0[2] + c) * f->cell[2][e];
+                        double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                        if (r2 < T->rc2 && r2 > 1e-16) sum += pes_term_energy(T, sqrt(r2));
+                    }
+        }
+        S->field[k] = sum;
+    }
+    free(pts);
+}
+
 /* Accumulate the BVSE field of the atoms with terms into S->field at the
- * points with eval[k] (per-thread buffers, fixed static schedule). */
+ * points with eval[k] (per-thread buffers, fixed static schedule), or by
+ * gathering when only a few points are wanted. */
 static aion_status bvse_field(scan_t *S, const unsigned char *eval, aion_error *err)
 {
     const aion_frame *f = S->f;
     long np = S->g.np;
     int nth = S->nth;
+    {
+        /* cost estimates: scatter visits every point of every range sphere;
+         * gather visits (2m+1)³ images of every atom per wanted point */
+        long nev = 0, nat = 0;
+        double sph = 0, w[3], vox = fabs(aion_det3(S->g.cell)) / (double)np, rmax = 0;
+        for (long k = 0; k < np; k++) nev += eval[k];
+        for (int j = 0; j < f->n; j++)
+            if (S->terms[j].kind >= 0) {
+                nat++;
+                sph += 4.18879 * pow(S->terms[j].rc2, 1.5) / vox;
+                rmax = fmax(rmax, sqrt(S->terms[j].rc2));
+            }
+        aion_cell_widths(f->cell, w);
+        double img = 1;
+        for (int a = 0; a < 3; a++) img *= 2 * (ceil(rmax / w[a]) + 1) + 1;
+        if ((double)nev * (double)nat * img * 0.5 < sph) {
+            for (long k = 0; k < np; k++) S->field[k] = 0;
+            bvse_field_gather(S, eval, nev);
+            S->n_eval += nev;
+            return AION_OK;
+        }
+    }
     double *buf = aion_calloc((size_t)nth * (size_t)np, sizeof *buf);
     long nev = 0;
     if (!buf) return aion_err_set(err, AION_ERR_NOMEM, "out of memory for %d field buffers", nth);
