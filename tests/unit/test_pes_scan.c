@@ -463,5 +463,5 @@ int main(void)
     TEST_RUN(test_symmetry_potential);
     TEST_RUN(test_potential_direct);
     TEST_RUN(test_errors);
-    TEST_END();
+    return TEST_END();
 }
