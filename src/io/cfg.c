@@ -156,7 +156,7 @@ static int column_kind(const char *name)
 typedef struct cfg_cols {
     int n;
     int *kind;          /* per column */
-    aion_column **other; /* per column: the frame column for C_OTHER */
+    int *other;         /* per column: index in f->cols for C_OTHER */
     int have[C_OTHER];
 } cfg_cols;
 
@@ -222,10 +222,11 @@ static aion_status read_atoms(aion_reader *r, cfg_state *s, aion_frame *f, long 
     }
     for (int k = 0; k < c.n; k++) {
         if (c.kind[k] != C_OTHER) continue;
-        if (!(c.other[k] = aion_frame_column_add(f, names[k], 'R', 1))) {
+        if (!aion_frame_column_add(f, names[k], 'R', 1)) {
             st = aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
             goto done;
         }
+        c.other[k] = f->n_cols - 1; /* (adding may move f->cols: keep indices) */
     }
     for (int i = 0; i < f->n; i++) {
         int n;
@@ -273,7 +274,7 @@ static aion_status read_atoms(aion_reader *r, cfg_state *s, aion_frame *f, long 
                 case C_FY: f->forces[i][1] = v; break;
                 case C_FZ: f->forces[i][2] = v; break;
                 case C_EN: f->atom_energy[i] = v; break;
-                default: c.other[k]->d[i] = v; break;
+                default: f->cols[c.other[k]].d[i] = v; break;
                 }
             }
         }

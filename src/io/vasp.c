@@ -949,7 +949,8 @@ static aion_status outcar_energy(aion_reader *r, outcar_state *s, aion_frame *f)
     }
     if (!got_toten || !got_e0)
         return aion_io_fail(r, AION_ERR_PARSE, "no 'free  energy   TOTEN' and 'energy(sigma->0)' lines after FREE ENERGIE");
-    if (!s->have_pos) return aion_io_fail(r, AION_ERR_PARSE, "an ionic step's energy without its POSITION block");
+    if (!s->have_pos || !s->z || !s->pos || !s->frc)
+        return aion_io_fail(r, AION_ERR_PARSE, "an ionic step's energy without its POSITION block");
     if (!s->have_cell) return aion_io_fail(r, AION_ERR_PARSE, "an ionic step without 'direct lattice vectors'");
     (void)ewo, (void)e0;
 
@@ -1030,6 +1031,7 @@ static aion_status outcar_next(aion_reader *r, aion_frame *f)
             s->in_header = 1; /* species lists complete; rebuild atoms at the next positions */
             free(s->z);
             s->z = NULL;
+            s->have_pos = 0; /* positions read so far belong to the old atoms */
         } else if ((p = strstr(line, "NIONS")) && (p = strchr(p, '='))) {
             double v[2];
             if (outcar_numbers(p + 1, v, 1, &bad) == 1 && v[0] >= 1 && v[0] <= AION_IO_MAX_ATOMS) s->nions = (long)v[0];

@@ -694,6 +694,30 @@ static void test_errors(void)
         CHECK(read_all_fmt(tpath("OUTCAR-ipt"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
         CHECK(strstr(err.msg, "2 species (TITEL lines) but 'ions per type' has 3") != NULL);
     }
+    /* a new "ions per type" between the positions and the energy (found by fuzzing) */
+    {
+        char *t = slurp(OUTCAR_FIXTURE), *p = strstr(t, "  FREE ENERGIE"), *u;
+        long line = 1;
+        size_t len = strlen(t);
+        u = malloc(len + 64);
+        memcpy(u, t, (size_t)(p - t));
+        strcpy(u + (p - t), "   ions per type =               4   2\n");
+        strcat(u, p);
+        for (char *q = t; q < p; q++) line += *q == '\n'; /* line of the inserted text */
+        write_text(tpath("OUTCAR-ipt2"), u);
+        {
+            aion_frame *fr;
+            int n;
+            aion_error err;
+            char want[300];
+            CHECK(read_all_fmt(tpath("OUTCAR-ipt2"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
+            snprintf(want, sizeof want, "%s:%ld: ", tpath("OUTCAR-ipt2"), line + 5); /* the energy(sigma->0) line */
+            CHECK(strstr(err.msg, want) && strstr(err.msg, "without its POSITION block"));
+            if (!strstr(err.msg, want)) fprintf(stderr, "  %s / %s\n", err.msg, want);
+        }
+        free(t);
+        free(u);
+    }
     expect_fail("OUTCAR-none", AION_FMT_OUTCAR, " vasp.5.4.4\n POTCAR:    PAW_PBE O 08Apr2002\n", 2, "no complete ionic step");
 }
 
