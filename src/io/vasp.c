@@ -574,6 +574,23 @@ static aion_status xdatcar_open(aion_reader *r)
     aion_status st = state_open(r);
     if (st) return st;
     s = r->state;
+    {
+        /* VASP 4 wrote a different header: "NIONS NIONS NBLOCK" on line 1 */
+        long len = aion_io_getline(r), dummy;
+        int n, nint = 0;
+        if (len == -2) return r->err.code;
+        if (len >= 0) {
+            char *copy = aion_strdup(r->line);
+            if (!copy) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+            n = split(s, copy);
+            while (nint < n && !aion_parse_long(s->tok[nint], &dummy)) nint++;
+            free(copy);
+            if (n >= 3 && nint == n)
+                return aion_io_fail(r, AION_ERR_UNSUPPORTED,
+                                    "this looks like a VASP 4 XDATCAR (atom counts on line 1); only the VASP 5 layout is read");
+            aion_io_unread(r);
+        }
+    }
     st = read_header(r, s, 0);
     if (st == AION_EOF) return aion_io_fail_noline(r, AION_ERR_PARSE, "empty file: no XDATCAR header");
     if (st) return st;

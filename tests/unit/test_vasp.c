@@ -456,6 +456,21 @@ static void test_outcar(void)
         aion_frame_free(&f);
     }
 
+    /* Fortran fields that run together are split */
+    {
+        char *t = slurp(OUTCAR_FIXTURE), *p = strstr(t, "      0.10066      0.15634");
+        const char *glued = "      0.10066-123456.15634      0.05410        -0.289774-100000.011182      0.421568";
+        size_t old = strcspn(p, "\n");
+        CHECK(strlen(glued) == old);
+        memcpy(p, glued, old);
+        write_text(tpath("OUTCAR-glued"), t);
+        free(t);
+        CHECK_OK(read_all_fmt(tpath("OUTCAR-glued"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err));
+        CHECK(n == 2 && fr[0].pos[0][1] == -123456.15634 && fr[0].forces[0][0] == -0.289774 &&
+              fr[0].forces[0][1] == -100000.011182 && fr[0].pos[0][2] == 0.05410);
+        aion_frames_free(fr, n);
+    }
+
     /* an interrupted run: the complete step is returned, the rest noted */
     {
         char *t = slurp(OUTCAR_FIXTURE), *cut;
@@ -634,6 +649,7 @@ static void test_errors(void)
     expect_fail("e-velnan", AION_FMT_POSCAR, HDR "Li\n1\nDirect\n0 0 0\n\n1 nan 0\n", 11, "velocity");
     expect_fail("e-v4", AION_FMT_POSCAR, HDR "1 1\nDirect\n0 0 0\n0 0 0\n", 6, "VASP 4");
     /* XDATCAR */
+    expect_fail("e-x-vasp4", AION_FMT_XDATCAR, "   4   4   1\n  0.0 0.0 0.0 0.0 0.5E-14\n  1.0E-004\n  CAR\n", 1, "VASP 4 XDATCAR");
     expect_fail("e-x-empty", AION_FMT_XDATCAR, "", 0, "empty");
     expect_fail("e-x-trunc", AION_FMT_XDATCAR, HDR "H\n2\nDirect configuration= 1\n0 0 0\n0 0 0\nDirect configuration= 2\n0 0 0\n",
                 12, "1 of 2 positions of configuration 2");
