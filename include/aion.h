@@ -92,6 +92,10 @@ enum {
     AION_HAS_ATOM_ENERGY = 1u << 13
 };
 
+/* Parse a formula ("Li3PO4", "Li2.9PO3.3N0.46") or explicit counts
+ * ("Li:96,P:32,O:128") into up to max (Z, amount) pairs. */
+aion_status aion_parse_formula(const char *s, int *z, double *amount, int max, int *n, aion_error *err);
+
 /* Free-form per-frame key/value (extended XYZ comment line, CIF tags...).
  * value is the unquoted text exactly as read. */
 typedef struct aion_kv {
@@ -271,6 +275,9 @@ aion_status aion_writer_write(aion_writer *w, const aion_frame *f);
 aion_status aion_writer_close(aion_writer *w, aion_error *err);
 /* Drop the temporary file without touching PATH. */
 void aion_writer_abort(aion_writer *w);
+/* Flush buffered output; *offset (may be NULL) receives the byte size written
+ * so far (for restartable trajectories opened with append). */
+aion_status aion_writer_flush(aion_writer *w, long *offset);
 const char *aion_writer_errmsg(const aion_writer *w);
 
 /* ===================================================================== */
@@ -351,6 +358,34 @@ const char *aion_potential_name(const aion_potential *p);
 const char *aion_potential_describe(aion_potential *p);
 const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
+/* Internal state that decides the summation order (neighbour lists): saved in
+ * MD checkpoints so that restarted runs are identical bit for bit. Size 0 =
+ * none. Load with the frame the state belongs to. */
+size_t aion_potential_state_size(const aion_potential *p);
+aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
+aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
+
+/* ===================================================================== */
+/* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
+/* ===================================================================== */
+
+/* Plain state, so that checkpoints can store it; copy it to fork a stream. */
+typedef struct aion_rng {
+    uint64_t s[4];
+    int has_spare;     /* Box-Muller spare normal deviate */
+    double spare;
+} aion_rng;
+
+/* Seed (any value, 0 included) through splitmix64. stream selects an
+ * independent stream for the same seed (e.g. a thread or replica index). */
+void aion_rng_seed(aion_rng *r, uint64_t seed, uint64_t stream);
+uint64_t aion_rng_u64(aion_rng *r);
+/* Uniform in [0, 1) with 53 random bits. */
+double aion_rng_uniform(aion_rng *r);
+/* Standard normal deviate. */
+double aion_rng_normal(aion_rng *r);
+/* Gamma(shape, 1) deviate (Marsaglia & Tsang 2000), shape > 0. */
+double aion_rng_gamma(aion_rng *r, double shape);
 
 /* ===================================================================== */
 /* Section: I/O extras (extxyz, convert, info) */
@@ -385,7 +420,33 @@ void aion_potential_free(aion_potential *p);
 
 /* ===================================================================== */
 /* Section: neighbour list extras */
-/* (declarations of this module go here) */
+/* Semantics of the neighbour-list functions above (see docs/neighbour-lists.md):
+ *  - aion_nlist_get(nl, i, k, ...): k runs over 0..aion_nlist_count(nl, i)-1
+ *    (the k-th neighbour of atom i); j is the local index of the neighbour
+ *    (the owner of the image) and d the true Cartesian pair vector
+ *    r_j + S·cell - r_i of the current positions and cell. Entries are within
+ *    cutoff+skin of i at the last build, so callers MUST test |d| < cutoff.
+ *    The order within a list is deterministic (by spatial bin, then index),
+ *    independent of the thread count, but not sorted.
+ *  - Half list: each pair (i, j+S) once (kept by the atom with the lower
+ *    index; for an atom and its own image, the side with S > 0
+ *    lexicographically). Full list: from both sides. Self-images count.
+ *  - aion_nlist_update decides between a rebuild and a cheap refresh of the
+ *    pair vectors; a list is valid for any frame with the same atom count and
+ *    periodicity (positions may be unwrapped, the cell may change).
+ *  - Not thread-safe on one handle; distinct handles are independent. */
+/* Threads for build and refresh (0 = OpenMP default). */
+void aion_nlist_set_threads(aion_nlist *nl, int nthreads);
+/* Number of full builds so far (a refresh does not count). */
+long aion_nlist_builds(const aion_nlist *nl);
+/* Local + ghost atoms of the current build. */
+int aion_nlist_nall(const aion_nlist *nl);
+/* The configuration of the last build: positions and cell exactly as given
+ * then (valid until the next update). Returns the atom count, 0 if the list
+ * was never built. Rebuilding from this configuration and then updating to the
+ * current one reproduces the list exactly: MD checkpoints use it so that a
+ * restarted run sums forces in the same order, bit for bit. */
+int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3]);
 
 
 
@@ -415,13 +476,194 @@ void aion_potential_free(aion_potential *p);
 
 /* ===================================================================== */
 /* Section: potential-energy-landscape screening */
-/* (declarations of this module go here) */
+
+/* Periodic grids: n[0] x n[1] x n[2] points along the lattice vectors, point
+ * (i,j,k) at fractional (i/n0, j/n1, k/n2), stored at index (i*n1 + j)*n2 + k. */
+
+/* Percolation energies on a periodic grid (26-neighbour connectivity): for
+ * the cluster grown from grid point `start` (or the global minimum if start <
+ * 0) by adding points in order of energy, eperc[d] is the lowest energy at
+ * which the cluster connects to its own periodic images along d+1 independent
+ * lattice directions (1D, 2D, 3D percolation); INFINITY if never. Exact (union-
+ * find with periodic offsets), O(N log N). *start_out (may be NULL) receives
+ * the start index used. */
+aion_status aion_pes_percolation(const int n[3], const double *e, int start, double eperc[3], int *start_out,
+                                 aion_error *err);
+
+/* Level map: level[x] = minimax path energy from start to x on the periodic
+ * grid (the lowest possible highest energy along a path), by a priority flood.
+ * level[start] = e[start]. */
+aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err);
+
+/* Free volume fractions at threshold thr (eV) above e_min: disconnected =
+ * fraction of points with e - e_min < thr; connected = fraction with level -
+ * e_min < thr. Either output may be NULL. */
+void aion_pes_free_volume(long npts, const double *e, const double *level, double e_min, double thr, double *fv_disc,
+                          double *fv_conn);
+
+/* The SSE-ranking descriptor of Maevskiy et al. (2025):
+ * Ξ = s(10 (log10 FV_conn(0.5 eV) + 2)) · s(10 (log10 FV_disc(0.5 eV) + 1.15)),
+ * s the logistic function. */
+double aion_pes_xi(double fv_conn_05, double fv_disc_05);
+
 
 
 
 /* ===================================================================== */
 /* Section: molecular dynamics */
-/* (declarations of this module go here) */
+
+typedef enum aion_ensemble {
+    AION_NVE = 0,
+    AION_NVT_LANGEVIN,   /* BAOAB splitting (Leimkuhler & Matthews 2013) */
+    AION_NVT_CSVR,       /* stochastic velocity rescaling (Bussi, Donadio, Parrinello 2007) */
+    AION_NVT_NHC,        /* Nosé-Hoover chains (Martyna, Klein, Tuckerman 1992) */
+    AION_NPT_CSVR,       /* CSVR thermostat + stochastic cell rescaling (Bernetti & Bussi 2020) */
+    AION_NPT_LANGEVIN    /* Langevin thermostat + stochastic cell rescaling */
+} aion_ensemble;
+
+typedef enum aion_cell_dof {
+    AION_CELL_ISO = 0,   /* isotropic scaling (shape kept) */
+    AION_CELL_ANISO,     /* a, b, c lengths independently (orthogonal cells) */
+    AION_CELL_TRI        /* fully flexible triclinic cell (Del Tatto et al. 2022) */
+} aion_cell_dof;
+
+#define AION_MD_MAX_GROUPS 8
+
+/* Per-group thermostat: atoms with group g use temp_K[g], tau_t_fs[g];
+ * tau <= 0 means the group is not thermostatted (NVE for it). */
+typedef struct aion_md_opts {
+    aion_ensemble ensemble;
+    double dt_fs;            /* time step (fs), default 1 */
+    double temp_K;           /* target temperature (all groups unless group_temp_K set) */
+    double temp_end_K;       /* if > 0: ramp linearly from temp_K to this over the run */
+    double tau_t_fs;         /* thermostat time constant (Langevin: 1/γ), default 100 */
+    double press_GPa;        /* target pressure (NPT), default 1e-4 (1 bar) */
+    double tau_p_fs;         /* barostat time constant, default 1000 */
+    double compress_GPa;     /* compressibility estimate β_T (1/GPa), default 0.01 */
+    aion_cell_dof cell_dof;
+    int nhc_length;          /* Nosé-Hoover chain length, default 3 */
+    uint64_t seed;           /* random seed */
+    /* groups: atom -> group index in [0, n_groups); NULL = everyone group 0 */
+    const int *group;
+    int n_groups;
+    double group_temp_K[AION_MD_MAX_GROUPS];  /* 0 = use temp_K */
+    double group_tau_t_fs[AION_MD_MAX_GROUPS];/* 0 = use tau_t_fs; < 0 = no thermostat */
+    int group_frozen[AION_MD_MAX_GROUPS];     /* 1 = atoms of the group never move */
+    int remove_com;          /* remove centre-of-mass motion at start (default 1 via init) */
+} aion_md_opts;
+
+void aion_md_opts_init(aion_md_opts *o);
+
+typedef struct aion_md aion_md;
+
+/* Thermodynamic state after the last step. Pressures/stress: eV/Å³. */
+typedef struct aion_thermo {
+    long step;
+    double time_fs;
+    double temp_K;
+    double epot, ekin, etot;   /* eV */
+    double conserved;          /* eV: E_tot plus thermostat/barostat bookkeeping */
+    double press;              /* eV/Å³ (instantaneous, kinetic + virial) */
+    double stress[3][3];       /* eV/Å³, ASE sign (= -pressure tensor) */
+    double volume;             /* Å³ */
+    double cell[3][3];
+    double density;            /* g/cm³ */
+} aion_thermo;
+
+/* Create an integrator for a copy of frame f (positions used unwrapped as given;
+ * masses from f->mass or the element table; velocities from f->vel if present,
+ * else zero) with the potential p (borrowed; must outlive md). */
+aion_status aion_md_create(aion_md **out, const aion_frame *f, aion_potential *p, const aion_md_opts *o,
+                           aion_error *err);
+/* Maxwell-Boltzmann velocities at temp_K (zero total momentum, exact T). */
+aion_status aion_md_init_velocities(aion_md *md, double temp_K);
+/* Change the targets during a run (protocols): temperature, pressure. */
+void aion_md_set_temperature(aion_md *md, double temp_K);
+void aion_md_set_pressure(aion_md *md, double press_GPa);
+void aion_md_set_ensemble(aion_md *md, aion_ensemble e);
+/* Advance nsteps. */
+aion_status aion_md_step(aion_md *md, long nsteps);
+void aion_md_thermo(const aion_md *md, aion_thermo *t);
+/* Current configuration (positions unwrapped, velocities, forces, energy,
+ * stress, cell, image flags relative to the wrapped cell). Valid until the next
+ * call that changes md. */
+const aion_frame *aion_md_frame(aion_md *md);
+long aion_md_step_count(const aion_md *md);
+/* Save/restore the complete state (binary, atomic). Restoring into an md made
+ * with the same frame size and options continues bit for bit. */
+aion_status aion_md_save(const aion_md *md, const char *path, const void *extra, size_t extra_len);
+aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extra_cap, size_t *extra_len);
+const char *aion_md_errmsg(const aion_md *md);
+void aion_md_free(aion_md *md);
+
+/* FIRE minimisation (Bitzek et al. 2006; Guénolé et al. 2020), optionally with
+ * the cell (target pressure press_GPa). Stops when max |F| < fmax (eV/Å) and,
+ * with the cell, |stress - target| < fmax/ (eV/Å³ scaled by 1/Å) or after
+ * max_steps. Returns steps taken in *steps. */
+typedef struct aion_min_opts {
+    double fmax;        /* eV/Å, default 0.01 */
+    int max_steps;      /* default 1000 */
+    int relax_cell;     /* 0/1 */
+    double press_GPa;   /* target pressure for relax_cell */
+    double dt_max_fs;   /* default 1.0 (FIRE time step cap; masses = 1 amu... as in ASE) */
+} aion_min_opts;
+void aion_min_opts_init(aion_min_opts *o);
+aion_status aion_minimize(aion_frame *f, aion_potential *p, const aion_min_opts *o, int *steps, double *fmax_out,
+                          aion_error *err);
+
+/* One stage of a protocol: temperature ramp t_start -> t_end over nsteps at
+ * press_GPa (used by NPT ensembles). */
+typedef struct aion_segment {
+    double t_start_K, t_end_K;
+    double press_GPa;
+    long nsteps;
+} aion_segment;
+
+/* Melt-quench: equilibrate at t_start, heat to t_melt at rate, hold t_hold,
+ * cool at rate to t_final through anneal_K[] (held anneal_ps each), hold
+ * t_final_ps. Rates in K/ps, times in ps. */
+typedef struct aion_quench_opts {
+    double t_start_K, t_melt_K, t_final_K;
+    double rate_K_ps;
+    double t_equil_ps, t_hold_ps, t_final_ps;
+    double anneal_K[64];
+    int n_anneal;
+    double anneal_ps;
+    double press_GPa;
+    double dt_fs;
+} aion_quench_opts;
+
+/* Expand a quench into segments (caller frees *segs with free()). */
+aion_status aion_quench_schedule(const aion_quench_opts *q, aion_segment **segs, int *nseg, aion_error *err);
+
+/* Output and control of a protocol run (aion_md_run). Intervals in steps; 0 =
+ * never. Paths may be NULL. */
+typedef struct aion_run_opts {
+    const char *traj_xyz;        /* extended XYZ trajectory (wrapped positions + image flags) */
+    const char *traj_dump;       /* LAMMPS dump with image flags */
+    long traj_every;
+    const char *thermo_csv;      /* thermodynamic log */
+    long thermo_every;
+    const char *checkpoint;      /* checkpoint file */
+    long checkpoint_every;
+    int restart;                 /* continue from the checkpoint */
+    /* Called every progress_every steps and at the end; return nonzero to stop
+     * (a checkpoint is written first: use it for SIGINT/SIGTERM). */
+    int (*progress)(void *user, long done, long total, const aion_thermo *t);
+    void *user;
+    long progress_every;
+} aion_run_opts;
+
+/* Run the segments in order with md (NPT segments use their pressure). On a
+ * stop request returns AION_EOF after writing the checkpoint. */
+aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const aion_run_opts *o, aion_error *err);
+
+/* Random structure: n_species species with counts, at density_gcc, with minimum
+ * distances dmin[a*n_species+b] (Å; NULL = 0.8 × sum of covalent radii),
+ * cubic cell, random sequential insertion. */
+aion_status aion_random_structure(aion_frame *f, const int *z, const int *count, int n_species, double density_gcc,
+                                  const double *dmin, uint64_t seed, aion_error *err);
+
 
 
 
