@@ -192,8 +192,12 @@ static aion_status read_header(aion_reader *r, vasp_state *s, int have_comment)
         for (int i = 0; i < 3; i++)
             for (int k = 0; k < 3; k++) h->cell[i][k] = raw[i][k] * f[k];
         memcpy(h->scale, f, sizeof f);
-        if (!isfinite(aion_det3(h->cell)) || aion_det3(h->cell) == 0.0)
-            return aion_io_fail(r, AION_ERR_PARSE, "the scaled lattice is degenerate");
+        big = 0;
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 3; k++) big = fmax(big, fabs(h->cell[i][k]));
+        det = aion_det3(h->cell);
+        if (!(fabs(det) > 1e-12 * big * big * big) || !isfinite(det) || !isfinite(big))
+            return aion_io_fail(r, AION_ERR_PARSE, "the scaled lattice is degenerate (zero volume)");
     }
 
     /* species (VASP 5) and counts */
@@ -479,6 +483,16 @@ static int wprec(const aion_writer *w)
     return p > 20 ? 20 : p;
 }
 
+/* Three reals: fixed point with p decimals, or (p >= 16, for exact round
+ * trips of any magnitude) scientific with p significant digits. */
+static void put3(FILE *fp, int p, int width, const double x[3])
+{
+    if (p >= 16)
+        fprintf(fp, " %*.*e %*.*e %*.*e", p + 7, p - 1, x[0], p + 7, p - 1, x[1], p + 7, p - 1, x[2]);
+    else
+        fprintf(fp, " %*.*f %*.*f %*.*f", p + width, p, x[0], p + width, p, x[1], p + width, p, x[2]);
+}
+
 static void write_comment(FILE *fp, const aion_frame *f, const vasp_order *o)
 {
     const char *c = aion_frame_info_get(f, "comment");
@@ -495,8 +509,10 @@ static void write_header(aion_writer *w, const aion_frame *f, const vasp_order *
     int p = wprec(w);
     write_comment(w->fp, f, o);
     fprintf(w->fp, "   1.0\n");
-    for (int i = 0; i < 3; i++)
-        fprintf(w->fp, " %*.*f %*.*f %*.*f\n", p + 8, p, f->cell[i][0], p + 8, p, f->cell[i][1], p + 8, p, f->cell[i][2]);
+    for (int i = 0; i < 3; i++) {
+        put3(w->fp, p, 8, f->cell[i]);
+        fputc('\n', w->fp);
+    }
     for (int k = 0; k < o->nsp; k++) fprintf(w->fp, " %5s", aion_element_symbol(o->z[k]));
     fputc('\n', w->fp);
     for (int k = 0; k < o->nsp; k++) fprintf(w->fp, " %5ld", o->cnt[k]);
@@ -538,7 +554,7 @@ static aion_status poscar_write(aion_writer *w, const aion_frame *f)
             cart_to_frac(inv, f->pos[i], x);
         else
             memcpy(x, f->pos[i], sizeof x);
-        fprintf(w->fp, " %*.*f %*.*f %*.*f", p + 6, p, x[0], p + 6, p, x[1], p + 6, p, x[2]);
+        put3(w->fp, p, 6, x);
         if ((f->has & AION_HAS_FIXED) && f->fixed)
             fprintf(w->fp, "   %c   %c   %c", f->fixed[i][0] ? 'F' : 'T', f->fixed[i][1] ? 'F' : 'T',
                     f->fixed[i][2] ? 'F' : 'T');
@@ -706,7 +722,8 @@ static aion_status xdatcar_write(aion_writer *w, const aion_frame *f)
     for (int k = 0; k < f->n; k++) {
         double x[3];
         cart_to_frac(inv, f->pos[s->o.perm[k]], x);
-        fprintf(w->fp, " %*.*f %*.*f %*.*f\n", p + 4, p, x[0], p + 4, p, x[1], p + 4, p, x[2]);
+        put3(w->fp, p, 4, x);
+        fputc('\n', w->fp);
     }
     return AION_OK;
 }

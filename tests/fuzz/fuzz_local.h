@@ -1,9 +1,11 @@
 /*
- * Fallback for the VASP and .cfg fuzz targets while tests/fuzz/fuzz_common.h
- * (the shared helper) is not in this tree: write the input to a temporary
+ * Harness of the VASP and .cfg fuzz targets: write the input to a temporary
  * file, read every frame with the format forced, write what was read with
- * the same format (if it has a writer), read that back and check the frame
- * and atom counts agree. Crashes, leaks and sanitizer reports are the bugs.
+ * the same format (if it has a writer) at full precision (17 digits), read
+ * that back and check the frame and atom counts agree. Crashes, leaks and
+ * sanitizer reports are the bugs. Unlike fuzz_common.h it writes at full
+ * precision: at the default 10 digits a barely valid cell (nearly flat) can
+ * become invalid on the way back, which would be reported as a crash.
  */
 #ifndef AION_FUZZ_LOCAL_H
 #define AION_FUZZ_LOCAL_H

@@ -632,6 +632,7 @@ static void test_errors(void)
     expect_fail("e-latnan", AION_FMT_POSCAR, "c\n1\n3 0 0\n0 NaN 0\n0 0 3\nH\n1\nD\n0 0 0\n", 4, "lattice vector b");
     expect_fail("e-latshort", AION_FMT_POSCAR, "c\n1\n3 0 0\n0 3\n0 0 3\nH\n1\nD\n0 0 0\n", 4, "expected 3 numbers");
     expect_fail("e-flat", AION_FMT_POSCAR, "c\n1\n3 0 0\n6 0 0\n0 0 3\nH\n1\nD\n0 0 0\n", 5, "linearly dependent");
+    expect_fail("e-flat3", AION_FMT_POSCAR, "c\n1e-10 1 1e10\n1 0 0\n0 1 0\n0 0 1\nH\n1\nD\n0 0 0\n", 5, "degenerate");
     expect_fail("e-elem", AION_FMT_POSCAR, HDR "Li Qq\n1 1\nD\n0 0 0\n0 0 0\n", 6, "unknown element 'Qq'");
     expect_fail("e-count", AION_FMT_POSCAR, HDR "Li O\n1\nD\n0 0 0\n", 7, "2 species names");
     expect_fail("e-absurd", AION_FMT_POSCAR, HDR "Li\n99999999999\nD\n0 0 0\n", 7, "implausible atom count");
