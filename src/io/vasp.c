@@ -290,19 +290,39 @@ fail:
     return st;
 }
 
-/* Fill z, cell and pbc of a frame sized for the header's atoms. */
+/*
+ * Arrays grow with the atom lines actually read (room_for), so an absurd
+ * count in a short file allocates little.
+ */
+static aion_status room_for(aion_reader *r, aion_frame *f, long i, long total)
+{
+    long n;
+    if (i < f->n) return AION_OK;
+    n = AION_MAX(2L * f->n, 1024L);
+    if (n < i + 1) n = i + 1;
+    if (n > total) n = total;
+    if (aion_frame_resize(f, (int)n, 0)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+    return AION_OK;
+}
+
+/* Start a frame for the header's atoms: cell, pbc, comment (z: fill_z). */
 static aion_status frame_from_header(aion_reader *r, const vasp_header *h, aion_frame *f, unsigned has)
 {
-    long i = 0;
+    long n0 = AION_MIN(h->natoms, AION_MAX(1024L, (long)f->n));
     aion_io_frame_clear(f);
-    if (aion_frame_resize(f, (int)h->natoms, AION_HAS_CELL | has)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
-    for (int k = 0; k < h->nsp; k++)
-        for (long c = 0; c < h->cnt[k]; c++) f->z[i++] = h->spz[k];
+    if (aion_frame_resize(f, (int)n0, AION_HAS_CELL | has)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     memcpy(f->cell, h->cell, sizeof f->cell);
     f->pbc[0] = f->pbc[1] = f->pbc[2] = 1;
     if (h->comment && h->comment[0] && aion_frame_info_set(f, "comment", h->comment))
         return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     return AION_OK;
+}
+
+static void fill_z(const vasp_header *h, aion_frame *f)
+{
+    long i = 0;
+    for (int k = 0; k < h->nsp; k++)
+        for (long c = 0; c < h->cnt[k]; c++) f->z[i++] = h->spz[k];
 }
 
 static void frac_to_cart(const double cell[3][3], const double s[3], double r[3])
@@ -413,6 +433,7 @@ static aion_status poscar_next(aion_reader *r, aion_frame *f)
         if (len == -2) return r->err.code;
         if (len == -1)
             return aion_io_fail(r, AION_ERR_PARSE, "unexpected end of file: %ld of %ld atom positions read", i, h->natoms);
+        if ((st = room_for(r, f, i, h->natoms))) return st;
         if ((n = split(s, r->line)) < 0) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
         if ((st = parse_reals(r, s->tok, n, 3, v, "atom position"))) return st;
         if (sel) {
@@ -430,6 +451,7 @@ static aion_status poscar_next(aion_reader *r, aion_frame *f)
         else
             frac_to_cart(h->cell, v, f->pos[i]);
     }
+    fill_z(h, f);
     return poscar_velocities(r, s, f);
 }
 
@@ -666,6 +688,7 @@ static aion_status xdatcar_next(aion_reader *r, aion_frame *f)
         if (len == -1)
             return aion_io_fail(r, AION_ERR_PARSE, "unexpected end of file: %ld of %ld positions of configuration %ld read",
                                 i, h->natoms, step);
+        if ((st = room_for(r, f, i, h->natoms))) return st;
         if ((n = split(s, r->line)) < 0) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
         if ((st = parse_reals(r, s->tok, n, 3, v, "atom position"))) return st;
         if (cart)
@@ -673,6 +696,7 @@ static aion_status xdatcar_next(aion_reader *r, aion_frame *f)
         else
             frac_to_cart(h->cell, v, f->pos[i]);
     }
+    fill_z(h, f);
     s->nconfig++;
     return AION_OK;
 }
@@ -769,8 +793,9 @@ typedef struct outcar_state {
     int nipt;
     long nions;                     /* NIONS = (0 if not seen) */
     int in_header;                  /* species lines seen since the last "Iteration" */
-    int *z;                         /* per atom, built at the first positions block */
+    int *spz;                       /* Z per species, set at the first positions block */
     long natoms;
+    long cap;                       /* atoms pos/frc have room for */
     double cell[3][3];
     int have_cell;
     double kb[6];
@@ -796,7 +821,7 @@ static void outcar_close(aion_reader *r)
     free(s->vrhfin.v);
     free(s->potcar.v);
     free(s->ipt);
-    free(s->z);
+    free(s->spz);
     free(s->pos);
     free(s->frc);
     free(s);
@@ -873,7 +898,7 @@ static aion_status outcar_species(aion_reader *r, outcar_state *s)
     const int_list *l;
     const char *kind;
     int nsp;
-    long total = 0, i = 0;
+    long total = 0;
     if (!s->nipt) return aion_io_fail(r, AION_ERR_PARSE, "positions before any 'ions per type' line: cannot tell the atoms");
     if (s->titel.n) {
         l = &s->titel, kind = "TITEL", nsp = l->n;
@@ -890,15 +915,10 @@ static aion_status outcar_species(aion_reader *r, outcar_state *s)
     for (int k = 0; k < nsp; k++) total += s->ipt[k];
     if (s->nions && s->nions != total)
         return aion_io_fail(r, AION_ERR_PARSE, "'ions per type' adds up to %ld but NIONS = %ld", total, s->nions);
-    free(s->z);
-    s->z = malloc((size_t)total * sizeof *s->z);
-    free(s->pos);
-    s->pos = malloc((size_t)total * sizeof *s->pos);
-    free(s->frc);
-    s->frc = malloc((size_t)total * sizeof *s->frc);
-    if (!s->z || !s->pos || !s->frc) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
-    for (int k = 0; k < nsp; k++)
-        for (long c = 0; c < s->ipt[k]; c++) s->z[i++] = l->v[k];
+    free(s->spz);
+    s->spz = malloc((size_t)nsp * sizeof *s->spz);
+    if (!s->spz) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+    memcpy(s->spz, l->v, (size_t)nsp * sizeof *s->spz);
     s->natoms = total;
     return AION_OK;
 }
@@ -913,7 +933,7 @@ static aion_status outcar_positions(aion_reader *r, outcar_state *s)
 {
     aion_status st;
     const char *bad;
-    if (!s->z || s->in_header || !s->natoms) {
+    if (!s->spz || s->in_header || !s->natoms) {
         if ((st = outcar_species(r, s))) return st;
         s->in_header = 0;
     }
@@ -930,6 +950,16 @@ static aion_status outcar_positions(aion_reader *r, outcar_state *s)
         }
         n = outcar_numbers(r->line, v, 6, &bad);
         if (n < 0) return aion_io_fail(r, AION_ERR_PARSE, "'%.20s' is not a finite number", bad);
+        if (i >= s->cap) {
+            /* grow with the lines read, not with the header's count */
+            long nc = AION_MIN(AION_MAX(2 * s->cap, 1024L), s->natoms);
+            double(*p)[3] = aion_realloc_array(s->pos, (size_t)nc, sizeof *p), (*q)[3];
+            if (p) s->pos = p;
+            q = p ? aion_realloc_array(s->frc, (size_t)nc, sizeof *q) : NULL;
+            if (!q) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+            s->frc = q;
+            s->cap = nc;
+        }
         if (n != 6) {
             if (dashes(r->line))
                 return aion_io_fail(r, AION_ERR_PARSE, "the POSITION block ends after %ld atoms; the header says %ld", i,
@@ -983,7 +1013,7 @@ static aion_status outcar_energy(aion_reader *r, outcar_state *s, aion_frame *f)
     }
     if (!got_toten || !got_e0)
         return aion_io_fail(r, AION_ERR_PARSE, "no 'free  energy   TOTEN' and 'energy(sigma->0)' lines after FREE ENERGIE");
-    if (!s->have_pos || !s->z || !s->pos || !s->frc)
+    if (!s->have_pos || !s->spz || !s->pos || !s->frc || s->cap < s->natoms)
         return aion_io_fail(r, AION_ERR_PARSE, "an ionic step's energy without its POSITION block");
     if (!s->have_cell) return aion_io_fail(r, AION_ERR_PARSE, "an ionic step without 'direct lattice vectors'");
     (void)ewo, (void)e0;
@@ -991,7 +1021,11 @@ static aion_status outcar_energy(aion_reader *r, outcar_state *s, aion_frame *f)
     aion_io_frame_clear(f);
     if (aion_frame_resize(f, (int)s->natoms, AION_HAS_CELL | AION_HAS_FORCES | AION_HAS_ENERGY | AION_HAS_STEP))
         return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
-    memcpy(f->z, s->z, (size_t)s->natoms * sizeof *f->z);
+    {
+        long i = 0;
+        for (int k = 0; k < s->nipt; k++)
+            for (long c = 0; c < s->ipt[k]; c++) f->z[i++] = s->spz[k];
+    }
     memcpy(f->pos, s->pos, (size_t)s->natoms * sizeof *f->pos);
     memcpy(f->forces, s->frc, (size_t)s->natoms * sizeof *f->forces);
     memcpy(f->cell, s->cell, sizeof f->cell);
@@ -1063,8 +1097,8 @@ static aion_status outcar_next(aion_reader *r, aion_frame *f)
             if (total < 1) return aion_io_fail(r, AION_ERR_PARSE, "'ions per type' adds up to zero");
             s->nipt = n;
             s->in_header = 1; /* species lists complete; rebuild atoms at the next positions */
-            free(s->z);
-            s->z = NULL;
+            free(s->spz);
+            s->spz = NULL;
             s->have_pos = 0; /* positions read so far belong to the old atoms */
         } else if ((p = strstr(line, "NIONS")) && (p = strchr(p, '='))) {
             double v[2];
