@@ -210,6 +210,7 @@ static aion_status read_header(aion_reader *r, vasp_state *s, int have_comment)
     }
     if (vasp5) {
         while (nlab < n && !is_comment_token(s->tok[nlab])) nlab++;
+        if (nlab == 0) return aion_io_fail(r, AION_ERR_PARSE, "expected species names or atom counts, found a comment");
         labz = malloc((size_t)nlab * sizeof *labz);
         if (!labz) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
         for (int k = 0; k < nlab; k++) {
