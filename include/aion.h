@@ -442,7 +442,20 @@ aion_status aion_count_frames(const char *path, const aion_read_opts *opts, long
 
 /* ===================================================================== */
 /* Section: VASP and MLIP .cfg */
-/* (declarations of this module go here) */
+/*
+ * No functions of their own: POSCAR/CONTCAR, XDATCAR, OUTCAR and MLIP-2 .cfg
+ * are read and written through aion_reader / aion_writer (docs/formats.md).
+ * Conventions a caller may rely on:
+ *  - POSCAR/XDATCAR writers group atoms by species in order of first
+ *    appearance (VASP requires it), which reorders them.
+ *  - POSCAR: write_opts.fractional = 1 writes Direct, 0 Cartesian. A VASP 4
+ *    file (no species line) needs read_opts.type_z.
+ *  - OUTCAR: energy = "free  energy   TOTEN"; info "energy_without_entropy"
+ *    and "energy_sigma0" hold the other two; stress = -(in kB) * 0.1 GPa.
+ *  - .cfg: types map to elements through read_opts.type_z, else a
+ *    "Feature aion_species Mg,V,O" line (which the writer adds), else z = 0
+ *    with frame.type kept. stress = -PlusStress / V.
+ */
 
 
 
