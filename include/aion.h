@@ -250,10 +250,13 @@ aion_status aion_read_all(const char *path, const aion_read_opts *opts,
                           aion_frame **frames, int *nframes, aion_error *err);
 void aion_frames_free(aion_frame *frames, int nframes);
 
+enum { AION_COORDS_DEFAULT = 0, AION_COORDS_FRACTIONAL = 1, AION_COORDS_CARTESIAN = 2 };
+
 typedef struct aion_write_opts {
     aion_format format;        /* AUTO = guess from path */
     int lammps_atom_style;     /* 0 = atomic, 1 = charge (data files) */
-    int fractional;            /* POSCAR: Direct (1) or Cartesian (0); dump: xs ys zs */
+    int coords;                /* 0 = the format's default (POSCAR: Direct; dump: x y z),
+                                  AION_COORDS_FRACTIONAL or AION_COORDS_CARTESIAN */
     int precision;             /* significant digits for reals (0 = the format's default; extxyz: exact round trip) */
     int append;                /* append to an existing file (trajectories) */
     /* Element order for type numbering (LAMMPS, .cfg): Z of type 0,1,...; if

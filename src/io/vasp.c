@@ -560,7 +560,7 @@ static aion_status poscar_write(aion_writer *w, const aion_frame *f)
 {
     vasp_order o;
     double inv[3][3];
-    int p = wprec(w), direct = w->opts.fractional != 0;
+    int p = wprec(w), direct = w->opts.coords != AION_COORDS_CARTESIAN;
     aion_status st;
     if (w->frames_written > 0)
         return aion_io_wfail(w, AION_ERR_UNSUPPORTED,
