@@ -534,7 +534,8 @@ enum {
 
 typedef struct aion_diffusion {
     double D, D_err;              /* cm²/s, 1σ */
-    double D_lo, D_hi;            /* 95% interval D ± 1.96σ */
+    double D_lo, D_hi;            /* 95% interval: inverted GLS test (asymmetric when the error is
+                                     large; D_hi may be +inf); OLS: D ± 1.96σ */
     double D_dir[3], D_dir_err[3];/* per direction given (x, y, z order of msd_dir) */
     double intercept_A2, intercept_err_A2;
     double t_start_fs, t_end_fs;

@@ -240,15 +240,64 @@ static void model_params(double b, double c, double ymax, long n1, double *s2, d
     *v = c > 0 ? c / 2 : 0;
 }
 
-/* Add the covariance of one direction (÷ npart) into C. */
-static void add_cov(double *C, const long *lag, int P, long T, double s2, double v, double npart)
+/* Base matrices of the model for the chosen lags: C(s2, v) = s2²·MS + s2·v·MX + v²·MY. */
+typedef struct cov_base {
+    int P;
+    double *MS, *MX, *MY;
+} cov_base;
+
+static int cov_base_init(cov_base *cb, const long *lag, int P, long T)
 {
+    size_t PP = (size_t)P * (size_t)P;
+    cb->P = P;
+    cb->MS = malloc(sizeof(double) * PP * 3);
+    if (!cb->MS) return -1;
+    cb->MX = cb->MS + PP;
+    cb->MY = cb->MX + PP;
     for (int i = 0; i < P; i++)
         for (int j = i; j < P; j++) {
-            double c = aion_msd_cov_model(T, lag[i], lag[j], s2, v) / npart;
-            C[i * P + j] += c;
-            if (j != i) C[j * P + i] += c;
+            double s = aion_msd_cov_model(T, lag[i], lag[j], 1.0, 0.0);
+            double y = aion_msd_cov_model(T, lag[i], lag[j], 0.0, 1.0);
+            double x = aion_msd_cov_model(T, lag[i], lag[j], 1.0, 1.0) - s - y;
+            cb->MS[i * P + j] = cb->MS[j * P + i] = s;
+            cb->MX[i * P + j] = cb->MX[j * P + i] = x;
+            cb->MY[i * P + j] = cb->MY[j * P + i] = y;
         }
+    return 0;
+}
+
+/* C += (s2²·MS + s2·v·MX + v²·MY)·scale */
+static void cov_add(const cov_base *cb, double *C, double s2, double v, double scale)
+{
+    size_t PP = (size_t)cb->P * (size_t)cb->P;
+    double a = s2 * s2 * scale, b = s2 * v * scale, c = v * v * scale;
+    for (size_t k = 0; k < PP; k++) C[k] += a * cb->MS[k] + b * cb->MX[k] + c * cb->MY[k];
+}
+
+/* Slope σ of the GLS fit when the true diffusive part is λ times the fitted one. */
+static double sigma_at(const cov_base *cb, const double *x, const double *y, double *C, int nd, const double *s2,
+                       const double *v, double npart, double lam)
+{
+    double beta[2], cov[2][2], chi2;
+    memset(C, 0, sizeof(double) * (size_t)cb->P * (size_t)cb->P);
+    for (int a = 0; a < nd; a++) cov_add(cb, C, lam * s2[a], v[a], 1.0 / npart);
+    if (gls_line(x, y, cb->P, C, beta, cov, &chi2)) return lam > 0 ? NAN : 0.0;
+    return sqrt(fmax(cov[0][0], 0));
+}
+
+/* Solve g(λ) = sgn·(λ − 1)·b − z·σ(λ) = 0 by bisection between lo and hi
+ * (g(lo) < 0 < g(hi) for sgn = +1). */
+static double invert(const cov_base *cb, const double *x, const double *y, double *C, int nd, const double *s2,
+                     const double *v, double npart, double b, double z, double lo, double hi, int sgn)
+{
+    for (int it = 0; it < 40 && hi - lo > 1e-4 * hi; it++) {
+        double mid = 0.5 * (lo + hi);
+        double sg = sigma_at(cb, x, y, C, nd, s2, v, npart, mid);
+        double g = sgn * (mid - 1.0) * b - z * sg;
+        if ((g > 0) == (sgn > 0)) hi = mid;
+        else lo = mid;
+    }
+    return 0.5 * (lo + hi);
 }
 
 aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n, double dt_fs, int n_dims,
@@ -258,6 +307,8 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
     aion_status st = AION_OK;
     long *lag = NULL;
     double *x = NULL, *y = NULL, *yd = NULL, *C = NULL;
+    cov_base cb = {0};
+    const double z95 = 1.959963984540054;
     if (!msd || !out || n < 4 || !(dt_fs > 0) || n_dims < 1 || n_dims > 3 || !(n_particles > 0))
         return aion_err_set(err, AION_ERR_INVALID, "msd fit: bad arguments (n=%ld, dt=%g, dims=%d)", n, dt_fs,
                             n_dims);
@@ -291,10 +342,7 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
     y = malloc(sizeof(double) * (size_t)P);
     yd = malloc(sizeof(double) * (size_t)P * 3);
     C = malloc(sizeof(double) * (size_t)P * (size_t)P);
-    if (!lag || !x || !y || !yd || !C) {
-        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-        goto done;
-    }
+    if (!lag || !x || !y || !yd || !C) goto nomem;
     {
         int k = 0;
         for (int i = 0; i < P; i++) {
@@ -308,39 +356,67 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
         y[i] = msd[lag[i]];
         for (int a = 0; a < n_dims; a++) yd[a * P + i] = msd_dir ? msd_dir[a][lag[i]] : msd[lag[i]] / n_dims;
     }
-    double s2[3], v[3], beta[2], cov[2][2], chi2 = 0;
-    /* per direction: self-consistent GLS */
-    for (int a = 0; a < n_dims; a++) {
-        double *ya = yd + a * P;
-        ols_line(x, ya, P, beta, cov);
-        for (int it = 0; it < 5; it++) {
-            model_params(beta[0], beta[1], ya[P - 1], lag[P - 1], &s2[a], &v[a]);
-            memset(C, 0, sizeof(double) * (size_t)P * (size_t)P);
-            add_cov(C, lag, P, n, s2[a], v[a], n_particles);
-            double b2[2], cv[2][2];
-            if (gls_line(x, ya, P, C, b2, cv, &chi2)) break;
-            memcpy(beta, b2, sizeof beta);
-            memcpy(cov, cv, sizeof cov);
-        }
-        model_params(beta[0], beta[1], ya[P - 1], lag[P - 1], &s2[a], &v[a]);
-        if (o.ols) ols_line(x, ya, P, beta, cov);
-        out->D_dir[a] = beta[0] / 2.0 / dt_fs * 0.1; /* Å²/fs -> cm²/s */
-        out->D_dir_err[a] = sqrt(fmax(cov[0][0], 0)) / 2.0 / dt_fs * 0.1;
-    }
-    /* total */
-    memset(C, 0, sizeof(double) * (size_t)P * (size_t)P);
-    for (int a = 0; a < n_dims; a++) add_cov(C, lag, P, n, s2[a], v[a], n_particles);
+    double s2[3], v[3], beta[2], cov[2][2], chi2 = NAN;
     if (o.ols) {
+        /* comparison only: ordinary least squares with residual-based errors */
+        for (int a = 0; a < n_dims; a++) {
+            ols_line(x, yd + a * P, P, beta, cov);
+            out->D_dir[a] = beta[0] / 2.0 / dt_fs * 0.1;
+            out->D_dir_err[a] = sqrt(fmax(cov[0][0], 0)) / 2.0 / dt_fs * 0.1;
+        }
         ols_line(x, y, P, beta, cov);
-        chi2 = NAN;
-    } else if (gls_line(x, y, P, C, beta, cov, &chi2)) {
-        st = aion_err_set(err, AION_ERR_NUMERIC, "msd fit: covariance matrix not positive definite");
-        goto done;
+        out->D_lo = (beta[0] - z95 * sqrt(cov[0][0])) / (2.0 * n_dims) / dt_fs * 0.1;
+        out->D_hi = (beta[0] + z95 * sqrt(cov[0][0])) / (2.0 * n_dims) / dt_fs * 0.1;
+    } else {
+        if (cov_base_init(&cb, lag, P, n)) goto nomem;
+        /* per direction: GLS iterated until the model parameters are self-consistent */
+        for (int a = 0; a < n_dims; a++) {
+            double *ya = yd + a * P;
+            ols_line(x, ya, P, beta, cov);
+            for (int it = 0; it < 8; it++) {
+                double b2[2], cv[2][2], prev = beta[0];
+                model_params(beta[0], beta[1], ya[P - 1], lag[P - 1], &s2[a], &v[a]);
+                memset(C, 0, sizeof(double) * (size_t)P * (size_t)P);
+                cov_add(&cb, C, s2[a], v[a], 1.0 / n_particles);
+                if (gls_line(x, ya, P, C, b2, cv, &chi2)) break;
+                memcpy(beta, b2, sizeof beta);
+                memcpy(cov, cv, sizeof cov);
+                if (it > 0 && fabs(beta[0] - prev) < 1e-6 * sqrt(cov[0][0])) break;
+            }
+            model_params(beta[0], beta[1], ya[P - 1], lag[P - 1], &s2[a], &v[a]);
+            out->D_dir[a] = beta[0] / 2.0 / dt_fs * 0.1; /* Å²/fs -> cm²/s */
+            out->D_dir_err[a] = sqrt(fmax(cov[0][0], 0)) / 2.0 / dt_fs * 0.1;
+        }
+        /* total: covariance = sum over directions */
+        memset(C, 0, sizeof(double) * (size_t)P * (size_t)P);
+        for (int a = 0; a < n_dims; a++) cov_add(&cb, C, s2[a], v[a], 1.0 / n_particles);
+        if (gls_line(x, y, P, C, beta, cov, &chi2)) {
+            st = aion_err_set(err, AION_ERR_NUMERIC, "msd fit: covariance matrix not positive definite");
+            goto done;
+        }
+        /* 95% interval by inversion: D' such that the estimate lies z·σ(D') from D',
+         * σ(D') from the model with the diffusive part scaled to D'. Asymmetric
+         * when the error is large (σ grows with D). */
+        double b = beta[0], sb = sqrt(fmax(cov[0][0], 0));
+        double lo_b = b - z95 * sb, hi_b = b + z95 * sb;
+        if (b > 0 && sb > 0) {
+            double hi = 2.0;
+            while (hi < 1e6 && (hi - 1.0) * b - z95 * sigma_at(&cb, x, y, C, n_dims, s2, v, n_particles, hi) <= 0)
+                hi *= 2;
+            hi_b = hi >= 1e6 ? INFINITY
+                             : b * invert(&cb, x, y, C, n_dims, s2, v, n_particles, b, z95, 1.0, hi, +1);
+            /* lower: g(λ) = (1 − λ)b − zσ(λ) is > 0 at λ = 0+ unless noise dominates */
+            double s0 = sigma_at(&cb, x, y, C, n_dims, s2, v, n_particles, 1e-9);
+            if (isfinite(s0) && b - z95 * s0 > 0)
+                lo_b = b * invert(&cb, x, y, C, n_dims, s2, v, n_particles, b, z95, 1e-9, 1.0, -1);
+            else
+                lo_b = fmin(lo_b, 0.0);
+        }
+        out->D_lo = lo_b / (2.0 * n_dims) / dt_fs * 0.1;
+        out->D_hi = hi_b / (2.0 * n_dims) / dt_fs * 0.1;
     }
     out->D = beta[0] / (2.0 * n_dims) / dt_fs * 0.1;
     out->D_err = sqrt(fmax(cov[0][0], 0)) / (2.0 * n_dims) / dt_fs * 0.1;
-    out->D_lo = out->D - 1.959963984540054 * out->D_err;
-    out->D_hi = out->D + 1.959963984540054 * out->D_err;
     out->intercept_A2 = beta[1];
     out->intercept_err_A2 = sqrt(fmax(cov[1][1], 0));
     out->t_start_fs = lag[0] * dt_fs;
@@ -359,7 +435,11 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
     if (!(out->D_lo > 0)) out->warnings |= AION_WARN_NOT_DIFFUSIVE;
     if (out->chi2_dof > 3) out->warnings |= AION_WARN_BAD_FIT;
     if (P < 10) out->warnings |= AION_WARN_SHORT_RUN;
+    goto done;
+nomem:
+    st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
 done:
+    free(cb.MS);
     free(lag);
     free(x);
     free(y);
