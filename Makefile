@@ -14,7 +14,7 @@ OPT     ?= -O3 -march=native -g
 endif
 WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wvla -Wformat=2
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fopenmp -Iinclude -Isrc -Isrc/core
-LDLIBS  += -lfftw3 -llapack -lopenblas -lsymspg -lcjson -lm
+LDLIBS  += -lfftw3 -llapack -lopenblas -lsymspg -lcjson -lyaml -lm
 LDFLAGS += $(OPT) -fopenmp
 GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
 CFLAGS  += -DAION_GIT_COMMIT='"$(GIT_COMMIT)"' -DAION_CFLAGS='"$(strip $(OPT))"'

@@ -92,6 +92,10 @@ enum {
     AION_HAS_ATOM_ENERGY = 1u << 13
 };
 
+/* Parse a formula ("Li3PO4", "Li2.9PO3.3N0.46") or explicit counts
+ * ("Li:96,P:32,O:128") into up to max (Z, amount) pairs. */
+aion_status aion_parse_formula(const char *s, int *z, double *amount, int max, int *n, aion_error *err);
+
 /* Free-form per-frame key/value (extended XYZ comment line, CIF tags...).
  * value is the unquoted text exactly as read. */
 typedef struct aion_kv {
@@ -271,6 +275,9 @@ aion_status aion_writer_write(aion_writer *w, const aion_frame *f);
 aion_status aion_writer_close(aion_writer *w, aion_error *err);
 /* Drop the temporary file without touching PATH. */
 void aion_writer_abort(aion_writer *w);
+/* Flush buffered output; *offset (may be NULL) receives the byte size written
+ * so far (for restartable trajectories opened with append). */
+aion_status aion_writer_flush(aion_writer *w, long *offset);
 const char *aion_writer_errmsg(const aion_writer *w);
 
 /* ===================================================================== */
@@ -351,6 +358,12 @@ const char *aion_potential_name(const aion_potential *p);
 const char *aion_potential_describe(aion_potential *p);
 const char *aion_potential_errmsg(const aion_potential *p);
 void aion_potential_free(aion_potential *p);
+/* Internal state that decides the summation order (neighbour lists): saved in
+ * MD checkpoints so that restarted runs are identical bit for bit. Size 0 =
+ * none. Load with the frame the state belongs to. */
+size_t aion_potential_state_size(const aion_potential *p);
+aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
+aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
 
 /* ===================================================================== */
 /* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
@@ -394,7 +407,33 @@ double aion_rng_gamma(aion_rng *r, double shape);
 
 /* ===================================================================== */
 /* Section: neighbour list extras */
-/* (declarations of this module go here) */
+/* Semantics of the neighbour-list functions above (see docs/neighbour-lists.md):
+ *  - aion_nlist_get(nl, i, k, ...): k runs over 0..aion_nlist_count(nl, i)-1
+ *    (the k-th neighbour of atom i); j is the local index of the neighbour
+ *    (the owner of the image) and d the true Cartesian pair vector
+ *    r_j + S·cell - r_i of the current positions and cell. Entries are within
+ *    cutoff+skin of i at the last build, so callers MUST test |d| < cutoff.
+ *    The order within a list is deterministic (by spatial bin, then index),
+ *    independent of the thread count, but not sorted.
+ *  - Half list: each pair (i, j+S) once (kept by the atom with the lower
+ *    index; for an atom and its own image, the side with S > 0
+ *    lexicographically). Full list: from both sides. Self-images count.
+ *  - aion_nlist_update decides between a rebuild and a cheap refresh of the
+ *    pair vectors; a list is valid for any frame with the same atom count and
+ *    periodicity (positions may be unwrapped, the cell may change).
+ *  - Not thread-safe on one handle; distinct handles are independent. */
+/* Threads for build and refresh (0 = OpenMP default). */
+void aion_nlist_set_threads(aion_nlist *nl, int nthreads);
+/* Number of full builds so far (a refresh does not count). */
+long aion_nlist_builds(const aion_nlist *nl);
+/* Local + ghost atoms of the current build. */
+int aion_nlist_nall(const aion_nlist *nl);
+/* The configuration of the last build: positions and cell exactly as given
+ * then (valid until the next update). Returns the atom count, 0 if the list
+ * was never built. Rebuilding from this configuration and then updating to the
+ * current one reproduces the list exactly: MD checkpoints use it so that a
+ * restarted run sums forces in the same order, bit for bit. */
+int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3]);
 
 
 
@@ -703,7 +742,36 @@ void aion_plot_free(aion_plot *p);
 
 /* ===================================================================== */
 /* Section: potential-energy-landscape screening */
-/* (declarations of this module go here) */
+
+/* Periodic grids: n[0] x n[1] x n[2] points along the lattice vectors, point
+ * (i,j,k) at fractional (i/n0, j/n1, k/n2), stored at index (i*n1 + j)*n2 + k. */
+
+/* Percolation energies on a periodic grid (26-neighbour connectivity): for
+ * the cluster grown from grid point `start` (or the global minimum if start <
+ * 0) by adding points in order of energy, eperc[d] is the lowest energy at
+ * which the cluster connects to its own periodic images along d+1 independent
+ * lattice directions (1D, 2D, 3D percolation); INFINITY if never. Exact (union-
+ * find with periodic offsets), O(N log N). *start_out (may be NULL) receives
+ * the start index used. */
+aion_status aion_pes_percolation(const int n[3], const double *e, int start, double eperc[3], int *start_out,
+                                 aion_error *err);
+
+/* Level map: level[x] = minimax path energy from start to x on the periodic
+ * grid (the lowest possible highest energy along a path), by a priority flood.
+ * level[start] = e[start]. */
+aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err);
+
+/* Free volume fractions at threshold thr (eV) above e_min: disconnected =
+ * fraction of points with e - e_min < thr; connected = fraction with level -
+ * e_min < thr. Either output may be NULL. */
+void aion_pes_free_volume(long npts, const double *e, const double *level, double e_min, double thr, double *fv_disc,
+                          double *fv_conn);
+
+/* The SSE-ranking descriptor of Maevskiy et al. (2025):
+ * Ξ = s(10 (log10 FV_conn(0.5 eV) + 2)) · s(10 (log10 FV_disc(0.5 eV) + 1.15)),
+ * s the logistic function. */
+double aion_pes_xi(double fv_conn_05, double fv_disc_05);
+
 
 
 
@@ -808,6 +876,53 @@ typedef struct aion_min_opts {
 void aion_min_opts_init(aion_min_opts *o);
 aion_status aion_minimize(aion_frame *f, aion_potential *p, const aion_min_opts *o, int *steps, double *fmax_out,
                           aion_error *err);
+
+/* One stage of a protocol: temperature ramp t_start -> t_end over nsteps at
+ * press_GPa (used by NPT ensembles). */
+typedef struct aion_segment {
+    double t_start_K, t_end_K;
+    double press_GPa;
+    long nsteps;
+} aion_segment;
+
+/* Melt-quench: equilibrate at t_start, heat to t_melt at rate, hold t_hold,
+ * cool at rate to t_final through anneal_K[] (held anneal_ps each), hold
+ * t_final_ps. Rates in K/ps, times in ps. */
+typedef struct aion_quench_opts {
+    double t_start_K, t_melt_K, t_final_K;
+    double rate_K_ps;
+    double t_equil_ps, t_hold_ps, t_final_ps;
+    double anneal_K[64];
+    int n_anneal;
+    double anneal_ps;
+    double press_GPa;
+    double dt_fs;
+} aion_quench_opts;
+
+/* Expand a quench into segments (caller frees *segs with free()). */
+aion_status aion_quench_schedule(const aion_quench_opts *q, aion_segment **segs, int *nseg, aion_error *err);
+
+/* Output and control of a protocol run (aion_md_run). Intervals in steps; 0 =
+ * never. Paths may be NULL. */
+typedef struct aion_run_opts {
+    const char *traj_xyz;        /* extended XYZ trajectory (wrapped positions + image flags) */
+    const char *traj_dump;       /* LAMMPS dump with image flags */
+    long traj_every;
+    const char *thermo_csv;      /* thermodynamic log */
+    long thermo_every;
+    const char *checkpoint;      /* checkpoint file */
+    long checkpoint_every;
+    int restart;                 /* continue from the checkpoint */
+    /* Called every progress_every steps and at the end; return nonzero to stop
+     * (a checkpoint is written first: use it for SIGINT/SIGTERM). */
+    int (*progress)(void *user, long done, long total, const aion_thermo *t);
+    void *user;
+    long progress_every;
+} aion_run_opts;
+
+/* Run the segments in order with md (NPT segments use their pressure). On a
+ * stop request returns AION_EOF after writing the checkpoint. */
+aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const aion_run_opts *o, aion_error *err);
 
 /* Random structure: n_species species with counts, at density_gcc, with minimum
  * distances dmin[a*n_species+b] (Å; NULL = 0.8 × sum of covalent radii),

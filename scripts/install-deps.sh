@@ -2,7 +2,7 @@
 # Install the Debian 12 packages aion needs to build, test and compare with
 # peers. Skips apt when everything is already there. Run as root (or via sudo).
 set -e
-PKGS="build-essential clang libclang-rt-14-dev libfftw3-dev liblapack-dev libopenblas-dev libsymspg-dev libcjson-dev
+PKGS="build-essential clang libclang-rt-14-dev libfftw3-dev liblapack-dev libopenblas-dev libsymspg-dev libcjson-dev libyaml-dev
       lammps cp2k python3 python3-numpy python3-scipy python3-ase python3-pymatgen python3-mdanalysis"
 missing=""
 for p in $PKGS; do

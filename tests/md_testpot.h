@@ -52,7 +52,7 @@ static aion_status tp_compute(void *self, const aion_frame *f, aion_eval *out, a
 
 static double tp_cutoff(const void *self) { return ((const tp_lj *)self)->rc; }
 static void tp_destroy(void *self) { free(self); }
-static const aion_potential_ops tp_ops = {"test-lj", tp_compute, tp_cutoff, NULL, tp_destroy};
+static const aion_potential_ops tp_ops = {.name = "test-lj", .compute = tp_compute, .cutoff = tp_cutoff, .destroy = tp_destroy};
 
 static aion_potential *tp_create(double eps, double sig, double rc)
 {

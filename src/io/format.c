@@ -421,4 +421,12 @@ void aion_writer_abort(aion_writer *w)
     free(w);
 }
 
+aion_status aion_writer_flush(aion_writer *w, long *offset)
+{
+    if (w->err.code != AION_OK) return w->err.code;
+    if (fflush(w->fp) != 0) return aion_io_wfail(w, AION_ERR_IO, "write error: %s", strerror(errno));
+    if (offset) *offset = ftell(w->fp);
+    return AION_OK;
+}
+
 const char *aion_writer_errmsg(const aion_writer *w) { return w ? w->err.msg : "no writer"; }

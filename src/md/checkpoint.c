@@ -18,7 +18,7 @@
 #include <unistd.h>
 
 #define CKPT_MAGIC "AIONCKP1"
-#define CKPT_VERSION 1u
+#define CKPT_VERSION 2u
 
 typedef struct {
     FILE *fp;
@@ -53,7 +53,7 @@ static void get(ck_io *io, void *p, size_t n)
 typedef struct {
     int32_t n, ngroups, ensemble, nhc_length;
     int64_t step, ramp_start, ramp_len;
-    double time_fs, epot, heat, press_target, temp_K, temp_end_K;
+    double time_fs, epot, heat, press_target, temp_K, temp_end_K, ramp_t0, ramp_t1;
     double virial[3][3], cell[3][3];
     double t_target[AION_MD_MAX_GROUPS], tau_t[AION_MD_MAX_GROUPS];
     double nhc_x[AION_MD_MAX_GROUPS][AION_NHC_MAX], nhc_v[AION_MD_MAX_GROUPS][AION_NHC_MAX];
@@ -92,6 +92,8 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     s.press_target = md->press_target;
     s.temp_K = md->o.temp_K;
     s.temp_end_K = md->o.temp_end_K;
+    s.ramp_t0 = md->ramp_t0;
+    s.ramp_t1 = md->ramp_t1;
     memcpy(s.virial, md->virial, sizeof s.virial);
     memcpy(s.cell, md->f.cell, sizeof s.cell);
     memcpy(s.t_target, md->t_target, sizeof s.t_target);
@@ -110,6 +112,13 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     put(&io, md->f.forces, (size_t)md->f.n * sizeof *md->f.forces);
     put(&io, &elen, sizeof elen);
     put(&io, extra, extra_len);
+    /* the potential's state (neighbour-list reference) fixes summation order */
+    uint64_t slen = aion_potential_state_size(md->pot);
+    void *sbuf = slen ? malloc(slen) : NULL;
+    if (slen && (!sbuf || aion_potential_state_save(md->pot, sbuf, slen) != AION_OK)) io.bad = 1;
+    put(&io, &slen, sizeof slen);
+    put(&io, sbuf, slen);
+    free(sbuf);
     uint64_t h = io.hash;
     if (!io.bad && fwrite(&h, sizeof h, 1, io.fp) != 1) io.bad = 1;
     if (!io.bad && (fflush(io.fp) != 0 || fsync(fileno(io.fp)) != 0)) io.bad = 1;
@@ -133,7 +142,7 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
     uint64_t elen = 0, h, hfile;
     int *z = NULL;
     double(*pos)[3] = NULL, (*vel)[3] = NULL, (*frc)[3] = NULL;
-    void *blob = NULL;
+    void *blob = NULL, *pbuf = NULL;
     aion_status st = AION_ERR_PARSE;
     io.fp = fopen(path, "rb");
     if (!io.fp) return aion_err_set(&md->err, AION_ERR_IO, "%s: cannot open checkpoint: %s", path, strerror(errno));
@@ -178,6 +187,18 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
         goto done;
     }
     get(&io, blob, elen);
+    uint64_t plen = 0;
+    get(&io, &plen, sizeof plen);
+    if (io.bad || plen > ((uint64_t)1 << 34)) {
+        aion_err_set(&md->err, AION_ERR_PARSE, "%s: truncated checkpoint", path);
+        goto done;
+    }
+    pbuf = malloc(plen ? plen : 1);
+    if (!pbuf) {
+        st = aion_err_set(&md->err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    get(&io, pbuf, plen);
     h = io.hash;
     if (io.bad || fread(&hfile, sizeof hfile, 1, io.fp) != 1 || hfile != h) {
         aion_err_set(&md->err, AION_ERR_PARSE, "%s: checkpoint is truncated or corrupt (checksum)", path);
@@ -217,11 +238,18 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
     md->press_target = s.press_target;
     md->o.temp_K = s.temp_K;
     md->o.temp_end_K = s.temp_end_K;
+    md->ramp_t0 = s.ramp_t0;
+    md->ramp_t1 = s.ramp_t1;
     md->have_forces = s.have_forces;
     md->rng = s.rng;
     md->f.has |= AION_HAS_VEL | AION_HAS_FORCES;
+    if (aion_potential_state_load(md->pot, pbuf, plen, &md->f) != AION_OK) {
+        st = aion_err_set(&md->err, AION_ERR_INVALID, "%s: %s", path, aion_potential_errmsg(md->pot));
+        goto done;
+    }
     st = AION_OK;
 done:
+    free(pbuf);
     fclose(io.fp);
     free(z);
     free(pos);

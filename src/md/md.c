@@ -506,15 +506,21 @@ static void barostat_drift(aion_md *md, double dt)
 
 /* ------------------------------------------------------------ stepping */
 
+void aion_md_set_ramp(aion_md *md, double t0, double t1, long nsteps)
+{
+    aion_md_set_temperature(md, t0);
+    md->ramp_t0 = t0;
+    md->ramp_t1 = t1;
+    md->ramp_start = md->step;
+    md->ramp_len = (t1 != t0 && nsteps > 0) ? nsteps : 0;
+}
+
 static double current_target(const aion_md *md)
 {
-    if (md->o.temp_end_K > 0 && md->ramp_len > 0) {
-        double x = (double)(md->step - md->ramp_start) / (double)md->ramp_len;
-        if (x < 0) x = 0;
-        if (x > 1) x = 1;
-        return md->o.temp_K + x * (md->o.temp_end_K - md->o.temp_K);
-    }
-    return md->o.temp_K;
+    double x = (double)(md->step - md->ramp_start) / (double)md->ramp_len;
+    if (x < 0) x = 0;
+    if (x > 1) x = 1;
+    return md->ramp_t0 + x * (md->ramp_t1 - md->ramp_t0);
 }
 
 aion_status aion_md_step(aion_md *md, long nsteps)
@@ -523,12 +529,12 @@ aion_status aion_md_step(aion_md *md, long nsteps)
     const double dt = md->o.dt_fs;
     const aion_ensemble e = md->o.ensemble;
     if (!md->have_forces && (st = aion_md_compute(md)) != AION_OK) return st;
-    if (md->o.temp_end_K > 0 && md->ramp_len == 0) {
-        md->ramp_start = md->step;
-        md->ramp_len = nsteps;
+    if (md->o.temp_end_K > 0) { /* simple API: ramp over this call */
+        aion_md_set_ramp(md, md->o.temp_K, md->o.temp_end_K, nsteps);
+        md->o.temp_end_K = 0;
     }
     for (long s = 0; s < nsteps; s++) {
-        if (md->o.temp_end_K > 0) {
+        if (md->ramp_len > 0) {
             double t = current_target(md);
             for (int g = 0; g < md->ngroups; g++)
                 md->t_target[g] = md->o.group_temp_K[g] > 0 ? md->o.group_temp_K[g] : t;
@@ -577,7 +583,6 @@ aion_status aion_md_step(aion_md *md, long nsteps)
         default: break;
         }
     }
-    if (md->o.temp_end_K > 0 && md->step >= md->ramp_start + md->ramp_len) md->ramp_len = 0;
     return AION_OK;
 }
 

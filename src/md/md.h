@@ -26,7 +26,8 @@ struct aion_md {
     int have_forces;
     long step;
     double time_fs;
-    long ramp_start, ramp_len; /* temperature ramp bookkeeping (steps) */
+    double ramp_t0, ramp_t1;  /* temperature ramp t0 -> t1 ... */
+    long ramp_start, ramp_len; /* ... from step ramp_start over ramp_len steps (len 0 = none) */
     aion_rng rng;
     /* thermostats, per group */
     int ngroups;
@@ -46,6 +47,8 @@ struct aion_md {
 double aion_md_kinetic(const aion_md *md, int g);
 /* Kinetic tensor Σ m v_a v_b (eV). */
 void aion_md_kinetic_tensor(const aion_md *md, double k[3][3]);
+/* Ramp the target temperature linearly from t0 to t1 over the next nsteps. */
+void aion_md_set_ramp(aion_md *md, double t0, double t1, long nsteps);
 /* Evaluate forces, energy and virial at the current positions. */
 aion_status aion_md_compute(aion_md *md);
 

@@ -16,6 +16,27 @@
  * from the current positions and cell) and rebuilds only when an atom moved
  * more than skin/2 since the last build, or the cell changed enough that the
  * images no longer cover cutoff+skin.
+ *
+ * What a potential needs to know (implementation in nlist.c,
+ * docs/neighbour-lists.md):
+ *  - Loop: for i in 0..n-1, for k in offset[i]..offset[i+1]-1: g = nbr[k],
+ *    j = owner[g], d = x[g] - x[i] (the true pair vector r_j + S·cell - r_i).
+ *    Entries are within cutoff+skin at the LAST BUILD: always test
+ *    |d| < your cutoff. Forces on g go to owner[g]; the virial needs only
+ *    the pair vectors d (W = -sum over pairs of d ⊗ dE/dd), no positions.
+ *  - x[i] for a local atom is f->pos[i] wrapped into the cell at build time:
+ *    x[i] = pos[i] - w_i·cell with w_i integer and FIXED until the next
+ *    build, so x[] moves continuously with the atoms. x[i] may differ from
+ *    pos[i] by a lattice vector: never mix pos[] and x[] in one difference.
+ *  - img[g] is the lattice shift of ghost g relative to x[owner[g]]
+ *    (not relative to pos[owner[g]]).
+ *  - Order within a list: by stencil bin, then ascending g within a bin;
+ *    deterministic and independent of the thread count, not sorted.
+ *  - Non-periodic directions (pbc false or no AION_HAS_CELL) never get
+ *    images; their cell vectors are ignored (may be zero).
+ *  - The list must be updated (or refreshed) with the same frame before
+ *    x[] is read; aion_nlist_refresh skips the validity check: only use it
+ *    when you know atoms moved less than the skin allows.
  */
 #ifndef AION_NLIST_H
 #define AION_NLIST_H

@@ -77,6 +77,76 @@ const char *aion_potential_describe(aion_potential *p)
 
 const char *aion_potential_errmsg(const aion_potential *p) { return p ? p->err.msg : "no potential"; }
 
+size_t aion_potential_state_size(const aion_potential *p)
+{
+    return (p->ops->state_size && p->ops->state_save) ? p->ops->state_size(p->self) : 0;
+}
+
+aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len)
+{
+    if (!p->ops->state_size || !p->ops->state_save) return len == 0 ? AION_OK : AION_ERR_INVALID;
+    return p->ops->state_save(p->self, buf, len);
+}
+
+aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f)
+{
+    if (!p->ops->state_load) return len == 0 ? AION_OK : aion_err_set(&p->err, AION_ERR_INVALID, "%s: this potential keeps no state", p->ops->name);
+    return p->ops->state_load(p->self, buf, len, f, &p->err);
+}
+
+/* Neighbour-list state: int32 n, cell[3][3], pos[n][3] (native doubles). */
+#include "neighbor/nlist.h"
+
+size_t aion_nlist_state_size(const aion_nlist *nl)
+{
+    const double(*pos)[3];
+    double cell[3][3];
+    int n = nl ? aion_nlist_reference(nl, &pos, cell) : 0;
+    return sizeof(int32_t) + (n > 0 ? sizeof cell + (size_t)n * sizeof *pos : 0);
+}
+
+aion_status aion_nlist_state_save(const aion_nlist *nl, void *buf, size_t len)
+{
+    const double(*pos)[3];
+    double cell[3][3];
+    int32_t n = nl ? aion_nlist_reference(nl, &pos, cell) : 0;
+    char *b = buf;
+    if (len != aion_nlist_state_size(nl)) return AION_ERR_INVALID;
+    memcpy(b, &n, sizeof n);
+    if (n > 0) {
+        memcpy(b + sizeof n, cell, sizeof cell);
+        memcpy(b + sizeof n + sizeof cell, pos, (size_t)n * sizeof *pos);
+    }
+    return AION_OK;
+}
+
+aion_status aion_nlist_state_load(aion_nlist *nl, const void *buf, size_t len, const aion_frame *f, aion_error *err)
+{
+    int32_t n;
+    const char *b = buf;
+    aion_frame ref;
+    aion_status st;
+    if (len < sizeof n) return aion_err_set(err, AION_ERR_INVALID, "neighbour-list state: truncated");
+    memcpy(&n, b, sizeof n);
+    if (n == 0) {
+        aion_nlist_invalidate(nl);
+        return AION_OK;
+    }
+    if (n != f->n || len != sizeof n + 9 * sizeof(double) + (size_t)n * 3 * sizeof(double))
+        return aion_err_set(err, AION_ERR_INVALID, "neighbour-list state is for %d atoms, the system has %d", n, f->n);
+    /* a shallow copy of f with the reference positions and cell */
+    ref = *f;
+    ref.pos = malloc((size_t)n * sizeof *ref.pos);
+    if (!ref.pos) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    memcpy(ref.cell, b + sizeof n, sizeof ref.cell);
+    memcpy(ref.pos, b + sizeof n + sizeof ref.cell, (size_t)n * sizeof *ref.pos);
+    aion_nlist_invalidate(nl);
+    st = aion_nlist_update(nl, &ref);
+    free(ref.pos);
+    if (st) return aion_err_set(err, st, "neighbour-list state: %s", aion_nlist_errmsg(nl));
+    return AION_OK;
+}
+
 void aion_potential_free(aion_potential *p)
 {
     if (!p) return;

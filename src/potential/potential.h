@@ -18,6 +18,13 @@ typedef struct aion_potential_ops {
     /* Append a human-readable description: parameters, units, references. */
     void (*describe)(const void *self, aion_strbuf *sb);
     void (*destroy)(void *self);
+    /* Optional: state that makes results reproducible bit for bit across a
+     * checkpoint (e.g. the neighbour list's reference configuration, which
+     * fixes the summation order). size 0 = no state. load is called with the
+     * frame the state belongs to (same atoms). */
+    size_t (*state_size)(const void *self);
+    aion_status (*state_save)(const void *self, void *buf, size_t len);
+    aion_status (*state_load)(void *self, const void *buf, size_t len, const aion_frame *f, aion_error *err);
 } aion_potential_ops;
 
 struct aion_potential {
@@ -30,6 +37,13 @@ struct aion_potential {
 /* Wrap a model object into a handle (takes ownership of self; on failure
  * ops->destroy(self) is called and NULL returned). */
 aion_potential *aion_potential_wrap(const aion_potential_ops *ops, void *self);
+
+/* Helpers for potentials that own a neighbour list: serialise its reference
+ * configuration, and rebuild it from such a blob (then the next update with
+ * the current positions reproduces the original list exactly). */
+size_t aion_nlist_state_size(const aion_nlist *nl);
+aion_status aion_nlist_state_save(const aion_nlist *nl, void *buf, size_t len);
+aion_status aion_nlist_state_load(aion_nlist *nl, const void *buf, size_t len, const aion_frame *f, aion_error *err);
 
 /* Constructors of the model families, used by aion_potential_create()'s
  * dispatch (src/potential/potential.c). Each returns a handle or NULL with err. */

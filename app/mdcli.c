@@ -1,0 +1,266 @@
+/* Shared pieces of `aion md`, `aion quench` and `aion run`. */
+#include "mdcli.h"
+
+#include "cli.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+void mdcli_defaults(mdcli *m)
+{
+    memset(m, 0, sizeof *m);
+    m->potential = "pedone";
+    m->ensemble = "nvt-csvr";
+    m->cell = "iso";
+    m->temp = 300;
+    m->init_temp = -1;
+    m->press_gpa = 1e-4;
+    m->dt = 1.0;
+    m->tau_t = 100;
+    m->tau_p = 1000;
+    m->compress = 0.02;
+    m->seed = 1;
+    m->nhc = 3;
+    m->freeze_zlo = m->freeze_zhi = 0;
+    m->out = "md-out";
+    m->traj = "xyz";
+    m->traj_every = 100;
+    m->thermo_every = 10;
+    m->checkpoint_every = 1000;
+    m->progress_every = 10;
+    m->fmax = 0.05;
+}
+
+#define OPT(n, ty, p, h) t[k++] = (cli_opt){n, ty, p, h, 0, NULL, 0}
+
+int mdcli_potential_opts(mdcli *m, cli_opt *t, int max)
+{
+    int k = 0;
+    (void)max;
+    OPT("potential", OPT_STR, &m->potential, "potential: built-in name (pedone), parameter file or .mtp (default pedone)");
+    OPT("coulomb", OPT_STR, &m->coulomb, "Coulomb method for classical potentials: ewald, dsf, cut, none (default: the model's)");
+    OPT("cutoff", OPT_DBL, &m->cutoff, "Coulomb cutoff (Å), 0 = model default");
+    OPT("sr-cutoff", OPT_DBL, &m->sr_cutoff, "short-range cutoff (Å), 0 = model default");
+    OPT("dsf-alpha", OPT_DBL, &m->dsf_alpha, "DSF damping α (1/Å), 0 = 0.25");
+    OPT("ewald-accuracy", OPT_DBL, &m->ewald_accuracy, "Ewald relative accuracy, 0 = 1e-8");
+    OPT("species", OPT_STR, &m->species, "elements of species 0,1,.. for .mtp/.cfg/LAMMPS types, e.g. Mg,V,O");
+    OPT("threads", OPT_INT, &m->threads, "OpenMP threads (0 = default)");
+    return k;
+}
+
+int mdcli_dynamics_opts(mdcli *m, cli_opt *t, int max)
+{
+    int k = 0;
+    (void)max;
+    OPT("ensemble", OPT_STR, &m->ensemble, "nve, nvt-langevin, nvt-csvr, nvt-nhc, npt (CSVR + stochastic cell rescaling), npt-langevin");
+    OPT("temp", OPT_DBL, &m->temp, "target temperature (K)");
+    OPT("temp-end", OPT_DBL, &m->temp_end, "ramp the target linearly to this temperature (K) over the run");
+    OPT("init-temp", OPT_DBL, &m->init_temp, "initial Maxwell-Boltzmann temperature (K); default: --temp unless the input has velocities");
+    OPT("press", OPT_DBL, &m->press_gpa, "target pressure (GPa) for npt, default 1e-4 (1 bar)");
+    OPT("cell", OPT_STR, &m->cell, "cell degrees of freedom for npt: iso, aniso, tri");
+    OPT("dt", OPT_DBL, &m->dt, "time step (fs)");
+    OPT("steps", OPT_LONG, &m->steps, "number of steps");
+    OPT("time", OPT_DBL, &m->time_ps, "run length (ps), instead of --steps");
+    OPT("tau-t", OPT_DBL, &m->tau_t, "thermostat time constant (fs)");
+    OPT("tau-p", OPT_DBL, &m->tau_p, "barostat time constant (fs)");
+    OPT("compress", OPT_DBL, &m->compress, "compressibility estimate for the barostat (1/GPa)");
+    OPT("nhc", OPT_INT, &m->nhc, "Nosé-Hoover chain length");
+    OPT("seed", OPT_U64, &m->seed, "random seed");
+    OPT("freeze-species", OPT_STR, &m->freeze_species, "freeze all atoms of these elements (e.g. Li,O)");
+    OPT("freeze-zlo", OPT_DBL, &m->freeze_zlo, "freeze atoms with z (Å) between --freeze-zlo and --freeze-zhi");
+    OPT("freeze-zhi", OPT_DBL, &m->freeze_zhi, "see --freeze-zlo");
+    OPT("minimize", OPT_FLAG, &m->minimize, "relax positions with FIRE before the dynamics");
+    OPT("fmax", OPT_DBL, &m->fmax, "force tolerance for --minimize (eV/Å)");
+    return k;
+}
+
+int mdcli_output_opts(mdcli *m, cli_opt *t, int max)
+{
+    int k = 0;
+    (void)max;
+    OPT("out", OPT_STR, &m->out, "output folder (traj, thermo.csv, checkpoint.bin, run.json, final.xyz)");
+    OPT("traj", OPT_STR, &m->traj, "trajectory format: xyz, dump, both, none");
+    OPT("traj-every", OPT_LONG, &m->traj_every, "steps between trajectory frames");
+    OPT("thermo-every", OPT_LONG, &m->thermo_every, "steps between thermo.csv lines");
+    OPT("checkpoint-every", OPT_LONG, &m->checkpoint_every, "steps between checkpoints");
+    OPT("restart", OPT_FLAG, &m->restart, "continue from OUT/checkpoint.bin (same options)");
+    return k;
+}
+
+aion_potential *mdcli_potential(const mdcli *m)
+{
+    aion_potential_opts po;
+    aion_potential *p = NULL;
+    aion_error err;
+    int zs[64];
+    aion_potential_opts_init(&po);
+    if (m->coulomb) {
+        if (!strcmp(m->coulomb, "ewald")) po.coulomb = AION_COUL_EWALD;
+        else if (!strcmp(m->coulomb, "dsf")) po.coulomb = AION_COUL_DSF;
+        else if (!strcmp(m->coulomb, "cut")) po.coulomb = AION_COUL_CUT;
+        else if (!strcmp(m->coulomb, "none")) po.coulomb = AION_COUL_NONE;
+        else {
+            cli_fail("unknown --coulomb '%s' (ewald, dsf, cut, none)", m->coulomb);
+            return NULL;
+        }
+    }
+    po.coul_cutoff = m->cutoff;
+    po.sr_cutoff = m->sr_cutoff;
+    po.dsf_alpha = m->dsf_alpha;
+    po.ewald_accuracy = m->ewald_accuracy;
+    po.nthreads = m->threads;
+    if (m->species) {
+        int n = cli_parse_species(m->species, zs, 64);
+        if (n < 0) return NULL;
+        po.species_z = zs;
+        po.n_species_z = n;
+    }
+    if (aion_potential_create(&p, m->potential, &po, &err) != AION_OK) {
+        cli_fail("%s", err.msg);
+        return NULL;
+    }
+    return p;
+}
+
+int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **groups)
+{
+    static const struct { const char *name; aion_ensemble e; } ens[] = {
+        {"nve", AION_NVE}, {"nvt-langevin", AION_NVT_LANGEVIN}, {"langevin", AION_NVT_LANGEVIN},
+        {"nvt-csvr", AION_NVT_CSVR}, {"nvt", AION_NVT_CSVR}, {"csvr", AION_NVT_CSVR}, {"nvt-nhc", AION_NVT_NHC},
+        {"nhc", AION_NVT_NHC}, {"npt", AION_NPT_CSVR}, {"npt-csvr", AION_NPT_CSVR}, {"npt-langevin", AION_NPT_LANGEVIN},
+    };
+    int found = 0;
+    aion_md_opts_init(o);
+    for (size_t k = 0; k < sizeof ens / sizeof ens[0]; k++)
+        if (!strcmp(m->ensemble, ens[k].name)) o->ensemble = ens[k].e, found = 1;
+    if (!found) return cli_fail("unknown --ensemble '%s'", m->ensemble);
+    if (!strcmp(m->cell, "iso")) o->cell_dof = AION_CELL_ISO;
+    else if (!strcmp(m->cell, "aniso")) o->cell_dof = AION_CELL_ANISO;
+    else if (!strcmp(m->cell, "tri")) o->cell_dof = AION_CELL_TRI;
+    else return cli_fail("unknown --cell '%s' (iso, aniso, tri)", m->cell);
+    if (!(m->dt > 0)) return cli_fail("--dt must be positive");
+    o->dt_fs = m->dt;
+    o->temp_K = m->temp;
+    o->tau_t_fs = m->tau_t;
+    o->press_GPa = m->press_gpa;
+    o->tau_p_fs = m->tau_p;
+    o->compress_GPa = m->compress;
+    o->nhc_length = m->nhc;
+    o->seed = m->seed;
+    *groups = NULL;
+    if (m->freeze_species || m->freeze_zhi > m->freeze_zlo) {
+        int zs[64], nz = 0, nfrozen = 0;
+        if (m->freeze_species && (nz = cli_parse_species(m->freeze_species, zs, 64)) < 0) return 1;
+        *groups = calloc((size_t)f->n, sizeof **groups);
+        if (!*groups) return cli_fail("out of memory");
+        for (int i = 0; i < f->n; i++) {
+            int fr = 0;
+            for (int k = 0; k < nz; k++) fr |= f->z[i] == zs[k];
+            if (m->freeze_zhi > m->freeze_zlo && f->pos[i][2] >= m->freeze_zlo && f->pos[i][2] <= m->freeze_zhi) fr = 1;
+            (*groups)[i] = fr;
+            nfrozen += fr;
+        }
+        o->group = *groups;
+        o->n_groups = 2;
+        o->group_frozen[1] = 1;
+        fprintf(stderr, "aion: %d atoms frozen\n", nfrozen);
+    }
+    return 0;
+}
+
+typedef struct {
+    const char *label;
+    struct timespec t0;
+    long done0;
+} progress_ctx;
+
+static int on_progress(void *user, long done, long total, const aion_thermo *t)
+{
+    progress_ctx *c = user;
+    struct timespec now;
+    char extra[128];
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double el = (double)(now.tv_sec - c->t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - c->t0.tv_nsec);
+    snprintf(extra, sizeof extra, "T %.0f K  P %.3g GPa  ρ %.3f", t->temp_K, t->press * AION_EV_A3_TO_GPA, t->density);
+    cli_progress(c->label, done, total, el > 0 ? (double)(done - c->done0) / el : 0, extra);
+    return cli_stop_requested();
+}
+
+int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
+{
+    aion_run_opts ro;
+    aion_error err;
+    progress_ctx pc;
+    char xyz[4096], dump[4096], csv[4096], ck[4096];
+    aion_status st;
+    if (cli_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
+    snprintf(xyz, sizeof xyz, "%s/traj.xyz", m->out);
+    snprintf(dump, sizeof dump, "%s/traj.dump", m->out);
+    snprintf(csv, sizeof csv, "%s/thermo.csv", m->out);
+    snprintf(ck, sizeof ck, "%s/checkpoint.bin", m->out);
+    memset(&ro, 0, sizeof ro);
+    if (!strcmp(m->traj, "xyz") || !strcmp(m->traj, "both")) ro.traj_xyz = xyz;
+    if (!strcmp(m->traj, "dump") || !strcmp(m->traj, "both")) ro.traj_dump = dump;
+    if (strcmp(m->traj, "xyz") && strcmp(m->traj, "dump") && strcmp(m->traj, "both") && strcmp(m->traj, "none"))
+        return cli_fail("unknown --traj '%s' (xyz, dump, both, none)", m->traj);
+    ro.traj_every = m->traj_every;
+    ro.thermo_csv = csv;
+    ro.thermo_every = m->thermo_every;
+    ro.checkpoint = ck;
+    ro.checkpoint_every = m->checkpoint_every;
+    ro.restart = m->restart;
+    ro.progress = on_progress;
+    ro.user = &pc;
+    ro.progress_every = m->progress_every;
+    pc.label = label;
+    clock_gettime(CLOCK_MONOTONIC, &pc.t0);
+    pc.done0 = 0;
+    cli_catch_signals();
+    st = aion_md_run(md, segs, nseg, &ro, &err);
+    cli_progress_end();
+    if (st == AION_EOF) {
+        fprintf(stderr, "aion: stopped at step %ld; checkpoint written to %s (continue with --restart)\n",
+                aion_md_step_count(md), ck);
+        return 3;
+    }
+    if (st != AION_OK) return cli_fail("%s", err.msg);
+    return 0;
+}
+
+int mdcli_finish(const mdcli *m, aion_md *md, cli_record *rec, const char *final_name)
+{
+    aion_thermo t;
+    char path[4096], rpath[4096];
+    aion_writer *w;
+    aion_error err;
+    aion_write_opts wo;
+    const aion_frame *f = aion_md_frame(md);
+    aion_md_thermo(md, &t);
+    snprintf(path, sizeof path, "%s/%s", m->out, final_name);
+    aion_write_opts_init(&wo);
+    wo.format = AION_FMT_EXTXYZ;
+    if (!f || aion_writer_open(&w, path, &wo, &err) != AION_OK) return cli_fail("%s", f ? err.msg : "out of memory");
+    if (aion_writer_write(w, f) != AION_OK) {
+        cli_fail("%s", aion_writer_errmsg(w));
+        aion_writer_abort(w);
+        return 1;
+    }
+    if (aion_writer_close(w, &err) != AION_OK) return cli_fail("%s", err.msg);
+    cli_record_number(rec, "results", "steps", (double)t.step);
+    cli_record_number(rec, "results", "time_ps", t.time_fs / 1000.0);
+    cli_record_number(rec, "results", "final_temperature_K", t.temp_K);
+    cli_record_number(rec, "results", "final_epot_eV", t.epot);
+    cli_record_number(rec, "results", "final_pressure_GPa", t.press * AION_EV_A3_TO_GPA);
+    cli_record_number(rec, "results", "final_volume_A3", t.volume);
+    cli_record_number(rec, "results", "final_density_gcc", t.density);
+    cli_record_string(rec, "results", "final_structure", path);
+    snprintf(rpath, sizeof rpath, "%s/run.json", m->out);
+    if (cli_record_write(rec, rpath)) return cli_fail("%s: cannot write the run record", rpath);
+    printf("final: T %.1f K, E_pot %.6f eV, P %.4f GPa, V %.2f Å³, density %.4f g/cm³\nwrote %s and %s\n", t.temp_K,
+           t.epot, t.press * AION_EV_A3_TO_GPA, t.volume, t.density, path, rpath);
+    return 0;
+}

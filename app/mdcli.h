@@ -1,0 +1,47 @@
+/* Shared pieces of `aion md`, `aion quench` and `aion run`: potential and MD
+ * options, output layout, the run loop with progress and signals. */
+#ifndef AION_MDCLI_H
+#define AION_MDCLI_H
+
+#include "opts.h"
+
+typedef struct mdcli {
+    /* potential */
+    const char *potential, *coulomb, *species;
+    double cutoff, sr_cutoff, dsf_alpha, ewald_accuracy;
+    int threads;
+    /* dynamics */
+    const char *ensemble, *cell;
+    double temp, temp_end, init_temp, press_gpa, dt, tau_t, tau_p, compress, time_ps;
+    long steps;
+    uint64_t seed;
+    int nhc;
+    /* groups */
+    const char *freeze_species;
+    double freeze_zlo, freeze_zhi;
+    /* output */
+    const char *out, *traj;
+    long traj_every, thermo_every, checkpoint_every, progress_every;
+    int restart, minimize;
+    double fmax;
+} mdcli;
+
+/* Defaults; the table entries point into m. Returns the count (<= max). */
+void mdcli_defaults(mdcli *m);
+int mdcli_potential_opts(mdcli *m, cli_opt *t, int max);
+int mdcli_dynamics_opts(mdcli *m, cli_opt *t, int max);
+int mdcli_output_opts(mdcli *m, cli_opt *t, int max);
+
+/* Create the potential from the options (prints the error). */
+aion_potential *mdcli_potential(const mdcli *m);
+/* Fill aion_md_opts from the options (prints errors; returns 0 on success).
+ * groups: int array of f->n entries written here when atoms are frozen. */
+int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **groups);
+/* Run segments with outputs in m->out (traj.xyz / traj.dump / thermo.csv /
+ * checkpoint.bin), progress bar and SIGINT/SIGTERM checkpointing.
+ * Returns 0 on success, 1 on error, 3 when stopped by a signal. */
+int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label);
+/* Write the final structure and the thermo summary into the record. */
+int mdcli_finish(const mdcli *m, aion_md *md, cli_record *rec, const char *final_name);
+
+#endif
