@@ -535,6 +535,7 @@ typedef struct aion_msd_result {
     int n_ngp;               /* lags sampled for α2 and van Hove */
     const long *ngp_lag;     /* lag index of each */
     const double *ngp;       /* non-Gaussian parameter α2 = d⟨Δr⁴⟩/((d+2)⟨Δr²⟩²) − 1 */
+    const double *ngp_dir[3];/* per direction α_1D = ⟨Δx⁴⟩/(3⟨Δx²⟩²) − 1 */
     int vh_bins;
     double vh_dr;            /* bin width (Å); bin b covers [b·dr, (b+1)·dr) */
     const double *vanhove;   /* [n_ngp][vh_bins]: 4πr²G_s(r,t), density of |Δr| (1/Å) */
@@ -556,9 +557,15 @@ typedef struct aion_fit_opts {
     double t_start_fs, t_end_fs;  /* > 0 overrides the rule */
     double start_frac, end_frac;
     double msd_min_A2;
-    int n_points;                 /* lags used in the fit, evenly spaced (0 = 100) */
+    int n_points;                 /* lags used in the fit, evenly spaced (0 = 64) */
     double hop_length_A;          /* for the effective number of hops (0 = 3 Å) */
     int ols;                      /* 1 = ordinary least squares errors (comparison only) */
+    /* Non-Gaussian (hopping) correction, per direction of msd_dir: κ_t = t·α_1D(t) (fs), with
+     * α_1D = ⟨Δx⁴⟩/(3⟨Δx²⟩²) − 1 (constant for independent non-Gaussian increments); adds
+     * the fourth-cumulant term 3 s⁴ (κ_t/dt) Σ overlap to the covariance. 0 = Gaussian.
+     * aion_transport_diffusion/_conductivity fill it from the data unless no_kurtosis. */
+    double kurt_fs[3];
+    int no_kurtosis;
 } aion_fit_opts;
 
 void aion_fit_opts_init(aion_fit_opts *o);

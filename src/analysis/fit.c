@@ -58,30 +58,55 @@ static long double piece(long a, long b, long n, long m, long Kn, long Km)
            o1 * o1 * c1 * S3;
 }
 
+/* Σ_{δ=a}^{b-1} cnt(δ) o(δ) on a linear piece. */
+static long double piece1(long a, long b, long n, long m, long Kn, long Km)
+{
+    long double L = (long double)(b - a);
+    long double o0 = ovl_d(a, n, m), c0 = cnt_d(a, Kn, Km), o1 = 0, c1 = 0;
+    if (b - a > 1) {
+        o1 = ovl_d(a + 1, n, m) - o0;
+        c1 = cnt_d(a + 1, Kn, Km) - c0;
+    }
+    long double S1 = L * (L - 1) / 2, S2 = (L - 1) * L * (2 * L - 1) / 6;
+    return o0 * c0 * L + (o0 * c1 + o1 * c0) * S1 + o1 * c1 * S2;
+}
+
+/* Σ_{δ} cnt(δ)·o(δ)^p over the support, p = 1 or 2. */
+static long double overlap_sum(long n, long m, long Kn, long Km, int p)
+{
+    long lo = lmax(-m + 1, -(Kn - 1)), hi = lmin(n - 1, Km - 1);
+    long double S = 0;
+    if (lo > hi) return 0;
+    long c[4] = {lo, 0, n - m, hi + 1};
+    for (int k = 0; k < 4; k++) {
+        if (c[k] < lo) c[k] = lo;
+        if (c[k] > hi + 1) c[k] = hi + 1;
+    }
+    for (int i = 1; i < 4; i++)
+        for (int j = i; j > 0 && c[j - 1] > c[j]; j--) {
+            long tmp = c[j];
+            c[j] = c[j - 1];
+            c[j - 1] = tmp;
+        }
+    for (int k = 0; k + 1 < 4; k++)
+        if (c[k + 1] > c[k]) S += p == 1 ? piece1(c[k], c[k + 1], n, m, Kn, Km) : piece(c[k], c[k + 1], n, m, Kn, Km);
+    return S;
+}
+
+/* Fourth-cumulant term: Cov += κ4 Σ_{t,u} o(t,n,u,m) / (K_n K_m) for independent
+ * non-Gaussian increments with fourth cumulant κ4 per frame. */
+static double msd_cov_kappa(long T, long n, long m)
+{
+    if (n < 1 || m < 1 || n >= T || m >= T) return 0.0;
+    const long Kn = T - n, Km = T - m;
+    return (double)(overlap_sum(n, m, Kn, Km, 1) / ((long double)Kn * Km));
+}
+
 double aion_msd_cov_model(long T, long n, long m, double s2, double v)
 {
     if (n < 1 || m < 1 || n >= T || m >= T) return 0.0;
     const long Kn = T - n, Km = T - m;
-    long lo = lmax(-m + 1, -(Kn - 1)), hi = lmin(n - 1, Km - 1);
-    long double S = 0;
-    if (lo <= hi) {
-        long cuts[4] = {lo, 0, n - m, hi + 1}, nc = 0, c[4];
-        for (int k = 0; k < 4; k++) {
-            long x = cuts[k];
-            if (x < lo) x = lo;
-            if (x > hi + 1) x = hi + 1;
-            c[nc++] = x;
-        }
-        /* sort 4 values */
-        for (int i = 1; i < 4; i++)
-            for (int j = i; j > 0 && c[j - 1] > c[j]; j--) {
-                long tmp = c[j];
-                c[j] = c[j - 1];
-                c[j - 1] = tmp;
-            }
-        for (int k = 0; k + 1 < nc; k++)
-            if (c[k + 1] > c[k]) S += piece(c[k], c[k + 1], n, m, Kn, Km);
-    }
+    long double S = overlap_sum(n, m, Kn, Km, 2);
     long double extra = 0;
     if (v != 0) {
         long sp[4] = {n - m, n, -m, 0};
@@ -228,7 +253,7 @@ void aion_fit_opts_init(aion_fit_opts *o)
     memset(o, 0, sizeof *o);
     o->start_frac = 0.1;
     o->end_frac = 0.5;
-    o->n_points = 100;
+    o->n_points = 64;
     o->hop_length_A = 3.0;
 }
 
@@ -243,17 +268,18 @@ static void model_params(double b, double c, double ymax, long n1, double *s2, d
 /* Base matrices of the model for the chosen lags: C(s2, v) = s2²·MS + s2·v·MX + v²·MY. */
 typedef struct cov_base {
     int P;
-    double *MS, *MX, *MY;
+    double *MS, *MX, *MY, *MK;
 } cov_base;
 
 static int cov_base_init(cov_base *cb, const long *lag, int P, long T)
 {
     size_t PP = (size_t)P * (size_t)P;
     cb->P = P;
-    cb->MS = malloc(sizeof(double) * PP * 3);
+    cb->MS = malloc(sizeof(double) * PP * 4);
     if (!cb->MS) return -1;
     cb->MX = cb->MS + PP;
     cb->MY = cb->MX + PP;
+    cb->MK = cb->MY + PP;
     for (int i = 0; i < P; i++)
         for (int j = i; j < P; j++) {
             double s = aion_msd_cov_model(T, lag[i], lag[j], 1.0, 0.0);
@@ -262,25 +288,26 @@ static int cov_base_init(cov_base *cb, const long *lag, int P, long T)
             cb->MS[i * P + j] = cb->MS[j * P + i] = s;
             cb->MX[i * P + j] = cb->MX[j * P + i] = x;
             cb->MY[i * P + j] = cb->MY[j * P + i] = y;
+            cb->MK[i * P + j] = cb->MK[j * P + i] = msd_cov_kappa(T, lag[i], lag[j]);
         }
     return 0;
 }
 
-/* C += (s2²·MS + s2·v·MX + v²·MY)·scale */
-static void cov_add(const cov_base *cb, double *C, double s2, double v, double scale)
+/* C += (s2²·MS + s2·v·MX + v²·MY + κ4·MK)·scale, κ4 = 3 s2² g (g = n·α_1D(n), frames) */
+static void cov_add(const cov_base *cb, double *C, double s2, double v, double g, double scale)
 {
     size_t PP = (size_t)cb->P * (size_t)cb->P;
-    double a = s2 * s2 * scale, b = s2 * v * scale, c = v * v * scale;
-    for (size_t k = 0; k < PP; k++) C[k] += a * cb->MS[k] + b * cb->MX[k] + c * cb->MY[k];
+    double a = s2 * s2 * scale, b = s2 * v * scale, c = v * v * scale, k4 = 3.0 * s2 * s2 * g * scale;
+    for (size_t k = 0; k < PP; k++) C[k] += a * cb->MS[k] + b * cb->MX[k] + c * cb->MY[k] + k4 * cb->MK[k];
 }
 
 /* Slope σ of the GLS fit when the true diffusive part is λ times the fitted one. */
 static double sigma_at(const cov_base *cb, const double *x, const double *y, double *C, int nd, const double *s2,
-                       const double *v, double npart, double lam)
+                       const double *v, const double *g, double npart, double lam)
 {
     double beta[2], cov[2][2], chi2;
     memset(C, 0, sizeof(double) * (size_t)cb->P * (size_t)cb->P);
-    for (int a = 0; a < nd; a++) cov_add(cb, C, lam * s2[a], v[a], 1.0 / npart);
+    for (int a = 0; a < nd; a++) cov_add(cb, C, lam * s2[a], v[a], g[a], 1.0 / npart);
     if (gls_line(x, y, cb->P, C, beta, cov, &chi2)) return lam > 0 ? NAN : 0.0;
     return sqrt(fmax(cov[0][0], 0));
 }
@@ -288,13 +315,13 @@ static double sigma_at(const cov_base *cb, const double *x, const double *y, dou
 /* Solve g(λ) = sgn·(λ − 1)·b − z·σ(λ) = 0 by bisection between lo and hi
  * (g(lo) < 0 < g(hi) for sgn = +1). */
 static double invert(const cov_base *cb, const double *x, const double *y, double *C, int nd, const double *s2,
-                     const double *v, double npart, double b, double z, double lo, double hi, int sgn)
+                     const double *v, const double *g, double npart, double b, double z, double lo, double hi, int sgn)
 {
     for (int it = 0; it < 40 && hi - lo > 1e-4 * hi; it++) {
         double mid = 0.5 * (lo + hi);
-        double sg = sigma_at(cb, x, y, C, nd, s2, v, npart, mid);
-        double g = sgn * (mid - 1.0) * b - z * sg;
-        if ((g > 0) == (sgn > 0)) hi = mid;
+        double sg = sigma_at(cb, x, y, C, nd, s2, v, g, npart, mid);
+        double gv = sgn * (mid - 1.0) * b - z * sg;
+        if ((gv > 0) == (sgn > 0)) hi = mid;
         else lo = mid;
     }
     return 0.5 * (lo + hi);
@@ -314,7 +341,7 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
                             n_dims);
     if (opts) o = *opts;
     else aion_fit_opts_init(&o);
-    if (o.n_points <= 0) o.n_points = 100;
+    if (o.n_points <= 0) o.n_points = 64;
     if (o.hop_length_A <= 0) o.hop_length_A = 3.0;
     if (o.start_frac <= 0 && o.t_start_fs <= 0) o.start_frac = 0.1;
     if (o.end_frac <= 0 && o.t_end_fs <= 0) o.end_frac = 0.5;
@@ -356,7 +383,8 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
         y[i] = msd[lag[i]];
         for (int a = 0; a < n_dims; a++) yd[a * P + i] = msd_dir ? msd_dir[a][lag[i]] : msd[lag[i]] / n_dims;
     }
-    double s2[3], v[3], beta[2], cov[2][2], chi2 = NAN;
+    double s2[3], v[3], gk[3], beta[2], cov[2][2], chi2 = NAN;
+    for (int a = 0; a < 3; a++) gk[a] = o.kurt_fs[a] > 0 ? o.kurt_fs[a] / dt_fs : 0.0;
     if (o.ols) {
         /* comparison only: ordinary least squares with residual-based errors */
         for (int a = 0; a < n_dims; a++) {
@@ -377,11 +405,11 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
                 double b2[2], cv[2][2], prev = beta[0];
                 model_params(beta[0], beta[1], ya[P - 1], lag[P - 1], &s2[a], &v[a]);
                 memset(C, 0, sizeof(double) * (size_t)P * (size_t)P);
-                cov_add(&cb, C, s2[a], v[a], 1.0 / n_particles);
+                cov_add(&cb, C, s2[a], v[a], gk[a], 1.0 / n_particles);
                 if (gls_line(x, ya, P, C, b2, cv, &chi2)) break;
                 memcpy(beta, b2, sizeof beta);
                 memcpy(cov, cv, sizeof cov);
-                if (it > 0 && fabs(beta[0] - prev) < 1e-6 * sqrt(cov[0][0])) break;
+                if (it > 0 && fabs(beta[0] - prev) < 1e-3 * sqrt(cov[0][0])) break;
             }
             model_params(beta[0], beta[1], ya[P - 1], lag[P - 1], &s2[a], &v[a]);
             out->D_dir[a] = beta[0] / 2.0 / dt_fs * 0.1; /* Å²/fs -> cm²/s */
@@ -389,7 +417,7 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
         }
         /* total: covariance = sum over directions */
         memset(C, 0, sizeof(double) * (size_t)P * (size_t)P);
-        for (int a = 0; a < n_dims; a++) cov_add(&cb, C, s2[a], v[a], 1.0 / n_particles);
+        for (int a = 0; a < n_dims; a++) cov_add(&cb, C, s2[a], v[a], gk[a], 1.0 / n_particles);
         if (gls_line(x, y, P, C, beta, cov, &chi2)) {
             st = aion_err_set(err, AION_ERR_NUMERIC, "msd fit: covariance matrix not positive definite");
             goto done;
@@ -401,14 +429,14 @@ aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n
         double lo_b = b - z95 * sb, hi_b = b + z95 * sb;
         if (b > 0 && sb > 0) {
             double hi = 2.0;
-            while (hi < 1e6 && (hi - 1.0) * b - z95 * sigma_at(&cb, x, y, C, n_dims, s2, v, n_particles, hi) <= 0)
+            while (hi < 1e6 && (hi - 1.0) * b - z95 * sigma_at(&cb, x, y, C, n_dims, s2, v, gk, n_particles, hi) <= 0)
                 hi *= 2;
             hi_b = hi >= 1e6 ? INFINITY
-                             : b * invert(&cb, x, y, C, n_dims, s2, v, n_particles, b, z95, 1.0, hi, +1);
+                             : b * invert(&cb, x, y, C, n_dims, s2, v, gk, n_particles, b, z95, 1.0, hi, +1);
             /* lower: g(λ) = (1 − λ)b − zσ(λ) is > 0 at λ = 0+ unless noise dominates */
-            double s0 = sigma_at(&cb, x, y, C, n_dims, s2, v, n_particles, 1e-9);
+            double s0 = sigma_at(&cb, x, y, C, n_dims, s2, v, gk, n_particles, 1e-9);
             if (isfinite(s0) && b - z95 * s0 > 0)
-                lo_b = b * invert(&cb, x, y, C, n_dims, s2, v, n_particles, b, z95, 1e-9, 1.0, -1);
+                lo_b = b * invert(&cb, x, y, C, n_dims, s2, v, gk, n_particles, b, z95, 1e-9, 1.0, -1);
             else
                 lo_b = fmin(lo_b, 0.0);
         }
@@ -459,6 +487,47 @@ static int dir_list(int dims, const double *const src[3], const double *dst[3])
     return k;
 }
 
+/* Tracer fit with the non-Gaussian correction estimated from the data: κ_t =
+ * weighted mean over the sampled lags inside the fit window of t·α_1D(t), ≥ 0. */
+static aion_status tracer_fit(const aion_msd_result *m, int dims, const aion_fit_opts *o, aion_diffusion *out,
+                              aion_error *e)
+{
+    const double *dl[3], *al[3];
+    aion_fit_opts f;
+    aion_status st;
+    if (o) f = *o;
+    else aion_fit_opts_init(&f);
+    int nd = dir_list(dims, m->msd_dir, dl);
+    dir_list(dims, m->ngp_dir, al);
+    memset(f.kurt_fs, 0, sizeof f.kurt_fs);
+    if ((st = aion_msd_fit(m->msd, dl, m->n, m->dt_fs, nd, m->n_atoms, &f, out, e))) return st;
+    if (o && o->no_kurtosis) return AION_OK;
+    int any = 0;
+    for (int a = 0; a < nd; a++) {
+        /* weights ∝ t⁻³: the noise of t·α_1D(t) grows like t^1.5 */
+        double sum = 0, wsum = 0;
+        int near = -1;
+        for (int l = 0; l < m->n_ngp; l++) {
+            double tl = m->ngp_lag[l] * m->dt_fs;
+            if (tl >= out->t_start_fs && tl <= out->t_end_fs) {
+                double w = 1.0 / (tl * tl * tl);
+                sum += w * tl * al[a][l];
+                wsum += w;
+            } else if (tl < out->t_start_fs) {
+                near = l;
+            }
+        }
+        if (wsum == 0 && near >= 0) {
+            sum = m->ngp_lag[near] * m->dt_fs * al[a][near];
+            wsum = 1;
+        }
+        f.kurt_fs[a] = wsum > 0 && sum > 0 ? sum / wsum : 0.0;
+        any |= f.kurt_fs[a] > 0;
+    }
+    if (!any) return AION_OK;
+    return aion_msd_fit(m->msd, dl, m->n, m->dt_fs, nd, m->n_atoms, &f, out, e);
+}
+
 aion_status aion_transport_diffusion(aion_transport *t, int group, const aion_fit_opts *o,
                                      aion_group_transport *out)
 {
@@ -471,9 +540,13 @@ aion_status aion_transport_diffusion(aion_transport *t, int group, const aion_fi
     if ((st = aion_transport_msd(t, group, &m)))
         return st;
     int nd = dir_list(an_transport_dims(t), m.msd_dir, dl);
-    if ((st = aion_msd_fit(m.msd, dl, m.n, m.dt_fs, nd, m.n_atoms, o, &out->tracer, &e))) goto fail;
+    if ((st = tracer_fit(&m, an_transport_dims(t), o, &out->tracer, &e))) goto fail;
+    aion_fit_opts oc;
+    if (o) oc = *o;
+    else aion_fit_opts_init(&oc);
+    memset(oc.kurt_fs, 0, sizeof oc.kurt_fs); /* the sum over N atoms is Gaussian to O(1/N) */
     nd = dir_list(an_transport_dims(t), m.coll_dir, dl);
-    if ((st = aion_msd_fit(m.coll, dl, m.n, m.dt_fs, nd, 1.0, o, &out->collective, &e))) goto fail;
+    if ((st = aion_msd_fit(m.coll, dl, m.n, m.dt_fs, nd, 1.0, &oc, &out->collective, &e))) goto fail;
     /* D_σ = slope of ⟨|Σ Δr|²⟩ / (2 d N) */
     aion_diffusion *c = &out->collective;
     double N = m.n_atoms;
@@ -536,7 +609,8 @@ aion_status aion_transport_conductivity(aion_transport *t, const aion_fit_opts *
         if ((st = aion_transport_msd(t, g, &m))) return st;
         if (q[g] == 0) continue;
         int nd = dir_list(an_transport_dims(t), m.msd_dir, dl);
-        if ((st = aion_msd_fit(m.msd, dl, m.n, m.dt_fs, nd, m.n_atoms, o, &d, &e))) {
+        (void)nd;
+        if ((st = tracer_fit(&m, an_transport_dims(t), o, &d, &e))) {
             an_transport_set_error(t, &e);
             return st;
         }

@@ -29,7 +29,7 @@
 
 typedef struct group_res {
     double *msd, *dir[3], *coll, *cdir[3];
-    double *ngp, *vh;
+    double *ngp, *ngpd[3], *vh;
 } group_res;
 
 struct aion_transport {
@@ -169,6 +169,7 @@ void aion_transport_free(aion_transport *t)
             free(t->res[g].msd);
             free(t->res[g].coll);
             free(t->res[g].ngp);
+            for (int d = 0; d < 3; d++) free(t->res[g].ngpd[d]);
             free(t->res[g].vh);
             for (int d = 0; d < 3; d++) {
                 free(t->res[g].dir[d]);
@@ -571,6 +572,8 @@ aion_status aion_transport_finish(aion_transport *t)
         r->msd = dalloc(T);
         r->coll = dalloc(T);
         r->ngp = dalloc(nl);
+        for (int d = 0; d < 3; d++)
+            if (!(r->ngpd[d] = dalloc(nl))) goto nomem;
         r->vh = dalloc((long)nl * nb);
         if (!r->msd || !r->coll || !r->ngp || !r->vh) goto nomem;
         for (int d = 0; d < 3; d++) {
@@ -581,8 +584,8 @@ aion_status aion_transport_finish(aion_transport *t)
     }
     for (int d = 0; d < 3; d++)
         if (an_msd_acc_init(&gacc[d], &plan)) goto nomem;
-    gsum2 = dalloc(nl);
-    gsum4 = dalloc(nl);
+    gsum2 = dalloc(4L * nl);
+    gsum4 = dalloc(4L * nl);
     ghist = dalloc((long)nl * nb);
     gcnt = calloc((size_t)nl, sizeof(long));
     if (!gsum2 || !gsum4 || !ghist || !gcnt) goto nomem;
@@ -606,7 +609,7 @@ aion_status aion_transport_finish(aion_transport *t)
     {
         an_msd_acc acc[3] = {{0}};
         an_msd_work w = {0};
-        double *s2 = dalloc(nl), *s4 = dalloc(nl), *hist = dalloc((long)nl * nb);
+        double *s2 = dalloc(4L * nl), *s4 = dalloc(4L * nl), *hist = dalloc((long)nl * nb);
         long *cnt = calloc((size_t)nl, sizeof(long));
         int ok = s2 && s4 && hist && cnt && !an_msd_work_init(&w, &plan);
         for (int d = 0; d < 3 && ok; d++) ok = !an_msd_acc_init(&acc[d], &plan);
@@ -622,8 +625,8 @@ aion_status aion_transport_finish(aion_transport *t)
             if (bad) break;
             if (ok) {
                 for (int d = 0; d < 3; d++) an_msd_acc_zero(&acc[d], &plan);
-                memset(s2, 0, sizeof(double) * (size_t)nl);
-                memset(s4, 0, sizeof(double) * (size_t)nl);
+                memset(s2, 0, sizeof(double) * 4 * (size_t)nl);
+                memset(s4, 0, sizeof(double) * 4 * (size_t)nl);
                 memset(hist, 0, sizeof(double) * (size_t)nl * (size_t)nb);
                 memset(cnt, 0, sizeof(long) * (size_t)nl);
             }
@@ -646,11 +649,12 @@ aion_status aion_transport_finish(aion_transport *t)
                         if (step < 1) step = 1;
                         for (long t0 = 0; t0 < K; t0 += step) {
                             double r2 = 0;
-                            for (int d = 0; d < 3; d++)
-                                if (dims >> d & 1) {
-                                    double dd = x[(t0 + lag) * 3 + d] - x[t0 * 3 + d];
-                                    r2 += dd * dd;
-                                }
+                            for (int d = 0; d < 3; d++) {
+                                double dd = x[(t0 + lag) * 3 + d] - x[t0 * 3 + d], d2 = dd * dd;
+                                s2[(d + 1) * nl + l] += d2;
+                                s4[(d + 1) * nl + l] += d2 * d2;
+                                if (dims >> d & 1) r2 += d2;
+                            }
                             s2[l] += r2;
                             s4[l] += r2 * r2;
                             cnt[l]++;
@@ -666,11 +670,11 @@ aion_status aion_transport_finish(aion_transport *t)
 #pragma omp critical(an_merge)
             {
                 for (int d = 0; d < 3; d++) an_msd_acc_merge(&gacc[d], &acc[d], &plan);
-                for (int l = 0; l < nl; l++) {
+                for (int l = 0; l < 4 * nl; l++) {
                     gsum2[l] += s2[l];
                     gsum4[l] += s4[l];
-                    gcnt[l] += cnt[l];
                 }
+                for (int l = 0; l < nl; l++) gcnt[l] += cnt[l];
                 for (size_t k = 0; k < (size_t)nl * (size_t)nb; k++) ghist[k] += hist[k];
             }
 #pragma omp barrier
@@ -690,6 +694,12 @@ aion_status aion_transport_finish(aion_transport *t)
                 for (int l = 0; l < nl; l++) {
                     double m2 = gcnt[l] ? gsum2[l] / gcnt[l] : 0, m4 = gcnt[l] ? gsum4[l] / gcnt[l] : 0;
                     r->ngp[l] = m2 > 0 ? ndim * m4 / ((ndim + 2.0) * m2 * m2) - 1.0 : 0.0;
+                    for (int d = 0; d < 3; d++) {
+                        double a2 = gcnt[l] ? gsum2[(d + 1) * nl + l] / gcnt[l] : 0;
+                        double a4 = gcnt[l] ? gsum4[(d + 1) * nl + l] / gcnt[l] : 0;
+                        r->ngpd[d][l] = a2 > 0 ? a4 / (3.0 * a2 * a2) - 1.0 : 0.0;
+                        gsum2[(d + 1) * nl + l] = gsum4[(d + 1) * nl + l] = 0;
+                    }
                     for (int b = 0; b < nb; b++)
                         r->vh[(size_t)l * (size_t)nb + (size_t)b] =
                             gcnt[l] ? ghist[(size_t)l * (size_t)nb + (size_t)b] / ((double)gcnt[l] * vdr) : 0.0;
@@ -778,6 +788,7 @@ aion_status aion_transport_msd(const aion_transport *t, int group, aion_msd_resu
     out->n_ngp = t->n_ngp;
     out->ngp_lag = t->ngp_lag;
     out->ngp = r->ngp;
+    for (int d = 0; d < 3; d++) out->ngp_dir[d] = r->ngpd[d];
     out->vh_bins = t->o.vanhove_bins;
     out->vh_dr = t->o.vanhove_rmax_A / t->o.vanhove_bins;
     out->vanhove = r->vh;

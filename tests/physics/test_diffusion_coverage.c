@@ -5,7 +5,7 @@
  * Gaussian walk with vibration noise, anisotropic walk, time-correlated
  * (persistent) steps, lattice hopping (non-Gaussian at short lags), and the
  * collective MSD of independent walkers (one effective particle).
- * Default: 200 seeds per case; SLOW=1: 2000 seeds (the numbers in
+ * Default: 120 seeds per case; SLOW=1: 2000 seeds (the numbers in
  * docs/analysis.md).
  */
 #include "aion.h"
@@ -59,19 +59,48 @@ static double generate(int c, int N, long T, double dt, double *p, unsigned long
     return (Dd[0] + Dd[1] + Dd[2]) / 3.0;
 }
 
+/* Stream the walk through aion_transport (so α_1D is measured as for real data). */
+static int analyse(const double *p, int N, long T, double dt, aion_group_transport *out, aion_group_transport *ols)
+{
+    aion_transport_opts o;
+    aion_transport_opts_init(&o);
+    o.drift = AION_DRIFT_NONE;
+    o.dt_fs = dt;
+    o.nthreads = 1;
+    aion_transport *tr = NULL;
+    if (aion_transport_create(&tr, &o, NULL)) return -1;
+    aion_frame f;
+    aion_frame_init(&f);
+    aion_frame_resize(&f, N, 0);
+    int rc = 0;
+    for (long t = 0; t < T && !rc; t++) {
+        for (int i = 0; i < N; i++) {
+            f.z[i] = 3;
+            memcpy(f.pos[i], p + ((size_t)i * T + t) * 3, sizeof(double) * 3);
+        }
+        rc = aion_transport_add(tr, &f) != AION_OK;
+    }
+    aion_fit_opts fo;
+    aion_fit_opts_init(&fo);
+    if (!rc) rc = aion_transport_finish(tr) != AION_OK;
+    if (!rc) rc = aion_transport_diffusion(tr, 0, &fo, out) != AION_OK;
+    fo.ols = 1;
+    if (!rc) rc = aion_transport_diffusion(tr, 0, &fo, ols) != AION_OK;
+    if (rc) printf("analysis failed: %s\n", aion_transport_errmsg(tr));
+    aion_frame_free(&f);
+    aion_transport_free(tr);
+    return rc;
+}
+
 int main(void)
 {
     const char *slow = getenv("SLOW");
     int big = slow && *slow && strcmp(slow, "0");
-    const int seeds = big ? 2000 : 200;
+    const int seeds = big ? 2000 : 120;
     const int N = 16;
     const long T = 500;
     const double dt = 10.0;
-    double *p = malloc(sizeof(double) * N * T * 3), *col = malloc(sizeof(double) * T * 3);
-    double *msd[3], *tot = malloc(sizeof(double) * T);
-    for (int d = 0; d < 3; d++) msd[d] = malloc(sizeof(double) * T);
-    aion_fit_opts fo;
-    aion_fit_opts_init(&fo);
+    double *p = malloc(sizeof(double) * N * T * 3);
     printf("%-22s %8s %8s %8s %8s %8s %10s\n", "case", "cover", "D±1.96σ", "z-dir", "OLS", "sd/err", "bias/err");
     for (int c = 0; c < NCASE; c++) {
         unsigned long long s = 1234567ULL + 7919ULL * (unsigned long long)c;
@@ -80,58 +109,34 @@ int main(void)
         for (int k = 0; k < seeds; k++) {
             double Dd[3];
             Dtrue = generate(c, N, T, dt, p, &s, Dd);
-            double npart = N;
-            if (c == COLL) {
-                /* centre-of-mass-like sum of independent walkers: D_σ = D */
-                memset(col, 0, sizeof(double) * T * 3);
-                for (int i = 0; i < N; i++)
-                    for (long t = 0; t < T * 3; t++) col[t] += p[(size_t)i * T * 3 + t];
-                if (aion_msd_fft(col, 1, T, msd, NULL)) continue;
-                npart = 1;
-            } else if (aion_msd_fft(p, N, T, msd, NULL)) {
-                continue;
-            }
-            for (long t = 0; t < T; t++) tot[t] = msd[0][t] + msd[1][t] + msd[2][t];
-            aion_diffusion r, ro;
-            aion_error e;
-            const double *dl[3] = {msd[0], msd[1], msd[2]};
-            fo.ols = 0;
-            if (aion_msd_fit(tot, dl, T, dt, 3, npart, &fo, &r, &e)) {
-                printf("fit failed: %s\n", e.msg);
-                continue;
-            }
-            fo.ols = 1;
-            if (aion_msd_fit(tot, dl, T, dt, 3, npart, &fo, &ro, &e)) continue;
-            fo.ols = 0;
-            double scale = c == COLL ? (double)N : 1.0; /* D_σ = slope/(2dN) */
-            double D = r.D / scale, err = r.D_err / scale;
+            aion_group_transport g, go;
+            if (analyse(p, N, T, dt, &g, &go)) continue;
+            const aion_diffusion *r = c == COLL ? &g.collective : &g.tracer;
+            const aion_diffusion *ro = c == COLL ? &go.collective : &go.tracer;
             nok++;
-            hit += r.D_lo / scale <= Dtrue && Dtrue <= r.D_hi / scale;
-            hit_sym += fabs(D - Dtrue) <= 1.959964 * err;
-            hit_ols += fabs(ro.D / scale - Dtrue) <= 1.959964 * ro.D_err / scale;
-            hit_dir += fabs(r.D_dir[2] / scale - Dd[2]) <= 1.959964 * r.D_dir_err[2] / scale;
-            sum += D;
-            sum2 += D * D;
-            sum_err += err;
+            hit += r->D_lo <= Dtrue && Dtrue <= r->D_hi;
+            hit_sym += fabs(r->D - Dtrue) <= 1.959964 * r->D_err;
+            hit_ols += ro->D_lo <= Dtrue && Dtrue <= ro->D_hi;
+            hit_dir += fabs(r->D_dir[2] - Dd[2]) <= 1.959964 * r->D_dir_err[2];
+            sum += r->D;
+            sum2 += r->D * r->D;
+            sum_err += r->D_err;
         }
         double mean = sum / nok, sd = sqrt(fmax(sum2 / nok - mean * mean, 0)), merr = sum_err / nok;
         double cov = (double)hit / nok;
-        printf("%-22s %8.3f %8.3f %8.3f %8.3f %8.3f %10.3f\n", names[c], cov, (double)hit_sym / nok, (double)hit_dir / nok,
-               (double)hit_ols / nok, sd / merr, (mean - Dtrue) / merr);
+        printf("%-22s %8.3f %8.3f %8.3f %8.3f %8.3f %10.3f\n", names[c], cov, (double)hit_sym / nok,
+               (double)hit_dir / nok, (double)hit_ols / nok, sd / merr, (mean - Dtrue) / merr);
         CHECK(nok == seeds);
         if (big) {
-            CHECK(cov > 0.93 && cov < 0.97);
+            CHECK(cov > 0.935 && cov < 0.965);
             CHECK(sd / merr > 0.9 && sd / merr < 1.1);
         } else {
             CHECK(cov > 0.90 && cov < 0.99);
             CHECK(sd / merr > 0.8 && sd / merr < 1.2);
         }
         /* the estimate is unbiased to well within its error */
-        CHECK(fabs(mean - Dtrue) < 0.25 * merr);
+        CHECK(fabs(mean - Dtrue) < 0.3 * merr);
     }
-    for (int d = 0; d < 3; d++) free(msd[d]);
-    free(tot);
-    free(col);
     free(p);
     return TEST_END();
 }
