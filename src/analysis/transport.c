@@ -226,9 +226,10 @@ static aion_status start(aion_transport *t, const aion_frame *f)
             t->id_sorted[i] = pairs[2 * i];
             t->id_index[i] = pairs[2 * i + 1];
             if (i && pairs[2 * i] == pairs[2 * i - 2]) {
+                int dup = pairs[2 * i];
                 free(pairs);
                 free(gid);
-                return fail(t, AION_ERR_INVALID, "frame %ld: duplicate atom id %d", t->nread, pairs[2 * i]);
+                return fail(t, AION_ERR_INVALID, "frame %ld: duplicate atom id %d", t->nread, dup);
             }
         }
         free(pairs);

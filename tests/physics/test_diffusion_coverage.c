@@ -5,7 +5,7 @@
  * Gaussian walk with vibration noise, anisotropic walk, time-correlated
  * (persistent) steps, lattice hopping (non-Gaussian at short lags), and the
  * collective MSD of independent walkers (one effective particle).
- * Default: 120 seeds per case; SLOW=1: 2000 seeds (the numbers in
+ * Default: 100 seeds per case; SLOW=1: 2000 seeds (the numbers in
  * docs/analysis.md).
  */
 #include "aion.h"
@@ -96,7 +96,7 @@ int main(void)
 {
     const char *slow = getenv("SLOW");
     int big = slow && *slow && strcmp(slow, "0");
-    const int seeds = big ? 2000 : 120;
+    const int seeds = big ? 2000 : 100;
     const int N = 16;
     const long T = 500;
     const double dt = 10.0;
