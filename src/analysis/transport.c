@@ -547,7 +547,10 @@ aion_status aion_transport_finish(aion_transport *t)
     t->finished = 1;
     const long T = t->nstored;
     if (T < 4) return fail(t, AION_ERR_INVALID, "only %ld frames kept; the MSD needs at least 4", T);
-    if (!t->have_time) return fail(t, AION_ERR_INVALID, "frames carry no time: give the time between frames (dt_fs, CLI --dt) or the MD step (step_fs, --timestep)");
+    if (!t->have_time)
+        return fail(t, AION_ERR_INVALID,
+                    "frames carry no time: give the time between frames (dt_fs, CLI --dt) or the MD step "
+                    "(step_fs, --timestep)");
     /* plan (FFTW planning is not thread-safe: done here, before any threads) */
     if ((st = an_msd_plan_init(&plan, T))) return fail(t, st, "cannot plan an FFT of %ld frames", T);
     t->res = calloc((size_t)t->n_groups, sizeof *t->res);
