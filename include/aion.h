@@ -735,6 +735,93 @@ aion_status aion_arrhenius_fit(const double *T_K, const double *y, const double 
  * ln_sd_nocov (may be NULL): without the covariance term (as He et al.'s code). */
 double aion_arrhenius_predict(const aion_arrhenius *a, double T_K, double *ln_sd, double *ln_sd_nocov);
 
+/* --- Residence times of ions in sites (src/analysis/residence.c) --- */
+/*
+ * Sites are centres given in fractional coordinates (they follow the cell of
+ * each frame, and the framework's centre of mass with drift != NONE). An ion is
+ * in the nearest centre within r_site (Å) — spheres for a small r_site, Voronoi
+ * polyhedra of the centres (cut at r_site) for a large one — else between sites.
+ * A stay ("residence") starts at the first frame an ion is seen in a site and
+ * ends at the first frame it is seen in a different site (transition-based
+ * counting: excursions out of the sphere that return to the same site do not
+ * end it), or, with strict, at the first frame outside the sphere. Stays already
+ * in progress at the first frame (entry unseen) are left out; stays still in
+ * progress at the last frame are right-censored. Estimators: Kaplan–Meier
+ * survival and its restricted mean, the censored geometric (exponential) MLE,
+ * and the naive mean of completed stays (biased low; for comparison).
+ * Errors: bootstrap over ions (a stay's neighbours in time belong to one ion).
+ */
+typedef struct aion_residence_opts {
+    int z_ion;                      /* mobile species (required) */
+    const double (*site_frac)[3];   /* site centres, fractional (copied) */
+    int n_sites;
+    double r_site;                  /* Å; must be < half the smallest cell width (0 = 1.0) */
+    int strict;                     /* 1: a stay ends when the ion leaves the sphere */
+    aion_drift drift;               /* FRAMEWORK/ALL: sites move with that centre of mass */
+    long first_frame, last_frame, stride;   /* as aion_transport_opts (last < 0 = to the end) */
+    double dt_fs, step_fs;          /* as aion_transport_opts */
+    int n_boot;                     /* bootstrap replicas over ions (0 = 200) */
+    unsigned long long seed;        /* bootstrap seed (0 = fixed default) */
+} aion_residence_opts;
+void aion_residence_opts_init(aion_residence_opts *o);
+
+typedef struct aion_residence aion_residence;
+aion_status aion_residence_create(aion_residence **out, const aion_residence_opts *o, aion_error *err);
+aion_status aion_residence_add(aion_residence *r, const aion_frame *f);
+aion_status aion_residence_read(aion_residence *r, aion_reader *rd);
+/* Close open stays (right-censored) and compute the estimators. */
+aion_status aion_residence_finish(aion_residence *r);
+const char *aion_residence_errmsg(const aion_residence *r);
+void aion_residence_free(aion_residence *r);
+
+typedef struct aion_residence_result {
+    long n_frames;             /* frames used */
+    double dt_fs;              /* between used frames: the time resolution */
+    int n_ions, n_sites;
+    long n_complete;           /* stays with entry and exit seen */
+    long n_censored;           /* entry seen, still there at the last frame */
+    long n_left;               /* in progress at the first frame: left out */
+    double f_between;          /* fraction of ion-frames in no site sphere */
+    /* Kaplan–Meier: S(t) at t = k·dt_fs, k = 0..n_surv-1 (S(0) = 1); the
+     * restricted mean ∫_0^τ S dt up to the longest stay τ (a lower bound of the
+     * mean when the longest stay is censored: km_restricted = 1) */
+    int n_surv;
+    const double *survival;
+    double km_mean_fs, km_mean_err_fs, km_lo_fs, km_hi_fs; /* bootstrap 1σ and 95% percentile interval */
+    int km_restricted;
+    /* Censored geometric MLE (memoryless hops sampled every dt): mean = dt·(d + S)/d,
+     * d completed stays, S = Σ (frames − 1) over all stays; 1σ from the Fisher
+     * information, and the bootstrap 1σ */
+    double mle_mean_fs, mle_err_fs, mle_boot_err_fs;
+    double naive_mean_fs, naive_err_fs;   /* completed stays only (biased low) */
+    /* histogram of completed stays: count[k] stays of k frames (k = 1..n_surv-1) */
+    const long *complete_hist;
+    /* per site: fraction of frames occupied (mean number of ions in it) and entries seen */
+    const double *site_occupancy;
+    const long *site_entries;
+} aion_residence_result;
+aion_status aion_residence_get(const aion_residence *r, aion_residence_result *out);
+
+/* Sites from the time-averaged density of one species: positions histogrammed
+ * on a fractional grid of spacing ~grid_A, smoothed (Gaussian, σ = grid_A),
+ * local maxima above min_rel × the mean density, merged greedily (densest
+ * first) closer than min_dist_A; centres refined per axis by a parabola through
+ * the logarithm of the density at the maximum and its two neighbours. */
+typedef struct aion_sitefind_opts {
+    int z_ion;
+    double grid_A;       /* 0 = 0.2 */
+    double min_dist_A;   /* 0 = 1.5 */
+    double min_rel;      /* 0 = 2 */
+    long stride;         /* frames used (0 = 1) */
+} aion_sitefind_opts;
+typedef struct aion_sitefind aion_sitefind;
+aion_status aion_sitefind_create(aion_sitefind **out, const aion_sitefind_opts *o, aion_error *err);
+aion_status aion_sitefind_add(aion_sitefind *s, const aion_frame *f);
+/* Sites found (fractional; array owned by s); returns the count or < 0 on error. */
+int aion_sitefind_get(aion_sitefind *s, const double (**site_frac)[3]);
+const char *aion_sitefind_errmsg(const aion_sitefind *s);
+void aion_sitefind_free(aion_sitefind *s);
+
 /* --- Structure (src/analysis/structure.c) --- */
 
 /* Coherent neutron scattering length (fm, Sears 1992 / NIST); NAN if not tabulated. */
