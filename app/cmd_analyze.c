@@ -26,13 +26,15 @@ typedef struct args {
     const char *sites;
     int site_z, strict, boot;
     double rsite, grid, min_dist;
+    int bins_given, n_edges;
+    double edges[257];
 } args;
 
 static void usage(void)
 {
     printf(
         "usage: aion analyze <what> --traj FILE [options]\n"
-        "  what: msd | diffusion | conductivity | vanhove | rdf | adf | sq | qn | arrhenius | residence\n"
+        "  what: msd | diffusion | conductivity | vanhove | slab | rdf | adf | sq | qn | arrhenius | residence\n"
         "trajectory:\n"
         "  --traj FILE          trajectory (extxyz, LAMMPS dump, XDATCAR, ...), streamed\n"
         "  --format NAME        file format (default: from the name)\n"
@@ -52,6 +54,9 @@ static void usage(void)
         "  --no-kurtosis        Gaussian covariance model only\n"
         "  --mem MB             memory for stored positions before spilling to disk (2048)\n"
         "  --tmpdir DIR         where to spill (default $TMPDIR or /tmp)\n"
+        "slab (z-resolved D_xy and D_z, origins binned by height along c):\n"
+        "  --bins N             equal bins over the cell height (default 10)\n"
+        "  --edges z0,z1,...    explicit bin edges (A, increasing; gaps allowed via separate runs)\n"
         "structure:\n"
         "  --rmax A --bins N    RDF range and bins (default 10, 200)\n"
         "  --qmax 1/A --nq N    S(q) grid (default 20, 400); --no-lorch\n"
@@ -204,7 +209,19 @@ static int parse(args *a, int argc, char **argv)
         else if (!strcmp(o, "--first")) { if (inum(o, TAKE(), &a->first)) return 1; }
         else if (!strcmp(o, "--last")) { if (inum(o, TAKE(), &a->last)) return 1; }
         else if (!strcmp(o, "--stride")) { if (inum(o, TAKE(), &a->stride)) return 1; }
-        else if (!strcmp(o, "--bins")) { if (inum(o, TAKE(), &l)) return 1; a->bins = (int)l; }
+        else if (!strcmp(o, "--bins")) { if (inum(o, TAKE(), &l)) return 1; a->bins = (int)l; a->bins_given = 1; }
+        else if (!strcmp(o, "--edges")) {
+            if (!v) return cli_fail("--edges needs a list of heights (A)");
+            char buf[4096];
+            snprintf(buf, sizeof buf, "%s", TAKE());
+            a->n_edges = 0;
+            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+                if (a->n_edges >= 257) return cli_fail("--edges: at most 257 values");
+                if (num(o, tok, &a->edges[a->n_edges])) return 1;
+                a->n_edges++;
+            }
+            if (a->n_edges < 2) return cli_fail("--edges needs at least two heights");
+        }
         else if (!strcmp(o, "--nq")) { if (inum(o, TAKE(), &l)) return 1; a->nq = (int)l; }
         else if (!strcmp(o, "--mem")) { if (inum(o, TAKE(), &l)) return 1; a->mem = (int)l; }
         else if (!strcmp(o, "--max-points")) { if (inum(o, TAKE(), &l)) return 1; a->max_points = (int)l; }
@@ -385,6 +402,11 @@ static int run_transport(const args *a, int argc, char **argv)
     o.dims = a->dims;
     o.mem_limit_mb = a->mem > 0 ? (size_t)a->mem : 0;
     o.tmpdir = a->tmpdir;
+    const int slab = !strcmp(a->what, "slab");
+    if (slab) {
+        o.slab_bins = a->n_edges ? a->n_edges - 1 : a->bins_given ? a->bins : 10;
+        o.slab_edges_A = a->n_edges ? a->edges : NULL;
+    }
     if (aion_transport_create(&tr, &o, &e)) {
         rc = cli_fail("%s", e.msg);
         goto done;
@@ -408,8 +430,10 @@ static int run_transport(const args *a, int argc, char **argv)
     cJSON *groups = cJSON_AddArrayToObject(res, "groups");
     const char *dn = "xyz";
     int vh = !strcmp(a->what, "vanhove");
-    plot = aion_plot_create(vh ? "self part of the van Hove function" : "mean squared displacement",
-                            vh ? "r (Å)" : "t (ps)", vh ? "4πr² G_s(r,t) (1/Å)" : "MSD (Å²)");
+    if (slab) plot = aion_plot_create("z-resolved diffusivity", "height along c (Å)", "D (cm²/s)");
+    else
+        plot = aion_plot_create(vh ? "self part of the van Hove function" : "mean squared displacement",
+                                vh ? "r (Å)" : "t (ps)", vh ? "4πr² G_s(r,t) (1/Å)" : "MSD (Å²)");
     for (int g = 0; g < aion_transport_ngroups(tr); g++) {
         aion_msd_result m;
         aion_transport_msd(tr, g, &m);
@@ -452,10 +476,61 @@ static int run_transport(const args *a, int argc, char **argv)
             tx[np] = k * m.dt_fs / 1000;
             ty[np] = m.msd[k];
         }
-        aion_plot_add(plot, sym, tx, ty, NULL, (int)np, AION_PLOT_LINE);
+        if (!slab) aion_plot_add(plot, sym, tx, ty, NULL, (int)np, AION_PLOT_LINE);
         free(tx);
         free(ty);
         if (!strcmp(a->what, "msd")) continue;
+        if (slab) {
+            cJSON *sl = cJSON_AddArrayToObject(gj, "slab");
+            double *zc = malloc(sizeof(double) * (size_t)o.slab_bins), *dv = malloc(sizeof(double) * (size_t)o.slab_bins),
+                   *de = malloc(sizeof(double) * (size_t)o.slab_bins), *zv = malloc(sizeof(double) * (size_t)o.slab_bins),
+                   *ze = malloc(sizeof(double) * (size_t)o.slab_bins);
+            printf("%-3s   bin (A)          atoms   t_half (ps)   D_xy (cm2/s)             D_z (cm2/s)\n", sym);
+            for (int b = 0; b < o.slab_bins; b++) {
+                aion_slab_result sr;
+                aion_slab_diffusion sd;
+                aion_transport_slab(tr, g, b, &sr);
+                zc[b] = 0.5 * (sr.edges_A[b] + sr.edges_A[b + 1]);
+                dv[b] = de[b] = zv[b] = ze[b] = NAN;
+                cJSON *bj = cJSON_CreateObject();
+                cJSON_AddItemToArray(sl, bj);
+                add_num(bj, "z_lo_A", sr.edges_A[b]);
+                add_num(bj, "z_hi_A", sr.edges_A[b + 1]);
+                add_num(bj, "atoms_mean", sr.n_mean);
+                cJSON_AddItemToObject(bj, "survival", curve(sr.survival, sr.n, a->max_points, sr.dt_fs, NULL));
+                cJSON *mdj = cJSON_AddObjectToObject(bj, "msd_dir_A2");
+                for (int d = 0; d < 3; d++) {
+                    char k[2] = {dn[d], 0};
+                    cJSON_AddItemToObject(mdj, k, curve(sr.msd_dir[d], sr.n, a->max_points, sr.dt_fs, NULL));
+                }
+                if (aion_transport_slab_diffusion(tr, g, b, &fo, &sd)) {
+                    cJSON_AddStringToObject(bj, "error", aion_transport_errmsg(tr));
+                    printf("      %6.2f..%-6.2f  %6.2f   -             (%s)\n", sr.edges_A[b], sr.edges_A[b + 1], sr.n_mean,
+                           aion_transport_errmsg(tr));
+                    continue;
+                }
+                add_num(bj, "t_half_fs", sd.t_half_fs);
+                cJSON_AddItemToObject(bj, "xy", diffusion_json(&sd.xy));
+                cJSON_AddItemToObject(bj, "z", diffusion_json(&sd.z));
+                dv[b] = sd.xy.D;
+                de[b] = sd.xy.D_err;
+                zv[b] = sd.z.D;
+                ze[b] = sd.z.D_err;
+                printf("      %6.2f..%-6.2f  %6.2f   %-12.4g  %.4g ± %-10.2g  %.4g ± %.2g\n", sr.edges_A[b],
+                       sr.edges_A[b + 1], sr.n_mean, sd.t_half_fs / 1000, sd.xy.D, sd.xy.D_err, sd.z.D, sd.z.D_err);
+            }
+            char lab[64];
+            snprintf(lab, sizeof lab, "%s D_xy", sym);
+            aion_plot_add(plot, lab, zc, dv, de, o.slab_bins, AION_PLOT_POINTS | AION_PLOT_LINE);
+            snprintf(lab, sizeof lab, "%s D_z", sym);
+            aion_plot_add(plot, lab, zc, zv, ze, o.slab_bins, AION_PLOT_POINTS);
+            free(zc);
+            free(dv);
+            free(de);
+            free(zv);
+            free(ze);
+            continue;
+        }
         aion_group_transport gt;
         if (aion_transport_diffusion(tr, g, &fo, &gt)) {
             fprintf(stderr, "aion: %s: %s\n", sym, aion_transport_errmsg(tr));
@@ -1000,7 +1075,8 @@ int cmd_analyze(int argc, char **argv)
     }
     if (parse(&a, argc, argv)) return 2;
     const char *w = a.what;
-    if (!strcmp(w, "msd") || !strcmp(w, "diffusion") || !strcmp(w, "conductivity") || !strcmp(w, "vanhove"))
+    if (!strcmp(w, "msd") || !strcmp(w, "diffusion") || !strcmp(w, "conductivity") || !strcmp(w, "vanhove") ||
+        !strcmp(w, "slab"))
         return run_transport(&a, argc, argv);
     if (!strcmp(w, "rdf") || !strcmp(w, "sq") || !strcmp(w, "adf") || !strcmp(w, "qn"))
         return run_structure(&a, argc, argv);

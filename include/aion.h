@@ -582,6 +582,13 @@ typedef struct aion_transport_opts {
     double vanhove_rmax_A; /* 0 = 12 Å */
     int vanhove_bins;      /* 0 = 240 */
     int nthreads;          /* 0 = OpenMP default */
+    /* z-resolved (slab) MSDs: bins of the height along the third lattice vector
+     * (h = fractional c · V/|a×b|, i.e. z for c ⟂ ab; first frame's cell, drift-
+     * corrected positions, wrapped into the cell). slab_edges_A: slab_bins+1
+     * increasing heights (Å); NULL = slab_bins equal bins over the cell height.
+     * Every time origin belongs to the bin of the atom's height at that origin. */
+    int slab_bins;
+    const double *slab_edges_A;
 } aion_transport_opts;
 
 void aion_transport_opts_init(aion_transport_opts *o);
@@ -702,6 +709,34 @@ typedef struct aion_conductivity {
 } aion_conductivity;
 aion_status aion_transport_conductivity(aion_transport *t, const aion_fit_opts *o,
                                         aion_conductivity *out);
+
+/* Slab results (valid after finish; opts.slab_bins > 0): bin b of group g.
+ * MSDs are averaged over the origins in the bin (the atom counted in the bin of
+ * its height at the origin, wherever it goes later); survival[n] = fraction of
+ * those origins whose atom stayed in the bin through the whole lag. */
+typedef struct aion_slab_result {
+    int n_bins;
+    const double *edges_A;     /* n_bins + 1 heights (Å) */
+    long n;                    /* lags */
+    double dt_fs;
+    const double *msd_dir[3];  /* x, y, z (Å²) */
+    const double *origins;     /* origins in the bin at each lag */
+    const double *survival;
+    double n_mean;             /* mean number of the group's atoms in the bin */
+} aion_slab_result;
+aion_status aion_transport_slab(const aion_transport *t, int group, int bin, aion_slab_result *out);
+/* D_xy (n_dims 2: x, y) and D_z of bin b, GLS as aion_msd_fit with n_particles =
+ * n_mean (Gaussian covariance: no kurtosis term). Default window: the standard
+ * rule, but ending no later than t_half (the lag where the survival falls to
+ * 1/2) and then starting at t_half/5 at the latest; explicit times override.
+ * D_z is NaN (warning NOT_DIFFUSIVE) when its fit is impossible (no z motion). */
+typedef struct aion_slab_diffusion {
+    aion_diffusion xy, z;
+    double n_mean;
+    double t_half_fs;          /* survival = 1/2 (inf if never reached) */
+} aion_slab_diffusion;
+aion_status aion_transport_slab_diffusion(aion_transport *t, int group, int bin, const aion_fit_opts *o,
+                                          aion_slab_diffusion *out);
 
 /* Nernst–Einstein factor: σ (S/cm) = factor · D (cm²/s) for n_ions of charge q in V. */
 double aion_nernst_einstein_factor(double n_ions, double charge_e, double volume_A3, double T_K);
