@@ -5,7 +5,8 @@
 # direct sum) and, when installed, pymatgen's DiffusionAnalyzer (package
 # pymatgen-analysis-diffusion; not installed here). Wall time and peak RSS from
 # /usr/bin/time -v, in the same run, so the ratios are comparable on a shared
-# machine. Also checks that the MSDs agree.
+# machine; CPU time (user+sys) is less sensitive to other jobs than wall time.
+# Also checks that the MSDs agree.
 # usage: bench/msd_peers.sh [N] [T] [threads]
 set -eu
 N=${1:-1000}
@@ -37,7 +38,8 @@ run() { # name, command...: prints seconds and MiB
     /usr/bin/time -v "$@" >"$tmp/$name.out" 2>"$tmp/$name.time" || { cat "$tmp/$name.out" "$tmp/$name.time"; exit 1; }
     wall=$(grep "Elapsed (wall clock)" "$tmp/$name.time" | awk '{print $NF}' | awk -F: '{ if (NF==3) print $1*3600+$2*60+$3; else print $1*60+$2 }')
     rss=$(grep "Maximum resident" "$tmp/$name.time" | awk '{print $NF/1024}')
-    echo "$name $wall $rss" >>"$tmp/results"
+    cpu=$(awk -F: '/User time|System time/ {s += $2} END {print s}' "$tmp/$name.time")
+    echo "$name $wall $cpu $rss" >>"$tmp/results"
 }
 
 OMP_NUM_THREADS=$TH run aion "$AION" analyze msd --traj "$tmp/traj.xyz" --species Li --drift none --max-points 1000000 --out "$tmp/aion"
@@ -75,7 +77,7 @@ n = min(len(a), len(m))
 rel = np.max(np.abs(a[1:n] - m[1:n]) / m[1:n])
 print("MSD aion vs MDAnalysis: %d lags, worst relative difference %.2g" % (n, rel))
 PYEOF
-echo "| code | wall (s) | peak RSS (MiB) | time / aion | memory / aion |"
-echo "|---|---|---|---|---|"
-awk 'NR==1{t0=$2; m0=$3} {printf "| %s | %.2f | %.0f | %.1f | %.1f |\n", $1, $2, $3, $2/t0, $3/m0}' "$tmp/results"
+echo "| code | wall (s) | CPU user+sys (s) | peak RSS (MiB) | wall / aion | CPU / aion | memory / aion |"
+echo "|---|---|---|---|---|---|---|"
+awk 'NR==1{t0=$2; c0=$3; m0=$4} {printf "| %s | %.2f | %.2f | %.0f | %.1f | %.1f | %.1f |\n", $1, $2, $3, $4, $2/t0, $3/c0, $4/m0}' "$tmp/results"
 [ $have_pmg = 1 ] || echo "(pymatgen DiffusionAnalyzer: package pymatgen-analysis-diffusion not installed, not measured)"

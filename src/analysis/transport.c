@@ -443,7 +443,9 @@ aion_status aion_transport_add(aion_transport *t, const aion_frame *f)
         double ab[3] = {f->cell[0][1] * f->cell[1][2] - f->cell[0][2] * f->cell[1][1],
                         f->cell[0][2] * f->cell[1][0] - f->cell[0][0] * f->cell[1][2],
                         f->cell[0][0] * f->cell[1][1] - f->cell[0][1] * f->cell[1][0]};
-        t->hc = fabs(aion_det3(f->cell)) / sqrt(ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2]);
+        /* height = |c·(a×b)| / |a×b| */
+        t->hc = fabs(f->cell[2][0] * ab[0] + f->cell[2][1] * ab[1] + f->cell[2][2] * ab[2]) /
+                sqrt(ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2]);
         if (!t->o.slab_edges_A)
             for (int b = 0; b <= t->o.slab_bins; b++) t->edges[b] = t->hc * b / t->o.slab_bins;
     }
