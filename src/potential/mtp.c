@@ -75,6 +75,7 @@ typedef struct mtp_ws {
     int *tmps;
     double *mono, *f, *df, *macc; /* MTP_NB-lane vectors, 64-byte aligned */
     double *m, *g, *cT[4];
+    double *mv;                 /* probe: moments of MTP_NB central atoms, [nmoments][MTP_NB] */
     double *force;              /* per-thread forces [n][3] */
     size_t force_cap;
     double vir[3][3];
@@ -242,6 +243,7 @@ static void ws_free(mtp_ws *w)
     free(w->macc);
     free(w->m);
     free(w->g);
+    free(w->mv);
     for (int d = 0; d < 4; d++) free(w->cT[d]);
     free(w->force);
     memset(w, 0, sizeof *w);
@@ -268,8 +270,9 @@ static int ws_init(mtp_ws *w, const mtp_plan *p)
     w->macc = aligned_array((size_t)p->nbasic * L, sizeof(double));
     w->m = aion_calloc((size_t)p->nmoments, sizeof(double));
     w->g = aion_calloc((size_t)p->nmoments, sizeof(double));
+    w->mv = aligned_array((size_t)p->nmoments * L, sizeof(double));
     for (int d = 0; d < 4; d++) w->cT[d] = aion_calloc((size_t)p->nbasic + 1, sizeof(double));
-    return w->mono && w->f && w->df && w->macc && w->m && w->g && w->cT[0] &&
+    return w->mono && w->f && w->df && w->macc && w->m && w->g && w->mv && w->cT[0] &&
            w->cT[1] && w->cT[2] && w->cT[3];
 }
 
@@ -503,6 +506,56 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
         }
     }
     return e;
+}
+
+/* Probe kernel, SIMD over central atoms instead of neighbours: lane l is a
+ * central atom of species zi with basic moments Mb[l] (nbasic values) and
+ * cnt[l] >= 1 extra neighbours of species zn at vectors d[off[l] ..
+ * off[l] + cnt[l] - 1]; e[l] receives its site energy. Lanes nl..MTP_NB-1
+ * are padding (as are the lanes with fewer extra neighbours than the most). */
+static void site_energies_lanes(const mtp_plan *restrict p, int zi, int zn, int nl, const double *const *Mb,
+                                const int *cnt, const int *off, const double (*d)[3], mtp_ws *restrict w, double *e)
+{
+    const int nbasic = p->nbasic;
+    const double *cf = p->coef + ((size_t)zi * p->C + (size_t)zn) * (size_t)p->K * (size_t)p->R;
+    vd ir, u[3], *restrict f = (vd *)w->f, *restrict mono = (vd *)w->mono, *restrict m = (vd *)w->mv;
+    double *dx = w->dx, *dy = w->dy, *dz = w->dz;
+    int cmax = 0;
+    for (int l = 0; l < nl; l++) cmax = AION_MAX(cmax, cnt[l]);
+    for (int k = 0; k < nbasic; k++) {
+        double *mk = (double *)&m[k];
+        for (int l = 0; l < MTP_NB; l++) mk[l] = l < nl ? Mb[l][k] : 0.0;
+    }
+    for (int c = 0; c < cmax; c++) {
+        for (int l = 0; l < MTP_NB; l++) {
+            const int use = l < nl && c < cnt[l];
+            dx[l] = use ? d[off[l] + c][0] : p->rcut;
+            dy[l] = use ? d[off[l] + c][1] : 0.0;
+            dz[l] = use ? d[off[l] + c][2] : 0.0;
+        }
+        batch_prepare(p, cf, dx, dy, dz, f, NULL, mono, &ir, u);
+        for (int r = 0; r < p->nrun; r++) {
+            const vd fm = f[p->run[r][1]];
+            const vd *mo = mono + p->run[r][2];
+            vd *acc = m + p->run[r][0];
+            const int len = p->run[r][3];
+            for (int q = 0; q < len; q++) acc[q] += fm * mo[q];
+        }
+    }
+    const vd zero = (vd){0};
+    for (int q = nbasic; q < p->nmoments; q++) m[q] = zero;
+    for (int t = 0; t < p->ntimes;) {
+        const int out = p->times[t].out;
+        vd sum = zero;
+        for (; t < p->ntimes && p->times[t].out == out; t++) {
+            const mtp_times *x = &p->times[t];
+            sum += x->k * m[x->i] * m[x->j];
+        }
+        m[out] = sum;
+    }
+    vd acc = zero + p->spc[zi];
+    for (int a = 0; a < p->nscalar; a++) acc += p->xi[a] * m[p->mapping[a]];
+    for (int l = 0; l < nl; l++) e[l] = acc[l];
 }
 
 static int stage_to_batches(const mtp_plan *p, mtp_ws *w, int nn);
@@ -925,21 +978,34 @@ static aion_status mtp_probe(void *self, const aion_frame *fr, int k, int npts, 
                 nxt[t] = head[j];
                 head[j] = t;
             }
-            for (int a = 0; a < nd; a++) {
-                int j = dist[a], c = 0;
-                for (int t = head[j]; t >= 0; t = nxt[t], c++) {
-                    w->tmpd[3 * c] = -nb.d[t][0];
-                    w->tmpd[3 * c + 1] = -nb.d[t][1];
-                    w->tmpd[3 * c + 2] = -nb.d[t][2];
-                    w->tmps[c] = sk;
-                    w->tmpj[c] = k;
+            /* each of them with the images of k near it (several when the
+             * cutoff exceeds half the cell), MTP_NB atoms of one species at a time */
+            for (int sj = 0; sj < p->C; sj++) {
+                const double *Ml[MTP_NB];
+                int jl[MTP_NB], cl[MTP_NB], ol[MTP_NB], nl = 0, nv = 0;
+                double el[MTP_NB];
+                for (int a = 0; a <= nd; a++) {
+                    if (a < nd) {
+                        int j = dist[a];
+                        if (spec[j] != sj) continue;
+                        Ml[nl] = M + (size_t)j * nbasic;
+                        ol[nl] = nv;
+                        for (int t = head[j]; t >= 0; t = nxt[t], nv++) {
+                            w->tmpd[3 * nv] = -nb.d[t][0];
+                            w->tmpd[3 * nv + 1] = -nb.d[t][1];
+                            w->tmpd[3 * nv + 2] = -nb.d[t][2];
+                        }
+                        cl[nl] = nv - ol[nl];
+                        jl[nl++] = j;
+                        if (nl < MTP_NB) continue;
+                    }
+                    if (nl == 0) continue;
+                    site_energies_lanes(p, sj, sk, nl, Ml, cl, ol, (const double(*)[3])w->tmpd, w, el);
+                    for (int l = 0; l < nl; l++) de += el[l] - W[jl[l]];
+                    nl = nv = 0;
                 }
-                head[j] = -1;
-                basic_moments(p, spec[j], stage_to_batches(p, w, c), w);
-                const double *Mj = M + (size_t)j * nbasic;
-                for (int b = 0; b < nbasic; b++) w->m[b] += Mj[b];
-                de += moments_energy(p, spec[j], w->m) - W[j];
             }
+            for (int a = 0; a < nd; a++) head[dist[a]] = -1;
             energy[q] = e_fw + e + de;
         }
         free(head);
