@@ -797,7 +797,10 @@ static aion_status model_probe(void *self, const aion_frame *f, int k, int npts,
         }
 #pragma omp for schedule(dynamic, 16)
         for (int p = 0; p < npts; p++) {
-            if (nomem || probe_cells_query(&pc, x[p], -1, &nb) != AION_OK) {
+            int stop;
+#pragma omp atomic read
+            stop = nomem;
+            if (stop || probe_cells_query(&pc, x[p], -1, &nb) != AION_OK) {
 #pragma omp atomic write
                 nomem = 1;
                 continue;

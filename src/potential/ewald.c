@@ -86,7 +86,7 @@ struct aion_ewald {
     long cap_pair;
     /* probe: structure factor of all atoms but the moved one (nk) */
     double *psr, *psi;
-    int cap_p, probe_nk;
+    int cap_p;
 };
 
 #define EW_SKIN 1.0 /* Verlet skin of the private neighbour list (Å) */
@@ -885,7 +885,6 @@ aion_status aion_ewald_probe_prepare(aion_ewald *ew, const aion_frame *f, const 
     }
     *e_const = -ke * ew->alpha / sqrt(EW_PI) * qsq - ke * EW_PI / (2.0 * ew->volume * ew->alpha * ew->alpha) * qsum * qsum;
     const int nk = ew->nk;
-    ew->probe_nk = nk;
     if (nk == 0) return AION_OK;
     if (nk > ew->cap_p) {
         free(ew->psr);
