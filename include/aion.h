@@ -785,6 +785,7 @@ typedef struct aion_cp2k_result {
     aion_cp2k_failure failure;
     char version[64];        /* "CP2K version 2023.1" */
     char abort_msg[512];     /* text of the [ABORT] box, empty if none */
+    char warning[512];       /* text of the last "*** WARNING" of CP2K, empty if none */
 } aion_cp2k_result;
 
 /* Parse a CP2K output file. If the file holds several runs (CP2K appends),

@@ -434,7 +434,7 @@ aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const 
                            "      EPS_DEFAULT %.3e\n"
                            "      &xTB\n"
                            "        DO_EWALD T\n"
-                           "        CHECK_ATOMIC_CHARGES F\n"
+                           "        CHECK_ATOMIC_CHARGES T\n"
                            "      &END xTB\n"
                            "    &END QS\n",
                            o->eps_default);

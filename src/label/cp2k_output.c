@@ -45,11 +45,16 @@ typedef struct parser {
     char *line;
     size_t cap;
     long lineno;
+    int pushed;             /* the current line is to be read again */
     aion_error *err;
 } parser;
 
 static long next_line(parser *p)
 {
+    if (p->pushed) {
+        p->pushed = 0;
+        return (long)strlen(p->line);
+    }
     ssize_t n = getline(&p->line, &p->cap, p->fp);
     if (n < 0) return -1;
     p->lineno++;
@@ -220,6 +225,39 @@ static void read_abort(parser *p, aion_cp2k_result *r)
     }
 }
 
+/* "*** WARNING in FILE:LINE :: text ***" and its continuation lines "*** text ***". */
+static void read_warning(parser *p, aion_cp2k_result *r, const char *first)
+{
+    const char *t = strstr(first, "::");
+    size_t len = 0;
+    char *w = r->warning;
+    int k;
+    w[0] = '\0';
+    for (k = 0; k < 8; k++) {
+        const char *s = t ? t + 2 : NULL;
+        if (!s) {
+            s = skip_ws(p->line);
+            if (strncmp(s, "***", 3)) {
+                p->pushed = 1; /* not ours: hand it back to the main loop */
+                break;
+            }
+            s += 3;
+        }
+        t = NULL;
+        s = skip_ws(s);
+        size_t n = strlen(s);
+        while (n > 0 && (s[n - 1] == '*' || isspace((unsigned char)s[n - 1]))) n--;
+        if (n && len + n + 2 < sizeof r->warning) {
+            if (len) w[len++] = ' ';
+            memcpy(w + len, s, n);
+            len += n;
+            w[len] = '\0';
+        }
+        if (next_line(p) < 0) return;
+    }
+    if (k == 8) p->pushed = 1; /* read but not examined */
+}
+
 /* "  outer SCF loop converged in   2 iterations or   54 steps" etc. */
 static int starts_with_int_then_word(const char *s)
 {
@@ -296,6 +334,8 @@ aion_status aion_cp2k_parse_output(const char *path, aion_cp2k_result *r, aion_e
         } else if (!strncmp(s, "STRESS|", 7) && strstr(s, "stress tensor [GPa]") &&
                    (strstr(s, "Analytical") || strstr(s, "Numerical")) && !strstr(s, "Eigenvectors")) {
             if ((st = read_stress(&p, r)) != AION_OK) goto done;
+        } else if (!strncmp(s, "*** WARNING in", 14)) {
+            read_warning(&p, r, s);
         } else if (strstr(s, "[ABORT]")) {
             r->failure = AION_CP2K_FAIL_ABORT;
             read_abort(&p, r);
@@ -310,8 +350,9 @@ aion_status aion_cp2k_parse_output(const char *path, aion_cp2k_result *r, aion_e
     }
     r->scf_converged = scf_ok && !scf_bad;
     if (r->failure == AION_CP2K_FAIL_ABORT) {
-        st = aion_err_set(err, AION_ERR_INVALID, "%s: CP2K aborted: %s", path,
-                          r->abort_msg[0] ? r->abort_msg : "(no message)");
+        st = aion_err_set(err, AION_ERR_INVALID, "%s: CP2K aborted: %s%s%s", path,
+                          r->abort_msg[0] ? r->abort_msg : "(no message)", r->warning[0] ? "; last warning: " : "",
+                          r->warning);
     } else if (!started) {
         r->failure = AION_CP2K_FAIL_INCOMPLETE;
         st = aion_err_set(err, AION_ERR_PARSE, "%s: not a CP2K output (no 'PROGRAM STARTED AT')", path);
