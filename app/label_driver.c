@@ -284,6 +284,23 @@ static int finish(const aion_frame *frames, const label_opts *o, slot *s, int st
     return ok;
 }
 
+/* 1 if exe can be run (a path, or a name found in PATH). */
+static int can_run(const char *exe)
+{
+    const char *path = getenv("PATH");
+    char buf[PATHMAX];
+    if (strchr(exe, '/')) return access(exe, X_OK) == 0;
+    if (!path) path = "/usr/bin:/bin";
+    while (*path) {
+        size_t n = strcspn(path, ":");
+        snprintf(buf, sizeof buf, "%.*s/%s", (int)n, n ? path : ".", exe);
+        if (access(buf, X_OK) == 0) return 1;
+        path += n;
+        if (*path == ':') path++;
+    }
+    return 0;
+}
+
 static int take_lock(const label_opts *o)
 {
     char path[PATHMAX], buf[32];
@@ -327,6 +344,7 @@ int label_run(const aion_frame *frames, int n, const label_opts *o, label_stats 
     memset(st, 0, sizeof *st);
     st->total = n;
     if (o->jobs < 1 || o->threads < 1) return cli_fail("--jobs and --threads-per-job must be at least 1"), 2;
+    if (!can_run(o->cp2k)) return cli_fail("cannot find the CP2K executable '%s' (--cp2k)", o->cp2k), 2;
     if (cli_mkdirs(o->workdir)) return cli_fail("cannot create %s: %s", o->workdir, strerror(errno)), 2;
     if (take_lock(o)) return 2;
     for (int k = 0; k < 3; k++) {
