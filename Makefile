@@ -35,6 +35,10 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS) -MMD -MP -c $< -o $@
 
+# The MTP kernel is written for fused multiply-adds (C11 mode turns contraction
+# off) and vector square roots (no errno).
+$(BUILD)/src/potential/mtp.o: CFLAGS += -ffp-contract=fast -fno-math-errno
+
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
 	ar rcs $@ $^
