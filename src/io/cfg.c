@@ -156,12 +156,12 @@ static int column_kind(const char *name)
 typedef struct cfg_cols {
     int n;
     int *kind;          /* per column */
-    aion_column **other; /* per column: the frame column for C_OTHER */
+    int *other;         /* per column: index in f->cols for C_OTHER */
     int have[C_OTHER];
 } cfg_cols;
 
 /* The AtomData block: header columns, then n rows. */
-static aion_status read_atoms(aion_reader *r, cfg_state *s, aion_frame *f, long begin, int *direct)
+static aion_status read_atoms(aion_reader *r, cfg_state *s, aion_frame *f, long natoms, long begin, int *direct)
 {
     cfg_cols c;
     aion_status st = AION_OK;
@@ -222,14 +222,23 @@ static aion_status read_atoms(aion_reader *r, cfg_state *s, aion_frame *f, long 
     }
     for (int k = 0; k < c.n; k++) {
         if (c.kind[k] != C_OTHER) continue;
-        if (!(c.other[k] = aion_frame_column_add(f, names[k], 'R', 1))) {
+        if (!aion_frame_column_add(f, names[k], 'R', 1)) {
             st = aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
             goto done;
         }
+        c.other[k] = f->n_cols - 1; /* (adding may move f->cols: keep indices) */
     }
-    for (int i = 0; i < f->n; i++) {
+    for (int i = 0; i < natoms; i++) {
         int n;
         if ((st = cfg_line(r, begin, "an AtomData row"))) goto done;
+        if (i >= f->n) {
+            /* arrays grow with the rows read, not with Size */
+            long m = AION_MIN(AION_MAX(2L * f->n, 1024L), natoms);
+            if (aion_frame_resize(f, (int)m, 0)) {
+                st = aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+                goto done;
+            }
+        }
         if ((n = split(s, r->line)) < 0) {
             st = aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
             goto done;
@@ -273,7 +282,7 @@ static aion_status read_atoms(aion_reader *r, cfg_state *s, aion_frame *f, long 
                 case C_FY: f->forces[i][1] = v; break;
                 case C_FZ: f->forces[i][2] = v; break;
                 case C_EN: f->atom_energy[i] = v; break;
-                default: c.other[k]->d[i] = v; break;
+                default: f->cols[c.other[k]].d[i] = v; break;
                 }
             }
         }
@@ -321,7 +330,7 @@ static aion_status cfg_next(aion_reader *r, aion_frame *f)
         break;
     }
     begin = r->lineno;
-    aion_io_frame_clear(f);
+    aion_frame_clear(f);
     if (aion_frame_resize(f, 0, 0)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     for (;;) {
         char *p, *rest, kw[32];
@@ -350,7 +359,7 @@ static aion_status cfg_next(aion_reader *r, aion_frame *f)
                 natoms = -1;
                 goto fail;
             }
-            if (aion_frame_resize(f, (int)natoms, 0)) {
+            if (aion_frame_resize(f, (int)AION_MIN(natoms, 1024L), 0)) {
                 st = aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
                 goto fail;
             }
@@ -390,7 +399,7 @@ static aion_status cfg_next(aion_reader *r, aion_frame *f)
                 st = aion_io_fail(r, AION_ERR_PARSE, "AtomData given twice");
                 goto fail;
             }
-            if ((st = read_atoms(r, s, f, begin, &direct))) goto fail;
+            if ((st = read_atoms(r, s, f, natoms, begin, &direct))) goto fail;
             got_atoms = 1;
         } else if (!strcasecmp(kw, "Energy")) {
             if (!(rest = after_keyword(r->line))) {

@@ -192,8 +192,12 @@ static aion_status read_header(aion_reader *r, vasp_state *s, int have_comment)
         for (int i = 0; i < 3; i++)
             for (int k = 0; k < 3; k++) h->cell[i][k] = raw[i][k] * f[k];
         memcpy(h->scale, f, sizeof f);
-        if (!isfinite(aion_det3(h->cell)) || aion_det3(h->cell) == 0.0)
-            return aion_io_fail(r, AION_ERR_PARSE, "the scaled lattice is degenerate");
+        big = 0;
+        for (int i = 0; i < 3; i++)
+            for (int k = 0; k < 3; k++) big = fmax(big, fabs(h->cell[i][k]));
+        det = aion_det3(h->cell);
+        if (!(fabs(det) > 1e-12 * big * big * big) || !isfinite(det) || !isfinite(big))
+            return aion_io_fail(r, AION_ERR_PARSE, "the scaled lattice is degenerate (zero volume)");
     }
 
     /* species (VASP 5) and counts */
@@ -206,6 +210,7 @@ static aion_status read_header(aion_reader *r, vasp_state *s, int have_comment)
     }
     if (vasp5) {
         while (nlab < n && !is_comment_token(s->tok[nlab])) nlab++;
+        if (nlab == 0) return aion_io_fail(r, AION_ERR_PARSE, "expected species names or atom counts, found a comment");
         labz = malloc((size_t)nlab * sizeof *labz);
         if (!labz) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
         for (int k = 0; k < nlab; k++) {
@@ -286,19 +291,39 @@ fail:
     return st;
 }
 
-/* Fill z, cell and pbc of a frame sized for the header's atoms. */
+/*
+ * Arrays grow with the atom lines actually read (room_for), so an absurd
+ * count in a short file allocates little.
+ */
+static aion_status room_for(aion_reader *r, aion_frame *f, long i, long total)
+{
+    long n;
+    if (i < f->n) return AION_OK;
+    n = AION_MAX(2L * f->n, 1024L);
+    if (n < i + 1) n = i + 1;
+    if (n > total) n = total;
+    if (aion_frame_resize(f, (int)n, 0)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+    return AION_OK;
+}
+
+/* Start a frame for the header's atoms: cell, pbc, comment (z: fill_z). */
 static aion_status frame_from_header(aion_reader *r, const vasp_header *h, aion_frame *f, unsigned has)
 {
-    long i = 0;
-    aion_io_frame_clear(f);
-    if (aion_frame_resize(f, (int)h->natoms, AION_HAS_CELL | has)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
-    for (int k = 0; k < h->nsp; k++)
-        for (long c = 0; c < h->cnt[k]; c++) f->z[i++] = h->spz[k];
+    long n0 = AION_MIN(h->natoms, AION_MAX(1024L, (long)f->n));
+    aion_frame_clear(f);
+    if (aion_frame_resize(f, (int)n0, AION_HAS_CELL | has)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     memcpy(f->cell, h->cell, sizeof f->cell);
     f->pbc[0] = f->pbc[1] = f->pbc[2] = 1;
     if (h->comment && h->comment[0] && aion_frame_info_set(f, "comment", h->comment))
         return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     return AION_OK;
+}
+
+static void fill_z(const vasp_header *h, aion_frame *f)
+{
+    long i = 0;
+    for (int k = 0; k < h->nsp; k++)
+        for (long c = 0; c < h->cnt[k]; c++) f->z[i++] = h->spz[k];
 }
 
 static void frac_to_cart(const double cell[3][3], const double s[3], double r[3])
@@ -409,6 +434,7 @@ static aion_status poscar_next(aion_reader *r, aion_frame *f)
         if (len == -2) return r->err.code;
         if (len == -1)
             return aion_io_fail(r, AION_ERR_PARSE, "unexpected end of file: %ld of %ld atom positions read", i, h->natoms);
+        if ((st = room_for(r, f, i, h->natoms))) return st;
         if ((n = split(s, r->line)) < 0) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
         if ((st = parse_reals(r, s->tok, n, 3, v, "atom position"))) return st;
         if (sel) {
@@ -426,6 +452,7 @@ static aion_status poscar_next(aion_reader *r, aion_frame *f)
         else
             frac_to_cart(h->cell, v, f->pos[i]);
     }
+    fill_z(h, f);
     return poscar_velocities(r, s, f);
 }
 
@@ -479,6 +506,16 @@ static int wprec(const aion_writer *w)
     return p > 20 ? 20 : p;
 }
 
+/* Three reals: fixed point with p decimals, or (p >= 16, for exact round
+ * trips of any magnitude) scientific with p significant digits. */
+static void put3(FILE *fp, int p, int width, const double x[3])
+{
+    if (p >= 16)
+        fprintf(fp, " %*.*e %*.*e %*.*e", p + 7, p - 1, x[0], p + 7, p - 1, x[1], p + 7, p - 1, x[2]);
+    else
+        fprintf(fp, " %*.*f %*.*f %*.*f", p + width, p, x[0], p + width, p, x[1], p + width, p, x[2]);
+}
+
 static void write_comment(FILE *fp, const aion_frame *f, const vasp_order *o)
 {
     const char *c = aion_frame_info_get(f, "comment");
@@ -495,8 +532,10 @@ static void write_header(aion_writer *w, const aion_frame *f, const vasp_order *
     int p = wprec(w);
     write_comment(w->fp, f, o);
     fprintf(w->fp, "   1.0\n");
-    for (int i = 0; i < 3; i++)
-        fprintf(w->fp, " %*.*f %*.*f %*.*f\n", p + 8, p, f->cell[i][0], p + 8, p, f->cell[i][1], p + 8, p, f->cell[i][2]);
+    for (int i = 0; i < 3; i++) {
+        put3(w->fp, p, 8, f->cell[i]);
+        fputc('\n', w->fp);
+    }
     for (int k = 0; k < o->nsp; k++) fprintf(w->fp, " %5s", aion_element_symbol(o->z[k]));
     fputc('\n', w->fp);
     for (int k = 0; k < o->nsp; k++) fprintf(w->fp, " %5ld", o->cnt[k]);
@@ -521,7 +560,7 @@ static aion_status poscar_write(aion_writer *w, const aion_frame *f)
 {
     vasp_order o;
     double inv[3][3];
-    int p = wprec(w), direct = w->opts.fractional != 0;
+    int p = wprec(w), direct = w->opts.coords != AION_COORDS_CARTESIAN;
     aion_status st;
     if (w->frames_written > 0)
         return aion_io_wfail(w, AION_ERR_UNSUPPORTED,
@@ -538,7 +577,7 @@ static aion_status poscar_write(aion_writer *w, const aion_frame *f)
             cart_to_frac(inv, f->pos[i], x);
         else
             memcpy(x, f->pos[i], sizeof x);
-        fprintf(w->fp, " %*.*f %*.*f %*.*f", p + 6, p, x[0], p + 6, p, x[1], p + 6, p, x[2]);
+        put3(w->fp, p, 6, x);
         if ((f->has & AION_HAS_FIXED) && f->fixed)
             fprintf(w->fp, "   %c   %c   %c", f->fixed[i][0] ? 'F' : 'T', f->fixed[i][1] ? 'F' : 'T',
                     f->fixed[i][2] ? 'F' : 'T');
@@ -574,6 +613,23 @@ static aion_status xdatcar_open(aion_reader *r)
     aion_status st = state_open(r);
     if (st) return st;
     s = r->state;
+    {
+        /* VASP 4 wrote a different header: "NIONS NIONS NBLOCK" on line 1 */
+        long len = aion_io_getline(r), dummy;
+        int n, nint = 0;
+        if (len == -2) return r->err.code;
+        if (len >= 0) {
+            char *copy = aion_strdup(r->line);
+            if (!copy) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+            n = split(s, copy);
+            while (nint < n && !aion_parse_long(s->tok[nint], &dummy)) nint++;
+            free(copy);
+            if (n >= 3 && nint == n)
+                return aion_io_fail(r, AION_ERR_UNSUPPORTED,
+                                    "this looks like a VASP 4 XDATCAR (atom counts on line 1); only the VASP 5 layout is read");
+            aion_io_unread(r);
+        }
+    }
     st = read_header(r, s, 0);
     if (st == AION_EOF) return aion_io_fail_noline(r, AION_ERR_PARSE, "empty file: no XDATCAR header");
     if (st) return st;
@@ -633,6 +689,7 @@ static aion_status xdatcar_next(aion_reader *r, aion_frame *f)
         if (len == -1)
             return aion_io_fail(r, AION_ERR_PARSE, "unexpected end of file: %ld of %ld positions of configuration %ld read",
                                 i, h->natoms, step);
+        if ((st = room_for(r, f, i, h->natoms))) return st;
         if ((n = split(s, r->line)) < 0) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
         if ((st = parse_reals(r, s->tok, n, 3, v, "atom position"))) return st;
         if (cart)
@@ -640,6 +697,7 @@ static aion_status xdatcar_next(aion_reader *r, aion_frame *f)
         else
             frac_to_cart(h->cell, v, f->pos[i]);
     }
+    fill_z(h, f);
     s->nconfig++;
     return AION_OK;
 }
@@ -689,7 +747,8 @@ static aion_status xdatcar_write(aion_writer *w, const aion_frame *f)
     for (int k = 0; k < f->n; k++) {
         double x[3];
         cart_to_frac(inv, f->pos[s->o.perm[k]], x);
-        fprintf(w->fp, " %*.*f %*.*f %*.*f\n", p + 4, p, x[0], p + 4, p, x[1], p + 4, p, x[2]);
+        put3(w->fp, p, 4, x);
+        fputc('\n', w->fp);
     }
     return AION_OK;
 }
@@ -735,8 +794,9 @@ typedef struct outcar_state {
     int nipt;
     long nions;                     /* NIONS = (0 if not seen) */
     int in_header;                  /* species lines seen since the last "Iteration" */
-    int *z;                         /* per atom, built at the first positions block */
+    int *spz;                       /* Z per species, set at the first positions block */
     long natoms;
+    long cap;                       /* atoms pos/frc have room for */
     double cell[3][3];
     int have_cell;
     double kb[6];
@@ -762,7 +822,7 @@ static void outcar_close(aion_reader *r)
     free(s->vrhfin.v);
     free(s->potcar.v);
     free(s->ipt);
-    free(s->z);
+    free(s->spz);
     free(s->pos);
     free(s->frc);
     free(s);
@@ -839,7 +899,7 @@ static aion_status outcar_species(aion_reader *r, outcar_state *s)
     const int_list *l;
     const char *kind;
     int nsp;
-    long total = 0, i = 0;
+    long total = 0;
     if (!s->nipt) return aion_io_fail(r, AION_ERR_PARSE, "positions before any 'ions per type' line: cannot tell the atoms");
     if (s->titel.n) {
         l = &s->titel, kind = "TITEL", nsp = l->n;
@@ -856,15 +916,10 @@ static aion_status outcar_species(aion_reader *r, outcar_state *s)
     for (int k = 0; k < nsp; k++) total += s->ipt[k];
     if (s->nions && s->nions != total)
         return aion_io_fail(r, AION_ERR_PARSE, "'ions per type' adds up to %ld but NIONS = %ld", total, s->nions);
-    free(s->z);
-    s->z = malloc((size_t)total * sizeof *s->z);
-    free(s->pos);
-    s->pos = malloc((size_t)total * sizeof *s->pos);
-    free(s->frc);
-    s->frc = malloc((size_t)total * sizeof *s->frc);
-    if (!s->z || !s->pos || !s->frc) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
-    for (int k = 0; k < nsp; k++)
-        for (long c = 0; c < s->ipt[k]; c++) s->z[i++] = l->v[k];
+    free(s->spz);
+    s->spz = malloc((size_t)nsp * sizeof *s->spz);
+    if (!s->spz) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+    memcpy(s->spz, l->v, (size_t)nsp * sizeof *s->spz);
     s->natoms = total;
     return AION_OK;
 }
@@ -879,7 +934,7 @@ static aion_status outcar_positions(aion_reader *r, outcar_state *s)
 {
     aion_status st;
     const char *bad;
-    if (!s->z || s->in_header || !s->natoms) {
+    if (!s->spz || s->in_header || !s->natoms) {
         if ((st = outcar_species(r, s))) return st;
         s->in_header = 0;
     }
@@ -896,6 +951,16 @@ static aion_status outcar_positions(aion_reader *r, outcar_state *s)
         }
         n = outcar_numbers(r->line, v, 6, &bad);
         if (n < 0) return aion_io_fail(r, AION_ERR_PARSE, "'%.20s' is not a finite number", bad);
+        if (i >= s->cap) {
+            /* grow with the lines read, not with the header's count */
+            long nc = AION_MIN(AION_MAX(2 * s->cap, 1024L), s->natoms);
+            double(*p)[3] = aion_realloc_array(s->pos, (size_t)nc, sizeof *p), (*q)[3];
+            if (p) s->pos = p;
+            q = p ? aion_realloc_array(s->frc, (size_t)nc, sizeof *q) : NULL;
+            if (!q) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
+            s->frc = q;
+            s->cap = nc;
+        }
         if (n != 6) {
             if (dashes(r->line))
                 return aion_io_fail(r, AION_ERR_PARSE, "the POSITION block ends after %ld atoms; the header says %ld", i,
@@ -949,14 +1014,19 @@ static aion_status outcar_energy(aion_reader *r, outcar_state *s, aion_frame *f)
     }
     if (!got_toten || !got_e0)
         return aion_io_fail(r, AION_ERR_PARSE, "no 'free  energy   TOTEN' and 'energy(sigma->0)' lines after FREE ENERGIE");
-    if (!s->have_pos) return aion_io_fail(r, AION_ERR_PARSE, "an ionic step's energy without its POSITION block");
+    if (!s->have_pos || !s->spz || !s->pos || !s->frc || s->cap < s->natoms)
+        return aion_io_fail(r, AION_ERR_PARSE, "an ionic step's energy without its POSITION block");
     if (!s->have_cell) return aion_io_fail(r, AION_ERR_PARSE, "an ionic step without 'direct lattice vectors'");
     (void)ewo, (void)e0;
 
-    aion_io_frame_clear(f);
+    aion_frame_clear(f);
     if (aion_frame_resize(f, (int)s->natoms, AION_HAS_CELL | AION_HAS_FORCES | AION_HAS_ENERGY | AION_HAS_STEP))
         return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
-    memcpy(f->z, s->z, (size_t)s->natoms * sizeof *f->z);
+    {
+        long i = 0;
+        for (int k = 0; k < s->nipt; k++)
+            for (long c = 0; c < s->ipt[k]; c++) f->z[i++] = s->spz[k];
+    }
     memcpy(f->pos, s->pos, (size_t)s->natoms * sizeof *f->pos);
     memcpy(f->forces, s->frc, (size_t)s->natoms * sizeof *f->forces);
     memcpy(f->cell, s->cell, sizeof f->cell);
@@ -1028,8 +1098,9 @@ static aion_status outcar_next(aion_reader *r, aion_frame *f)
             if (total < 1) return aion_io_fail(r, AION_ERR_PARSE, "'ions per type' adds up to zero");
             s->nipt = n;
             s->in_header = 1; /* species lists complete; rebuild atoms at the next positions */
-            free(s->z);
-            s->z = NULL;
+            free(s->spz);
+            s->spz = NULL;
+            s->have_pos = 0; /* positions read so far belong to the old atoms */
         } else if ((p = strstr(line, "NIONS")) && (p = strchr(p, '='))) {
             double v[2];
             if (outcar_numbers(p + 1, v, 1, &bad) == 1 && v[0] >= 1 && v[0] <= AION_IO_MAX_ATOMS) s->nions = (long)v[0];

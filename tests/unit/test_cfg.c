@@ -394,9 +394,9 @@ static void test_layouts(void)
     static const int map[2] = {3, 8};
     write_text(tpath("cols.cfg"),
                "BEGIN_CFG\n Size\n 2\n SuperCell\n 4 0 0\n 0 5 0\n 1 0 6\n"
-               " AtomData: fx fy fz type id direct_x direct_y direct_z my_tag\n"
-               "  0.1 0.2 0.3 1 7 0.5 0.5 0.5 2.5\n"
-               " -0.1 -0.2 -0.3 0 9 0.0 0.25 1.0 -1\n"
+               " AtomData: fx fy fz type id direct_x direct_y direct_z my_tag other_tag\n"
+               "  0.1 0.2 0.3 1 7 0.5 0.5 0.5 2.5 10\n"
+               " -0.1 -0.2 -0.3 0 9 0.0 0.25 1.0 -1 20\n"
                " Energy -12.5\n"
                " PlusStress: xy yz zx yy zz xx\n 6 5 4 2 3 1\n"
                " Feature  EFS_by  VASP  PBE\nEND_CFG\n\n\nBEGIN_CFG\nSize\n1\nAtomData: id type cartes_x cartes_y cartes_z\n"
@@ -421,6 +421,7 @@ static void test_layouts(void)
         CHECK_NEAR(f->stress[1][0], -6 / v, 1e-16);
         CHECK(strcmp(aion_frame_info_get(f, "EFS_by"), "VASP  PBE") == 0);
         CHECK(aion_frame_column_get(f, "my_tag") && aion_frame_column_get(f, "my_tag")->d[1] == -1);
+        CHECK(aion_frame_column_get(f, "other_tag") && aion_frame_column_get(f, "other_tag")->d[1] == 20);
         CHECK(fr[1].n == 1 && !(fr[1].has & AION_HAS_CELL) && !fr[1].pbc[0] && fr[1].pos[0][2] == 3);
         CHECK(!(fr[1].has & (AION_HAS_ENERGY | AION_HAS_FORCES)) && fr[1].n_info == 0 && fr[1].n_cols == 0);
     }

@@ -71,7 +71,7 @@ static aion_status write_frames(const char *path, aion_format fmt, const aion_fr
     aion_status st;
     aion_write_opts_init(&o);
     o.format = fmt;
-    o.fractional = fractional;
+    o.coords = fractional ? AION_COORDS_FRACTIONAL : AION_COORDS_CARTESIAN;
     o.precision = prec;
     if ((st = aion_writer_open(&w, path, &o, err))) return st;
     for (int k = 0; k < n; k++)
@@ -456,6 +456,21 @@ static void test_outcar(void)
         aion_frame_free(&f);
     }
 
+    /* Fortran fields that run together are split */
+    {
+        char *t = slurp(OUTCAR_FIXTURE), *p = strstr(t, "      0.10066      0.15634");
+        const char *glued = "      0.10066-123456.15634      0.05410        -0.289774-100000.011182      0.421568";
+        size_t old = strcspn(p, "\n");
+        CHECK(strlen(glued) == old);
+        memcpy(p, glued, old);
+        write_text(tpath("OUTCAR-glued"), t);
+        free(t);
+        CHECK_OK(read_all_fmt(tpath("OUTCAR-glued"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err));
+        CHECK(n == 2 && fr[0].pos[0][1] == -123456.15634 && fr[0].forces[0][0] == -0.289774 &&
+              fr[0].forces[0][1] == -100000.011182 && fr[0].pos[0][2] == 0.05410);
+        aion_frames_free(fr, n);
+    }
+
     /* an interrupted run: the complete step is returned, the rest noted */
     {
         char *t = slurp(OUTCAR_FIXTURE), *cut;
@@ -617,6 +632,7 @@ static void test_errors(void)
     expect_fail("e-latnan", AION_FMT_POSCAR, "c\n1\n3 0 0\n0 NaN 0\n0 0 3\nH\n1\nD\n0 0 0\n", 4, "lattice vector b");
     expect_fail("e-latshort", AION_FMT_POSCAR, "c\n1\n3 0 0\n0 3\n0 0 3\nH\n1\nD\n0 0 0\n", 4, "expected 3 numbers");
     expect_fail("e-flat", AION_FMT_POSCAR, "c\n1\n3 0 0\n6 0 0\n0 0 3\nH\n1\nD\n0 0 0\n", 5, "linearly dependent");
+    expect_fail("e-flat3", AION_FMT_POSCAR, "c\n1e-10 1 1e10\n1 0 0\n0 1 0\n0 0 1\nH\n1\nD\n0 0 0\n", 5, "degenerate");
     expect_fail("e-elem", AION_FMT_POSCAR, HDR "Li Qq\n1 1\nD\n0 0 0\n0 0 0\n", 6, "unknown element 'Qq'");
     expect_fail("e-count", AION_FMT_POSCAR, HDR "Li O\n1\nD\n0 0 0\n", 7, "2 species names");
     expect_fail("e-absurd", AION_FMT_POSCAR, HDR "Li\n99999999999\nD\n0 0 0\n", 7, "implausible atom count");
@@ -634,6 +650,7 @@ static void test_errors(void)
     expect_fail("e-velnan", AION_FMT_POSCAR, HDR "Li\n1\nDirect\n0 0 0\n\n1 nan 0\n", 11, "velocity");
     expect_fail("e-v4", AION_FMT_POSCAR, HDR "1 1\nDirect\n0 0 0\n0 0 0\n", 6, "VASP 4");
     /* XDATCAR */
+    expect_fail("e-x-vasp4", AION_FMT_XDATCAR, "   4   4   1\n  0.0 0.0 0.0 0.0 0.5E-14\n  1.0E-004\n  CAR\n", 1, "VASP 4 XDATCAR");
     expect_fail("e-x-empty", AION_FMT_XDATCAR, "", 0, "empty");
     expect_fail("e-x-trunc", AION_FMT_XDATCAR, HDR "H\n2\nDirect configuration= 1\n0 0 0\n0 0 0\nDirect configuration= 2\n0 0 0\n",
                 12, "1 of 2 positions of configuration 2");
@@ -693,6 +710,30 @@ static void test_errors(void)
         aion_error err;
         CHECK(read_all_fmt(tpath("OUTCAR-ipt"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
         CHECK(strstr(err.msg, "2 species (TITEL lines) but 'ions per type' has 3") != NULL);
+    }
+    /* a new "ions per type" between the positions and the energy (found by fuzzing) */
+    {
+        char *t = slurp(OUTCAR_FIXTURE), *p = strstr(t, "  FREE ENERGIE"), *u;
+        long line = 1;
+        size_t len = strlen(t);
+        u = malloc(len + 64);
+        memcpy(u, t, (size_t)(p - t));
+        strcpy(u + (p - t), "   ions per type =               4   2\n");
+        strcat(u, p);
+        for (char *q = t; q < p; q++) line += *q == '\n'; /* line of the inserted text */
+        write_text(tpath("OUTCAR-ipt2"), u);
+        {
+            aion_frame *fr;
+            int n;
+            aion_error err;
+            char want[300];
+            CHECK(read_all_fmt(tpath("OUTCAR-ipt2"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
+            snprintf(want, sizeof want, "%s:%ld: ", tpath("OUTCAR-ipt2"), line + 5); /* the energy(sigma->0) line */
+            CHECK(strstr(err.msg, want) && strstr(err.msg, "without its POSITION block"));
+            if (!strstr(err.msg, want)) fprintf(stderr, "  %s / %s\n", err.msg, want);
+        }
+        free(t);
+        free(u);
     }
     expect_fail("OUTCAR-none", AION_FMT_OUTCAR, " vasp.5.4.4\n POTCAR:    PAW_PBE O 08Apr2002\n", 2, "no complete ionic step");
 }
