@@ -368,6 +368,19 @@ void aion_potential_free(aion_potential *p);
 size_t aion_potential_state_size(const aion_potential *p);
 aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
 aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
+/* Energies of f with ONE atom k moved: energy[q] = total energy (eV) of f with
+ * atom k at Cartesian x[q] (Å), every other atom as in f (f->pos[k] itself is
+ * not used), for q < npts. Equal to aion_potential_compute on each moved
+ * configuration to rounding. Classical pair models (with DSF, cut or Ewald
+ * Coulomb) and MTPs have a fast path for cells periodic in 3D (O(neighbours
+ * of x) per point, plus O(N_k) for Ewald, after one O(N) set-up per call);
+ * otherwise one full evaluation per point. Uses the potential's threads over
+ * the points; like compute, not reentrant on one handle. Used by the
+ * screening scans (aion screen). Message in aion_potential_errmsg. */
+aion_status aion_potential_probe(aion_potential *p, const aion_frame *f, int k, int npts, const double (*x)[3],
+                                 double *energy);
+/* 1 if p has a fast path for aion_potential_probe (periodic cells), else 0. */
+int aion_potential_has_probe(const aion_potential *p);
 
 /* ===================================================================== */
 /* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
@@ -1281,6 +1294,114 @@ aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const a
  * cubic cell, random sequential insertion. */
 aion_status aion_random_structure(aion_frame *f, const int *z, const int *count, int n_species, double density_gcc,
                                   const double *dmin, uint64_t seed, aion_error *err);
+
+
+
+
+/* ===================================================================== */
+/* Section: labelling (CP2K) */
+/* Energies, forces and stresses from CP2K (docs/labelling.md): input files
+ * from presets, parsing of CP2K's output with units converted. Running CP2K
+ * (processes, restarts) is the command line's job (app/label_driver.c). */
+
+#define AION_HARTREE_EV 27.211386245988     /* 1 Hartree in eV (CODATA 2018) */
+#define AION_BOHR_A 0.529177210903          /* 1 bohr in Å (CODATA 2018) */
+
+typedef enum aion_cp2k_method {
+    AION_CP2K_XTB = 0,   /* GFN1-xTB with Ewald, OT; fast, for screening and seeds */
+    AION_CP2K_PBE = 1    /* PBE, GTH pseudopotentials, MOLOPT basis, GPW */
+} aion_cp2k_method;
+
+/* "xtb" / "pbe"; from_name returns -1 for an unknown name. */
+const char *aion_cp2k_method_name(aion_cp2k_method m);
+int aion_cp2k_method_from_name(const char *name);
+
+/* Settings of one preset; aion_cp2k_opts_init fills the preset's defaults and
+ * aion_cp2k_opts_set overrides them one "key=value" at a time. */
+typedef struct aion_cp2k_opts {
+    aion_cp2k_method method;
+    double cutoff_Ry;        /* pbe: MGRID CUTOFF (Ry) */
+    double rel_cutoff_Ry;    /* pbe: MGRID REL_CUTOFF (Ry) */
+    double eps_scf;          /* SCF convergence (inner and outer loop) */
+    double eps_default;      /* QS EPS_DEFAULT */
+    int max_scf;             /* inner SCF steps per outer iteration */
+    int max_outer_scf;       /* outer SCF iterations (OT) */
+    int kpoints[3];          /* pbe: Monkhorst-Pack mesh; {1,1,1} = Γ only (OT);
+                              * {0,0,0} = from kspacing per structure */
+    double kspacing;         /* Å⁻¹: n_i = max(1, ceil(2π / (w_i kspacing))), w_i the
+                              * cell widths (as ASE/VASP KSPACING) */
+    int charge;              /* total charge */
+    int stress;              /* 1 = analytical stress tensor (default) */
+    char basis[64];          /* pbe: basis set name (BASIS_MOLOPT) */
+    char data_dir[512];      /* CP2K data files (GTH_POTENTIALS, BASIS_MOLOPT) */
+    /* Optional user template (borrowed; NULL = preset). It is a whole CP2K
+     * input in which @AION_PROJECT@, @AION_CELL@, @AION_COORD@, @AION_KINDS@ and
+     * @AION_SUBSYS@ (= cell + coord + kinds) are replaced; it must contain
+     * @AION_COORD@ or @AION_SUBSYS@. */
+    const char *template_text;
+} aion_cp2k_opts;
+
+/* Preset defaults for method m (see docs/labelling.md for what was measured). */
+void aion_cp2k_opts_init(aion_cp2k_opts *o, aion_cp2k_method m);
+/* Override one setting: "cutoff=800", "rel_cutoff=60", "eps_scf=1e-7",
+ * "eps_default=1e-12", "max_scf=50", "outer_scf=10", "kpoints=2x2x2" (or
+ * "gamma", "auto"), "kspacing=0.5", "charge=0", "stress=0|1", "basis=NAME",
+ * "data_dir=PATH". Unknown keys and bad values are errors. */
+aion_status aion_cp2k_opts_set(aion_cp2k_opts *o, const char *key_value, aion_error *err);
+/* Monkhorst-Pack mesh the options give for cell (kpoints, or from kspacing). */
+void aion_cp2k_kmesh(const aion_cp2k_opts *o, const double cell[3][3], int mesh[3]);
+/* Valence charge q of the GTH pseudopotential CP2K would use for element z
+ * with basis `basis` (the -qN alias of that basis in data_dir/BASIS_MOLOPT,
+ * checked against GTH-PBE-qN in data_dir/GTH_POTENTIALS). */
+aion_status aion_cp2k_valence(const char *data_dir, const char *basis, int z, int *q, aion_error *err);
+
+/* The CP2K input for frame f (3D-periodic, any triclinic cell, every z known)
+ * as a malloc'd string in *text (caller frees). project names CP2K's files. */
+aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const char *project, char **text,
+                            aion_error *err);
+
+/* Why a CP2K run cannot be used. */
+typedef enum aion_cp2k_failure {
+    AION_CP2K_OK = 0,
+    AION_CP2K_FAIL_ABORT,       /* CP2K stopped with an [ABORT] message */
+    AION_CP2K_FAIL_SCF,         /* "SCF run NOT converged" */
+    AION_CP2K_FAIL_INCOMPLETE,  /* the output ends early or lacks energy/forces (crash, kill) */
+    AION_CP2K_FAIL_MALFORMED    /* a block could not be read */
+} aion_cp2k_failure;
+
+/* What one CP2K output file says, in aion units. */
+typedef struct aion_cp2k_result {
+    unsigned has;            /* AION_HAS_ENERGY | AION_HAS_FORCES | AION_HAS_STRESS */
+    int n;                   /* atoms in the force block */
+    double energy;           /* eV (ENERGY| Total FORCE_EVAL) */
+    double (*forces)[3];     /* eV/Å, n rows (malloc'd; aion_cp2k_result_free) */
+    int *z;                  /* element of each force row (0 if not an element) */
+    double stress[3][3];     /* eV/Å³, ASE sign (CP2K prints -stress, in GPa) */
+    int scf_steps;           /* SCF iterations in total (all outer loops) */
+    int scf_converged;       /* 1: a converged SCF and no "NOT converged" */
+    int ended;               /* "PROGRAM ENDED" seen */
+    aion_cp2k_failure failure;
+    char version[64];        /* "CP2K version 2023.1" */
+    char abort_msg[512];     /* text of the [ABORT] box, empty if none */
+    char warning[512];       /* text of the last "*** WARNING" of CP2K, empty if none */
+} aion_cp2k_result;
+
+/* Parse a CP2K output file. If the file holds several runs (CP2K appends),
+ * only the last one counts. Returns AION_OK when the run is usable: it ended,
+ * the SCF converged, energy and forces are present. Otherwise r->failure says
+ * why and err holds "PATH[:LINE]: reason"; the status is AION_ERR_IO (cannot
+ * read), AION_ERR_PARSE (malformed or incomplete), AION_ERR_NUMERIC (SCF not
+ * converged) or AION_ERR_INVALID (CP2K aborted). r is filled with whatever was
+ * found in every case and must be freed. */
+aion_status aion_cp2k_parse_output(const char *path, aion_cp2k_result *r, aion_error *err);
+void aion_cp2k_result_free(aion_cp2k_result *r);
+/* Copy energy, forces and (if present) stress into f after checking that the
+ * atom count and elements match; sets f->has bits and info "scf_steps". */
+aion_status aion_cp2k_result_apply(const aion_cp2k_result *r, aion_frame *f, aion_error *err);
+
+/* 64-bit FNV-1a hash of a string as 16 hex digits (+ NUL) in out[17]: the key
+ * that ties a stored label to the exact CP2K input it came from. */
+void aion_label_key(const char *text, char out[17]);
 
 
 
