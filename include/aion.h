@@ -322,7 +322,8 @@ typedef struct aion_eval {
 
 /* Coulomb treatment for classical potentials. */
 typedef enum aion_coulomb {
-    AION_COUL_NONE = 0,
+    AION_COUL_MODEL = 0,    /* as the model says (the zero-initialised default) */
+    AION_COUL_NONE,         /* no Coulomb interaction */
     AION_COUL_EWALD,        /* Ewald summation to a relative accuracy */
     AION_COUL_DSF,          /* damped shifted force (Fennell & Gezelter 2006) */
     AION_COUL_CUT           /* plain cut-off Coulomb (for tests) */
