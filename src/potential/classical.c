@@ -278,110 +278,6 @@ done:
 }
 
 /* ------------------------------------------------------------------ */
-/* Fast erfc for the pair loop                                        */
-/* ------------------------------------------------------------------ */
-/*
- * erfc(x) = g(x) exp(−x²) with g(x) = erfc(x) exp(x²) smooth and slowly
- * varying (1 at 0, ≈ 1/(x√π) for large x). g is stored as piecewise degree-10
- * polynomials on intervals of width 1/8 over [0, xmax], fitted at creation by
- * Chebyshev interpolation of libm's erfc·exp, and checked against libm at 24
- * points per interval (relative error below 4e-15, else the caller falls back
- * to libm). exp(−x²) is needed for the force anyway, so erfc costs a table
- * lookup and a polynomial instead of a libm call.
- */
-#define ET_DEG 10
-#define ET_INV_H 8.0
-
-typedef struct erfc_tab {
-    int nint;         /* intervals; 0 = not usable (use libm) */
-    double xmax;
-    double *c;        /* nint * (ET_DEG + 1) monomial coefficients in u = 16 (x − mid) */
-} erfc_tab;
-
-static double g_exact(double x) { return erfc(x) * exp(x * x); }
-
-static void erfc_tab_free(erfc_tab *t)
-{
-    free(t->c);
-    memset(t, 0, sizeof *t);
-}
-
-/* Build for x in [0, xmax]; returns 0 on success (t->nint > 0). */
-static int erfc_tab_build(erfc_tab *t, double xmax)
-{
-    const int nc = ET_DEG + 1;
-    const double h = 1.0 / ET_INV_H;
-    int nint = (int)ceil(xmax * ET_INV_H) + 1;
-    erfc_tab_free(t);
-    if (!(xmax > 0) || xmax > 26.0) return -1;
-    t->c = aion_calloc((size_t)nint * nc, sizeof *t->c);
-    if (!t->c) return -1;
-    for (int k = 0; k < nint; k++) {
-        double mid = (k + 0.5) * h, a[ET_DEG + 1], fv[ET_DEG + 1];
-        double *c = t->c + (size_t)k * nc;
-        /* Chebyshev coefficients from values at the Chebyshev nodes */
-        for (int j = 0; j < nc; j++) fv[j] = g_exact(mid + 0.5 * h * cos(M_PI * (j + 0.5) / nc));
-        for (int m = 0; m < nc; m++) {
-            double sum = 0;
-            for (int j = 0; j < nc; j++) sum += fv[j] * cos(M_PI * m * (j + 0.5) / nc);
-            a[m] = sum * 2.0 / nc;
-        }
-        a[0] *= 0.5;
-        /* Σ a_m T_m(t) to monomials in t: T_{m+1} = 2t T_m − T_{m−1} */
-        {
-            double tm1[ET_DEG + 1] = {0}, tm[ET_DEG + 1] = {0}, tp[ET_DEG + 1];
-            tm1[0] = 1;      /* T_0 */
-            tm[1] = 1;       /* T_1 */
-            for (int d = 0; d < nc; d++) c[d] = a[0] * tm1[d] + (nc > 1 ? a[1] * tm[d] : 0);
-            for (int m = 2; m < nc; m++) {
-                for (int d = 0; d < nc; d++) tp[d] = (d ? 2 * tm[d - 1] : 0) - tm1[d];
-                for (int d = 0; d < nc; d++) c[d] += a[m] * tp[d];
-                memcpy(tm1, tm, sizeof tm);
-                memcpy(tm, tp, sizeof tp);
-            }
-        }
-    }
-    t->nint = nint;
-    t->xmax = (nint - 1) * h;
-    /* verify */
-    for (int k = 0; k < nint; k++)
-        for (int j = 0; j <= 24; j++) {
-            double x = (k + j / 24.0) * h, ex = exp(-x * x);
-            int idx = (int)(x * ET_INV_H);
-            if (idx >= nint) idx = nint - 1;
-            const double *c = t->c + (size_t)idx * nc;
-            double u = (x - (idx + 0.5) * h) * (2.0 * ET_INV_H), p = c[ET_DEG];
-            for (int d = ET_DEG - 1; d >= 0; d--) p = p * u + c[d];
-            double ref = erfc(x);
-            if (ref > 0 && fabs(p * ex - ref) > 4e-15 * ref) {
-                erfc_tab_free(t);
-                return -1;
-            }
-        }
-    return 0;
-}
-
-/* erfc(x) given ex = exp(−x²), for 0 <= x < t->xmax. */
-static inline double erfc_tab_eval(const erfc_tab *t, double x, double ex)
-{
-    int idx = (int)(x * ET_INV_H);
-    const double *c = t->c + (size_t)idx * (ET_DEG + 1);
-    double u = (x - (idx + 0.5) * (1.0 / ET_INV_H)) * (2.0 * ET_INV_H);
-    double p = c[10];
-    p = p * u + c[9];
-    p = p * u + c[8];
-    p = p * u + c[7];
-    p = p * u + c[6];
-    p = p * u + c[5];
-    p = p * u + c[4];
-    p = p * u + c[3];
-    p = p * u + c[2];
-    p = p * u + c[1];
-    p = p * u + c[0];
-    return p * ex;
-}
-
-/* ------------------------------------------------------------------ */
 /* Compiled model                                                     */
 /* ------------------------------------------------------------------ */
 
@@ -412,8 +308,6 @@ typedef struct cl_model {
     double dsf_eshift, dsf_fshift, dsf_self;
     double ewald_acc;
     aion_ewald *ew;
-    erfc_tab etab;                   /* for x = α r up to α rcc (usable if etab.nint > 0) */
-    double etab_alpha;               /* α the table was built for */
     /* neighbours */
     double cutoff, skin;
     aion_nlist *nl;
@@ -481,7 +375,6 @@ static void model_free(void *self)
     free(m->tn);
     free(m->kt);
     aion_ewald_free(m->ew);
-    erfc_tab_free(&m->etab);
     aion_nlist_free(m->nl);
     free(m->type);
     free(m->q);
@@ -624,10 +517,6 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
         if (rce > m->rcc * (1 + 1e-12))
             return aion_err_set(err, AION_ERR_INTERNAL, "Ewald real-space cutoff %g A exceeds the list's %g A", rce, m->rcc);
         rcc2 = rce * rce;
-        if (alpha != m->etab_alpha) {
-            m->etab_alpha = alpha;
-            if (erfc_tab_build(&m->etab, alpha * rce * (1 + 1e-12)) != 0) m->etab_alpha = -1;
-        }
     } else if (coul == AION_COUL_NONE) {
         rcc2 = 0;
     }
@@ -644,7 +533,6 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
         const double dsf_es = m->dsf_eshift, dsf_fs = m->dsf_fshift;
         const double two_a_sqrtpi = 2.0 * alpha / CL_SQRT_PI, a2 = alpha * alpha;
         const size_t n3 = (size_t)m->ncap * 3;
-        const erfc_tab *etab = (m->etab.nint > 0 && m->etab_alpha == alpha) ? &m->etab : NULL;
 
 #pragma omp parallel num_threads(nth)
         {
@@ -674,16 +562,13 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
                     if (r2 < rcc2) {
                         const double qq = qi * q[jo];
                         if (coul == AION_COUL_DSF) {
-                            const double ex = exp(-a2 * r2), pre = ke * qq;
-                            const double erfcr = etab ? erfc_tab_eval(etab, alpha * r, ex) : erfc(alpha * r);
+                            const double ex = exp(-a2 * r2), pre = ke * qq, ar = alpha * r;
+                            /* erfc = erfcx·exp(−x²) with the tabulated erfcx of ewald.h */
+                            const double erfcr = ar < AION_ERFCX_XMAX ? aion_erfcx_poly(ar) * ex : erfc(ar);
                             e = pre * (erfcr / r - dsf_es - r * dsf_fs);
                             fr = pre * (erfcr / r + two_a_sqrtpi * ex + r * dsf_fs) * r2inv;
                         } else if (coul == AION_COUL_EWALD) {
-                            /* = aion_ewald_real_pair() with the tabulated erfc */
-                            const double ex = exp(-a2 * r2), pre = ke * qq;
-                            const double erfcr = etab ? erfc_tab_eval(etab, alpha * r, ex) : erfc(alpha * r);
-                            e = pre * erfcr / r;
-                            fr = (e + pre * two_a_sqrtpi * ex) * r2inv;
+                            aion_ewald_real_pair(alpha, qq, r, &e, &fr);
                         } else {
                             e = ke * qq / r;
                             fr = e * r2inv;
@@ -883,7 +768,6 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
             m->dsf_fshift = -(erfcc / (rc * rc) + 2.0 / CL_SQRT_PI * a * ex / rc);
             m->dsf_eshift = erfcc / rc - m->dsf_fshift * rc;
             m->dsf_self = -(m->dsf_eshift / 2.0 + a / CL_SQRT_PI) * AION_COULOMB_EV_A;
-            m->etab_alpha = (erfc_tab_build(&m->etab, a * rc * (1 + 1e-12)) == 0) ? a : -1;
         }
         if (coul == AION_COUL_EWALD) {
             if ((st = aion_ewald_create(&m->ew, m->ewald_acc, m->rcc, err)) != AION_OK) return st;
