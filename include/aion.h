@@ -442,7 +442,20 @@ aion_status aion_count_frames(const char *path, const aion_read_opts *opts, long
 
 /* ===================================================================== */
 /* Section: VASP and MLIP .cfg */
-/* (declarations of this module go here) */
+/*
+ * No functions of their own: POSCAR/CONTCAR, XDATCAR, OUTCAR and MLIP-2 .cfg
+ * are read and written through aion_reader / aion_writer (docs/formats.md).
+ * Conventions a caller may rely on:
+ *  - POSCAR/XDATCAR writers group atoms by species in order of first
+ *    appearance (VASP requires it), which reorders them.
+ *  - POSCAR: write_opts.fractional = 1 writes Direct, 0 Cartesian. A VASP 4
+ *    file (no species line) needs read_opts.type_z.
+ *  - OUTCAR: energy = "free  energy   TOTEN"; info "energy_without_entropy"
+ *    and "energy_sigma0" hold the other two; stress = -(in kB) * 0.1 GPa.
+ *  - .cfg: types map to elements through read_opts.type_z, else a
+ *    "Feature aion_species Mg,V,O" line (which the writer adds), else z = 0
+ *    with frame.type kept. stress = -PlusStress / V.
+ */
 
 
 
@@ -544,6 +557,10 @@ aion_status aion_pes_percolation(const int n[3], const double *e, int start, dou
  * grid (the lowest possible highest energy along a path), by a priority flood.
  * level[start] = e[start]. */
 aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err);
+/* Same from several seeds at once: level[x] = min over seeds s of the minimax
+ * path energy from s (level[s] = e[s]). */
+aion_status aion_pes_level_map_multi(const int n[3], const double *e, int nseed, const int *seeds, double *level,
+                                     aion_error *err);
 
 /* Free volume fractions at threshold thr (eV) above e_min: disconnected =
  * fraction of points with e - e_min < thr; connected = fraction with level -
@@ -555,6 +572,146 @@ void aion_pes_free_volume(long npts, const double *e, const double *level, doubl
  * Ξ = s(10 (log10 FV_conn(0.5 eV) + 2)) · s(10 (log10 FV_disc(0.5 eV) + 1.15)),
  * s the logistic function. */
 double aion_pes_xi(double fv_conn_05, double fv_disc_05);
+
+/* Free-volume thresholds of Maevskiy et al. (eV): 0.1, 0.2, ..., 1.0, then
+ * 1.5, 2.0, ..., 4.0 (AION_PES_NTHR values); k out of range gives NAN. */
+#define AION_PES_NTHR 16
+double aion_pes_threshold(int k);
+
+/* --- Bond-valence site energy (BVSE; Adams & Chen, softBV parameters) ---
+ * Tables are read at run time from a folder holding softbv-pairs.csv
+ * (cation,cation_oxidation,anion,anion_oxidation,r0_A,r_min_A,alpha_per_A,
+ * d0_eV) and principal-quantum-number.csv (element,n). Immutable after
+ * loading: one table may be shared by any number of threads. */
+typedef struct aion_bvse aion_bvse;
+
+aion_status aion_bvse_load(aion_bvse **out, const char *dir, aion_error *err);
+void aion_bvse_free(aion_bvse *b);
+/* Parameters of a cation–anion pair by oxidation states; returns 1 if the
+ * table has the pair (outputs may be NULL), 0 if not. */
+int aion_bvse_pair(const aion_bvse *b, int zc, int qc, int za, int qa, double *r0, double *rmin, double *alpha,
+                   double *d0);
+/* Principal quantum number used to screen the cation–cation term (0 if absent). */
+int aion_bvse_quantum_n(const aion_bvse *b, int z);
+/* Formal charge of a supported mobile ion: Li, Na, K +1; Mg, Ca, Zn +2;
+ * Al +3; 0 for anything else. */
+int aion_pes_mobile_charge(int z);
+
+/* Oxidation states of every atom of f into ox[f->n].
+ *  1. From the file: a per-atom column "oxidation" (CIF oxidation numbers;
+ *     also read from extended XYZ) when every atom has a nonzero value; it
+ *     must be charge-neutral (|sum| < 1e-3) or this fails.
+ *  2. Otherwise by rule: alkali metals +1, alkaline earths +2, F −1, the most
+ *     electronegative of the anion formers (F, O, Cl, N, Br, I, S, Se, Te)
+ *     present takes its anion state; every other element may take any state
+ *     the table knows for it (as cation, or as anion for the anion formers).
+ *     Among the charge-neutral combinations (one state per element) the one
+ *     with the lowest global instability index (RMS deviation of the
+ *     bond-valence sums, bonds within 5 Å, s = exp(α (r0 − r)); bonds the
+ *     table has no parameters for add nothing) wins. When no integer
+ *     combination is neutral, one element with several cation states may take
+ *     the (fractional or untabulated) mean state the balance demands within
+ *     its range (mixed valence; parameters of the nearest tabulated state).
+ *  3. AION_ERR_INVALID with a message when neither works.
+ * note (may be NULL) receives a one-line account ("assigned: Li+1 Fe+2 P+5
+ * O-2, GII 0.09 v.u."). Needs a periodic cell. Thread-safe. */
+aion_status aion_bvse_oxidation(const aion_bvse *b, const aion_frame *f, double *ox, char *note, size_t note_cap,
+                                aion_error *err);
+
+/* BVSE energy (eV) of a mobile ion (Z mz, charge mq) at Cartesian x in
+ * crystal f with oxidation states ox, from every atom j with skip[j] == 0
+ * (skip may be NULL) and all their periodic images within cutoff (Å):
+ *   E = Σ_anions D0/2 [(exp(α (r_min − r)) − 1)² − 1]
+ *     + Σ_like cations k_e q q_j /√(n n_j) erfc(r / (f (rc + rc_j))) / r,
+ * f = 0.74, rc = covalent radii, n = principal quantum numbers, k_e =
+ * AION_COULOMB_EV_A. A direct sum over all images, for checks; the grid scan
+ * uses the same terms. Thread-safe. */
+aion_status aion_bvse_site_energy(const aion_bvse *b, const aion_frame *f, const double *ox, int mz, double mq,
+                                  const unsigned char *skip, const double x[3], double cutoff, double *e,
+                                  aion_error *err);
+
+/* --- Frozen-framework scans --- */
+typedef enum aion_pes_protocol {
+    AION_PES_SINGLE = 0, /* each mobile ion moved in turn, all other atoms fixed (Maevskiy et al.) */
+    AION_PES_PROBE = 1   /* all mobile ions removed, one probe ion (the BVSE convention) */
+} aion_pes_protocol;
+
+typedef struct aion_pes_opts {
+    int mobile_z;              /* Z of the mobile species (required) */
+    double mobile_q;           /* BVSE formal charge; 0 = aion_pes_mobile_charge() */
+    aion_pes_protocol protocol;
+    double spacing;            /* grid spacing (Å), default 0.25: n_i = ceil(|a_i| / spacing) */
+    int grid_n[3];             /* > 0: use exactly these grid points instead (symmetry then keeps
+                                * only the operations that fit this grid) */
+    double exclusion;          /* Å, default 1.2: points closer to another atom are not evaluated
+                                * and get the highest evaluated energy; < 0 disables */
+    int symmetry;              /* evaluate only symmetry-irreducible points (spglib) */
+    double symprec;            /* Å, default 0.01 (spglib tolerance) */
+    int nthreads;              /* 0 = OpenMP default */
+    /* Energy model: BVSE when bvse != NULL, else the potential `potential`
+     * (a spec for aion_potential_create, one instance per thread). */
+    const aion_bvse *bvse;
+    const double *ox;          /* BVSE oxidation states (NULL = aion_bvse_oxidation) */
+    double bvse_cutoff;        /* Å, default 10 */
+    double bvse_tol;           /* eV, default 1e-5: a pair term smaller than this is dropped */
+    const char *potential;
+    const aion_potential_opts *potential_opts;
+    int keep_grids;            /* keep the energy and level map of the best ion in the result */
+} aion_pes_opts;
+
+void aion_pes_opts_init(aion_pes_opts *o);
+
+/* Descriptors of one mobile ion (or of the probe). Energies in eV; mpe and
+ * free volumes relative to e_min. */
+typedef struct aion_pes_ion {
+    int atom;                  /* index in the frame; -1 for the probe */
+    int mapped_from;           /* symmetry: atom whose grid was mapped here; else = atom */
+    double e_min;              /* lowest evaluated energy (absolute) */
+    int start;                 /* grid index of the minimum */
+    double mpe[3];             /* 1D/2D/3D percolation energies above e_min (INFINITY: none) */
+    double fv_disc[AION_PES_NTHR], fv_conn[AION_PES_NTHR];
+    double xi;
+    long n_excluded;           /* grid points inside the exclusion radius */
+} aion_pes_ion;
+
+typedef struct aion_pes_result {
+    int n[3];                  /* grid points along a, b, c */
+    double origin[3];          /* fractional coordinates of grid point 0 (0 unless symmetry) */
+    int n_ion;
+    aion_pes_ion *ion;
+    double mpe[3];             /* minimum over ions */
+    int best_ion;              /* ion[] index with the lowest 1D MPE (first on ties) */
+    double fv_disc[AION_PES_NTHR], fv_conn[AION_PES_NTHR]; /* union over ions */
+    double xi;                 /* Ξ of the union free volumes */
+    int n_ops;                 /* symmetry operations used (1 without symmetry) */
+    int spacegroup;            /* space-group number found (0 without symmetry) */
+    long n_eval;               /* energy evaluations done */
+    double seconds;            /* wall time of the scan and the descriptors */
+    char ox_note[256];         /* how the BVSE oxidation states were obtained */
+    double *energy;            /* keep_grids: best ion's energy − e_min per grid point */
+    double *level;             /* keep_grids: its level map − e_min */
+} aion_pes_result;
+
+/* Scan crystal f (periodic cell needed) and compute the descriptors. res is
+ * overwritten (call aion_pes_result_free afterwards, also after a failure).
+ * Thread-safe for distinct results; uses up to o->nthreads threads. */
+aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_result *res, aion_error *err);
+void aion_pes_result_free(aion_pes_result *r);
+
+/* Volumetric files of a grid (r->n points, origin r->origin) over the cell of
+ * f, with the atoms of f: Gaussian cube (Bohr; values as given, eV) and VASP
+ * CHGCAR layout (values multiplied by the cell volume, as CHGCAR stores ρ·V;
+ * VESTA and OVITO divide by V on reading). Written atomically. */
+aion_status aion_pes_write_cube(const char *path, const aion_frame *f, const aion_pes_result *r, const double *grid,
+                                const char *comment, aion_error *err);
+aion_status aion_pes_write_chgcar(const char *path, const aion_frame *f, const aion_pes_result *r,
+                                  const double *grid, const char *comment, aion_error *err);
+/* SVG picture of the percolating region: three projections (along a, b, c)
+ * of the best ion's level map, the minimum over the projected axis, coloured
+ * up to the 1D MPE (+ 5 % of it) and grey above, with the projected atoms.
+ * Needs keep_grids. */
+aion_status aion_pes_write_svg(const char *path, const aion_frame *f, const aion_pes_result *r, const char *title,
+                               aion_error *err);
 
 
 
