@@ -1,38 +1,54 @@
 #!/bin/sh
 # Melt-quench of Li3PO4 from a random start, aion vs LAMMPS, Pedone potential (docs/verification.md).
-#  1. aion quench --composition Li3PO4 --atoms 304: random structure (38 formula units, 2.0 g/cm3,
+#  1. aion quench --composition Li3PO4 --atoms 304: random structure (38 formula units, RHO g/cm3,
 #     minimum distances 0.8 x the sums of covalent radii), FIRE relaxation (written as start.xyz), then
-#     NPT at 1 bar (CSVR + stochastic cell rescaling, isotropic): hold TMELT for HOLD ps, cool to 300 K
-#     at RATE K/ps, hold 300 K for FINAL ps; 1 fs steps.
-#  2. LAMMPS: the same start (start.xyz as a data file), velocities at TMELT, the same schedule with
-#     fix npt (Nose-Hoover, Tdamp 0.1 ps, Pdamp 1 ps, iso 1 bar), the same potential and Coulomb method.
+#     hold TMELT for HOLD ps, cool to 300 K at RATE K/ps, hold 300 K for FINAL ps; 1 fs steps, CSVR
+#     thermostat (tau 100 fs). MODE npt: every stage at 1 bar (stochastic cell rescaling, isotropic,
+#     tau_P 1 ps). MODE nvt: melt and cooling at constant volume (density RHO), the 300 K hold at 1 bar
+#     (aion md --ensemble npt on the quenched structure).
+#  2. LAMMPS: the same start (start.xyz as a data file), velocities at TMELT, the same schedule with fix
+#     npt / fix nvt (Nose-Hoover, Tdamp 0.1 ps, Pdamp 1 ps, iso 1 bar), the same potential and Coulomb method.
 #  3. Glass analysis of both final structures: density (mean over the final hold, 10 block averages),
-#     P-O coordination (cutoff RC_PO), shortest distance of every species pair, Li-O coordination.
-# usage: sh tests/validation/md_quench_lammps.sh [RATE=100] [dsf|ewald] [TMELT=3000] [HOLD=10] [FINAL=10] [SEED=1]
-# Output folder: $OUT (default /tmp/aion-quench-RATE).
+#     P-O coordination (cutoff 2.0 A), shortest distance of every species pair, Li-O coordination (2.6 A).
+# usage: sh tests/validation/md_quench_lammps.sh [MODE=npt] [RATE=100] [TMELT=1500] [RHO=2.0] [HOLD=10] [FINAL=10]
+#        [dsf|ewald] [SEED=1]
+# Output folder: $OUT (default /tmp/aion-quench-MODE-RATE-TMELT).
 set -eu
-RATE=${1:-100}
-M=${2:-dsf}
-TMELT=${3:-3000}
-HOLD=${4:-10}
-FINAL=${5:-10}
-SEED=${6:-1}
+MODE=${1:-npt}
+RATE=${2:-100}
+TMELT=${3:-1500}
+RHO=${4:-2.0}
+HOLD=${5:-10}
+FINAL=${6:-10}
+M=${7:-dsf}
+SEED=${8:-1}
 PY=/usr/bin/python3
 AION=${AION_BIN:-$PWD/build/aion}
 HERE=$(cd "$(dirname "$0")" && pwd)
-O=${OUT:-/tmp/aion-quench-$RATE}
+O=${OUT:-/tmp/aion-quench-$MODE-$RATE-$TMELT}
 export OMP_NUM_THREADS=1 OMP_WAIT_POLICY=passive
 mkdir -p "$O"
 t0=$(date +%s.%N)
-"$AION" quench --composition Li3PO4 --atoms 304 --potential pedone --coulomb "$M" --ewald-accuracy 1e-6 --threads 1 \
-    --t-start "$TMELT" --t-melt "$TMELT" --equil 0 --hold "$HOLD" --rate "$RATE" --t-final 300 --final-time "$FINAL" \
-    --tau-t 100 --tau-p 1000 --compress 0.05 --seed "$SEED" --thermo-every 10 --traj-every 5000 \
-    --checkpoint-every 10000 --out "$O/aion" >"$O/aion.log" 2>&1
+COMMON="--potential pedone --coulomb $M --ewald-accuracy 1e-6 --threads 1 --tau-t 100 --tau-p 1000 --thermo-every 10"
+if [ "$MODE" = npt ]; then
+    "$AION" quench --composition Li3PO4 --atoms 304 --density "$RHO" $COMMON --ensemble npt --compress 0.25 \
+        --t-start "$TMELT" --t-melt "$TMELT" --equil 0 --hold "$HOLD" --rate "$RATE" --t-final 300 --final-time "$FINAL" \
+        --seed "$SEED" --traj-every 5000 --checkpoint-every 10000 --out "$O/aion" >"$O/aion.log" 2>&1
+else
+    "$AION" quench --composition Li3PO4 --atoms 304 --density "$RHO" $COMMON --ensemble nvt-csvr \
+        --t-start "$TMELT" --t-melt "$TMELT" --equil 0 --hold "$HOLD" --rate "$RATE" --t-final 300 --final-time 0 \
+        --seed "$SEED" --traj-every 5000 --checkpoint-every 10000 --out "$O/aion-nvt" >"$O/aion.log" 2>&1
+    "$AION" md --in "$O/aion-nvt/glass.xyz" $COMMON --ensemble npt --compress 0.03 --temp 300 --time "$FINAL" \
+        --seed "$SEED" --traj none --out "$O/aion" >>"$O/aion.log" 2>&1
+    cp "$O/aion-nvt/start.xyz" "$O/aion/start.xyz"
+    cp "$O/aion/final.xyz" "$O/aion/glass.xyz"
+fi
 t1=$(date +%s.%N)
 "$PY" "$HERE/xyz2lmp.py" "$O/aion/start.xyz" "$O/start.data"
 NCOOL=$(awk -v r="$RATE" -v t="$TMELT" 'BEGIN {printf "%d", (t - 300) / r * 1000 + 0.5}')
 NHOLD=$(awk -v p="$HOLD" 'BEGIN {printf "%d", p * 1000 + 0.5}')
 NFINAL=$(awk -v p="$FINAL" 'BEGIN {printf "%d", p * 1000 + 0.5}')
+BARO=""; [ "$MODE" = npt ] && BARO="iso 1.0 1.0 1.0"
 sed -e '/^dump/d' -e '/^compute/d' -e '/^thermo_style/d' -e '/^thermo_modify/d' -e '/^run/d' \
     -e "s/^kspace_style.*/kspace_style    ewald 1e-6/" "$HERE/../peers/pedone-li3po4-$M.lmp" > "$O/quench.lmp"
 cat >> "$O/quench.lmp" <<EOF
@@ -42,11 +58,12 @@ velocity        all create $TMELT $SEED mom yes rot no dist gaussian
 thermo_style    custom step time temp press vol density pe
 thermo_modify   format float %.10g norm no
 thermo          10
-fix             1 all npt temp $TMELT $TMELT 0.1 iso 1.0 1.0 1.0
+fix             1 all $MODE temp $TMELT $TMELT 0.1 $BARO
 run             $NHOLD
-fix             1 all npt temp $TMELT 300 0.1 iso 1.0 1.0 1.0
+fix             1 all $MODE temp $TMELT 300 0.1 $BARO
 run             $NCOOL
-fix             1 all npt temp 300 300 0.1 iso 1.0 1.0 1.0
+unfix           1
+fix             2 all npt temp 300 300 0.1 iso 1.0 1.0 1.0
 run             $NFINAL
 write_data      glass.data
 EOF
@@ -130,4 +147,5 @@ analyse("LAMMPS", *read_data(O + "/glass.data"), rho_l)
 print("density aion/LAMMPS - 1 = %+.2f %% +- %.2f %%" % (100 * (rho_a[0] / rho_l[0] - 1), 100 * np.hypot(rho_a[1], rho_l[1]) / rho_l[0]))
 PYEOF
 grep "quench of" "$O/aion.log" || true
+echo "mode $MODE, melt $TMELT K for $HOLD ps, cooling $RATE K/ps to 300 K, $FINAL ps at 300 K and 1 bar, start density $RHO g/cm3"
 echo "wall time: aion $(echo "$t1 - $t0" | bc) s, LAMMPS $(echo "$t2 - $t1" | bc) s (load $(cut -d' ' -f1-3 /proc/loadavg))"
