@@ -1359,7 +1359,7 @@ static aion_status dump_write_frame(aion_writer *w, const aion_frame *f)
 {
     lmp_out o;
     aion_status st;
-    int p = wprec(w), frac = w->opts.fractional;
+    int p = wprec(w), frac = w->opts.coords == AION_COORDS_FRACTIONAL;
     double inv[3][3];
     FILE *fp = w->fp;
     if ((st = lmp_prepare(w, f, &o))) goto done;

@@ -594,7 +594,7 @@ static void test_dump_write_roundtrip(void)
     for (int fmt = 0; fmt < 2; fmt++) {
         aion_write_opts_init(&o);
         o.precision = 17;
-        o.fractional = fmt;
+        o.coords = fmt ? AION_COORDS_FRACTIONAL : AION_COORDS_DEFAULT;
         CHECK_OK(aion_writer_open(&w, tmppath("w.lammpstrj"), &o, &e));
         CHECK_OK(aion_writer_write(w, &f[0]));
         CHECK_OK(aion_writer_write(w, &f[1]));

@@ -71,7 +71,7 @@ static aion_status write_frames(const char *path, aion_format fmt, const aion_fr
     aion_status st;
     aion_write_opts_init(&o);
     o.format = fmt;
-    o.fractional = fractional;
+    o.coords = fractional ? AION_COORDS_FRACTIONAL : AION_COORDS_CARTESIAN;
     o.precision = prec;
     if ((st = aion_writer_open(&w, path, &o, err))) return st;
     for (int k = 0; k < n; k++)
