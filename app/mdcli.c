@@ -190,7 +190,7 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
     return cli_stop_requested();
 }
 
-int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
+int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
 {
     aion_run_opts ro;
     aion_error err;
@@ -220,14 +220,43 @@ int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, c
     clock_gettime(CLOCK_MONOTONIC, &pc.t0);
     pc.done0 = 0;
     cli_catch_signals();
+    long step0 = aion_md_step_count(md);
+    struct timespec w0, w1, c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     st = aion_md_run(md, segs, nseg, &ro, &err);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     cli_progress_end();
+    m->run_steps = aion_md_step_count(md) - step0;
+    m->run_wall_s = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+    m->run_cpu_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
     if (st == AION_EOF) {
         fprintf(stderr, "aion: stopped at step %ld; checkpoint written to %s (continue with --restart)\n",
                 aion_md_step_count(md), ck);
         return 3;
     }
     if (st != AION_OK) return cli_fail("%s", err.msg);
+    return 0;
+}
+
+int mdcli_write_structure(const mdcli *m, const aion_frame *f, const char *name)
+{
+    char path[4096];
+    aion_writer *w;
+    aion_error err;
+    aion_write_opts wo;
+    if (cli_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
+    snprintf(path, sizeof path, "%s/%s", m->out, name);
+    aion_write_opts_init(&wo);
+    wo.format = AION_FMT_EXTXYZ;
+    if (aion_writer_open(&w, path, &wo, &err) != AION_OK) return cli_fail("%s", err.msg);
+    if (aion_writer_write(w, f) != AION_OK) {
+        cli_fail("%s", aion_writer_errmsg(w));
+        aion_writer_abort(w);
+        return 1;
+    }
+    if (aion_writer_close(w, &err) != AION_OK) return cli_fail("%s", err.msg);
     return 0;
 }
 
@@ -258,6 +287,15 @@ int mdcli_finish(const mdcli *m, aion_md *md, cli_record *rec, const char *final
     cli_record_number(rec, "results", "final_volume_A3", t.volume);
     cli_record_number(rec, "results", "final_density_gcc", t.density);
     cli_record_string(rec, "results", "final_structure", path);
+    {
+        double n = (double)f->n, as = m->run_wall_s > 0 ? n * (double)m->run_steps / m->run_wall_s : 0;
+        cli_record_number(rec, "results", "run_steps", (double)m->run_steps);
+        cli_record_number(rec, "results", "run_wall_s", m->run_wall_s);
+        cli_record_number(rec, "results", "run_cpu_s", m->run_cpu_s);
+        cli_record_number(rec, "results", "atom_steps_per_s", as);
+        fprintf(stderr, "aion: %ld steps in %.3f s wall, %.3f s CPU: %.4g atom-steps/s\n", m->run_steps, m->run_wall_s,
+                m->run_cpu_s, as);
+    }
     snprintf(rpath, sizeof rpath, "%s/run.json", m->out);
     if (cli_record_write(rec, rpath)) return cli_fail("%s: cannot write the run record", rpath);
     printf("final: T %.1f K, E_pot %.6f eV, P %.4f GPa, V %.2f Å³, density %.4f g/cm³\nwrote %s and %s\n", t.temp_K,
