@@ -389,7 +389,53 @@ double aion_rng_gamma(aion_rng *r, double shape);
 
 /* ===================================================================== */
 /* Section: I/O extras (extxyz, convert, info) */
-/* (declarations of this module go here) */
+
+/* Reset a frame for reuse: clears the `has` bits, cell, pbc, energy, stress,
+ * time, step and the free-form fields and columns; keeps n and the per-atom
+ * arrays (their contents are stale until refilled). NULL is a no-op. */
+void aion_frame_clear(aion_frame *f);
+
+/* Replicate src rep[0] x rep[1] x rep[2] times along its lattice vectors into
+ * dst (dst is freed first and must not be src). Atom order as ASE's
+ * atoms.repeat(): copies (i, j, k) with k fastest, each copy holding all atoms
+ * of src in order. Per-atom data is replicated; the cell rows are scaled; the
+ * total energy is multiplied by the number of copies, stress is kept (it is
+ * intensive); ids become id + copy * max(id); image flags are dropped (they
+ * refer to the old cell) and so is a free-form "virial" field. Free-form fields
+ * and columns are copied unchanged. Needs a cell (AION_ERR_INVALID otherwise).
+ * Thread-safe. */
+aion_status aion_frame_supercell(aion_frame *dst, const aion_frame *src, const int rep[3], aion_error *err);
+
+/* Composition text in order of first appearance, e.g. "Li96 P32 O128"
+ * (reduced = 0), or the reduced formula "Li3PO4" (reduced = 1: counts divided
+ * by their greatest common divisor, a count of 1 omitted). Z 0 shows as "X".
+ * Writes at most cap bytes, always NUL-terminated; returns the length the
+ * full text needs (as snprintf). */
+int aion_frame_formula(const aion_frame *f, int reduced, char *buf, size_t cap);
+
+/* Frame selection with Python slice meaning: "START:STOP:STEP", each part
+ * optional ("::10", "100:", "-5:"); a single index "K" selects frame K.
+ * Negative START/STOP count from the end. STEP must be positive. */
+typedef struct aion_slice {
+    long start, stop, step;
+    int has_start, has_stop;
+} aion_slice;
+
+/* The whole range (every frame). */
+void aion_slice_all(aion_slice *s);
+/* Parse text into s; AION_ERR_INVALID with a message on bad syntax. */
+aion_status aion_slice_parse(aion_slice *s, const char *text, aion_error *err);
+/* 1 if the slice needs the number of frames (a negative START or STOP). */
+int aion_slice_needs_count(const aion_slice *s);
+/* Make negative or missing bounds absolute for a file with nframes frames. */
+void aion_slice_resolve(aion_slice *s, long nframes);
+/* For 0-based frame index k: 1 = selected, 0 = skipped, -1 = k is at or past
+ * STOP (no later frame is selected either; a reader may stop). The slice must
+ * have no negative bounds left (resolve it first if needed). */
+int aion_slice_select(const aion_slice *s, long k);
+
+/* Number of frames in a file (reads it through with the normal reader). */
+aion_status aion_count_frames(const char *path, const aion_read_opts *opts, long *nframes, aion_error *err);
 
 
 

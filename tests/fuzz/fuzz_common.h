@@ -52,7 +52,7 @@ static void fuzz_paths_(void)
 {
     if (fuzz_in_path_[0]) return;
     const char *dir = getenv("TMPDIR");
-    if (!dir || !*dir) dir = "/tmp";
+    if (!dir || !*dir) dir = access("/dev/shm", W_OK) == 0 ? "/dev/shm" : "/tmp"; /* fsync on tmpfs is cheap */
     snprintf(fuzz_in_path_, sizeof fuzz_in_path_, "%s/aion-fuzz-%ld-in", dir, (long)getpid());
     snprintf(fuzz_out_path_, sizeof fuzz_out_path_, "%s/aion-fuzz-%ld-out", dir, (long)getpid());
     atexit(fuzz_cleanup_);
@@ -156,7 +156,9 @@ static int fuzz_read_buffer(const uint8_t *data, size_t size, aion_format fmt, u
         }
         if (nw > 0) {
             nb = fuzz_read_frames_(fuzz_out_path_, fmt, b, &clean2);
-            if (nb != nw || !clean2) fuzz_fail_("frame count differs after writing and reading back", nb);
+            /* (reading stops at FUZZ_MAX_FRAMES without looking for the end) */
+            if (nb != nw || (!clean2 && nb < FUZZ_MAX_FRAMES))
+                fuzz_fail_("frame count differs after writing and reading back", nb);
             for (int k = 0; k < nb; k++) {
                 const aion_frame *x = &a[k], *y = &b[k];
                 if (x->n != y->n) fuzz_fail_("atom count differs", k);

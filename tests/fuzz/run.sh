@@ -12,8 +12,8 @@ for t in build-fuzz/fuzz/fuzz_*; do
     work=tests/fuzz/corpus-work/${name#fuzz_}
     mkdir -p "$work"
     echo "fuzz $name for ${secs}s"
-    if ! "$t" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 "$work" $( [ -d "$seeds" ] && echo "$seeds" ) >"$work.log" 2>&1; then
-        tail -n 40 "$work.log"; echo "fuzz target $name FAILED"; exit 1
+    if ! "$t" -artifact_prefix="$work-" -max_total_time="$secs" -rss_limit_mb=2048 -max_len=65536 "$work" $( [ -d "$seeds" ] && echo "$seeds" ) >"$work.log" 2>&1; then
+        tail -n 40 "$work.log"; echo "fuzz target $name FAILED (input saved as $work-crash-*)"; exit 1
     fi
     tail -n 2 "$work.log"
 done
