@@ -515,6 +515,96 @@ int aion_mtp_basis_size(int level, int *n_radial);
 aion_status aion_mtp_write_untrained(const char *path, int level, int n_species, double min_dist,
                                      double max_dist, int radial_basis_size, aion_error *err);
 
+/* --- Training (aion train; docs/training.md) ---------------------------
+ * Loss (MLIP-2's default "vibrations" normalisation), summed over configurations k
+ * with N_k atoms:
+ *   L = sum_k [ w_e (dE_k/N_k)^2 + (w_f/N_k) sum_i |dF_i|^2 + w_s sum_ab (dW_ab/N_k)^2 ]
+ * (dE energy error in eV, dF force errors in eV/Å, dW virial errors in eV: the
+ * stress error times the volume). Terms a frame lacks are left out. The
+ * species constants and moment coefficients solve a regularised linear least-
+ * squares problem (QR, column-scaled, relative ridge) at every evaluation; the
+ * radial coefficients are optimised by L-BFGS on that reduced loss (variable
+ * projection) with exact gradients. Deterministic for a given seed and any
+ * thread count. */
+typedef struct aion_train_iter {
+    int iter;               /* L-BFGS iteration (0 = initial point) */
+    long nevals;            /* loss evaluations so far */
+    double loss;            /* training loss L */
+    double rmse_e, rmse_f, rmse_s;   /* training RMSE: eV/atom, eV/Å per component, eV/Å³ per component */
+    double valid_loss;      /* validation loss (NAN when not evaluated at this iteration) */
+    double valid_rmse_e, valid_rmse_f, valid_rmse_s;
+    double grad_norm;       /* |dL/d radial| */
+    double cpu_s, wall_s;   /* cumulative, this process and earlier runs restored from a checkpoint */
+} aion_train_iter;
+
+typedef struct aion_train_opts {
+    int level;               /* basis level 2..28 (default 16); ignored with init_path */
+    double cutoff;           /* Å (default 5.0); ignored with init_path */
+    double min_dist;         /* Å; 0 = the shortest pair distance in the training set, rounded down to 0.01 Å */
+    int radial_size;         /* Chebyshev polynomials (default 8) */
+    const int *species_z;    /* Z of species 0, 1, ... (required) */
+    int n_species;
+    const char *init_path;   /* start from this trained or untrained .mtp (NULL = random radial coefficients) */
+    double w_energy, w_force, w_stress;  /* default 1, 0.01, 0.001 */
+    double ridge;            /* relative ridge of the linear solve (default 1e-12) */
+    int max_iter;            /* L-BFGS iterations (default 1000) */
+    double tol;              /* stop when L fell by less than tol*L over the last 20 iterations (default 1e-6) */
+    int lbfgs_memory;        /* default 12 */
+    uint64_t seed;           /* random initial radial coefficients */
+    int nthreads;            /* 0 = OpenMP default */
+    int valid_every;         /* evaluate the validation set every N iterations (default 10) */
+    const char *checkpoint;  /* optimiser state file, written every checkpoint_every iterations (NULL = none) */
+    int checkpoint_every;    /* default 10 */
+    int restart;             /* continue from the checkpoint (same data and options) */
+    /* Called after every iteration; return nonzero to stop (a checkpoint is written first). */
+    int (*progress)(void *user, const aion_train_iter *it);
+    void *user;
+} aion_train_opts;
+
+void aion_train_opts_init(aion_train_opts *o);
+
+typedef struct aion_mtp_trainer aion_mtp_trainer;
+
+/* Prepare a training run on frames (copied; energies, forces, stresses as the
+ * frames have them) with an optional validation set (may be NULL, 0). */
+aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *train, int ntrain,
+                                    const aion_frame *valid, int nvalid, const aion_train_opts *o,
+                                    aion_error *err);
+/* Optimise until converged, max_iter, or a stop request (then AION_EOF, after
+ * writing the checkpoint). */
+aion_status aion_mtp_trainer_run(aion_mtp_trainer *t, aion_error *err);
+/* Write the current potential (MLIP-2 .mtp). */
+aion_status aion_mtp_trainer_write(const aion_mtp_trainer *t, const char *path, aion_error *err);
+/* History of the iterations (valid until the next run call); returns the count. */
+int aion_mtp_trainer_history(const aion_mtp_trainer *t, const aion_train_iter **it);
+/* Text lines describing the setup (basis, data, parameters); valid while t lives. */
+const char *aion_mtp_trainer_describe(const aion_mtp_trainer *t);
+void aion_mtp_trainer_free(aion_mtp_trainer *t);
+
+/* Error statistics of predictions against reference frames (same atoms and
+ * order). Energies per atom, forces per Cartesian component, stresses per
+ * component (the 6 independent ones). */
+typedef struct aion_fit_errors {
+    long n_e, n_f, n_s;                 /* counts: configurations, force components, stress components */
+    double mae_e, rmse_e, max_e;        /* eV/atom */
+    double mae_f, rmse_f, max_f;        /* eV/Å per component */
+    double mlip_f;                      /* eV/Å: mean over atoms of |dF|/3 (MLIP-2 calc-errors "average") */
+    double mae_s, rmse_s, max_s;        /* eV/Å³ */
+} aion_fit_errors;
+
+/* Statistics over the frames whose config_type (info key) equals type (NULL =
+ * all) and, for force errors, over atoms of element z (0 = all). */
+void aion_fit_errors_compute(const aion_frame *ref, const aion_frame *pred, int n, const char *type, int z,
+                             aion_fit_errors *out);
+
+/* Report of a fit: DIR/report.json, DIR/parity_energy.svg, parity_forces.svg,
+ * parity_stress.svg, learning_curve.svg. ref/pred as above (the test or
+ * validation set), hist/nhist the training history (may be 0), label names
+ * the data set ("test"). Species z list for the per-species breakdown. */
+aion_status aion_fit_report_write(const char *dir, const char *label, const aion_frame *ref, const aion_frame *pred,
+                                  int n, const int *species_z, int n_species, const aion_train_iter *hist,
+                                  int nhist, const char *extra_json, aion_error *err);
+
 
 
 /* ===================================================================== */
