@@ -597,13 +597,77 @@ typedef struct aion_fit_errors {
 void aion_fit_errors_compute(const aion_frame *ref, const aion_frame *pred, int n, const char *type, int z,
                              aion_fit_errors *out);
 
-/* Report of a fit: DIR/report.json, DIR/parity_energy.svg, parity_forces.svg,
- * parity_stress.svg, learning_curve.svg. ref/pred as above (the test or
- * validation set), hist/nhist the training history (may be 0), label names
- * the data set ("test"). Species z list for the per-species breakdown. */
-aion_status aion_fit_report_write(const char *dir, const char *label, const aion_frame *ref, const aion_frame *pred,
-                                  int n, const int *species_z, int n_species, const aion_train_iter *hist,
-                                  int nhist, const char *extra_json, aion_error *err);
+/* --- Extrapolation grade (MaxVol active set; docs/training.md) ------------
+ * Podryabinkin & Shapeev 2017 (doi:10.1016/j.commatsci.2017.07.010). Rows are
+ * the derivatives of the SITE energies V_i with respect to the linear
+ * parameters (species constants, moment coefficients): x_i = (onehot(z_i),
+ * B_1(n_i), ..., B_m(n_i)), reduced to the q-dimensional row space of the
+ * training sites (column-scaled SVD, relative cut rcond). The active set A is
+ * the q training sites whose rows have (locally) maximal |det| (MaxVol). The
+ * grade of an atom is gamma_i = max_j |(y_i A^-1)_j| (y_i the reduced row);
+ * a configuration's grade is the largest over its atoms. gamma <= 1 means
+ * interpolation; > 2 extrapolation worth labelling; > 10 unreliable.
+ * The active set is stored next to the potential (POT.als, text; format in
+ * docs/training.md) and is tied to the potential's radial basis. */
+typedef struct aion_mtp_grade_opts {
+    double rcond;          /* singular values below rcond * largest are dropped (default 1e-9) */
+    double maxvol_tol;     /* MaxVol stops when every |coefficient| <= 1 + tol (default 1e-3) */
+    int max_swaps;         /* default 100000 */
+    int nthreads;          /* 0 = OpenMP default */
+} aion_mtp_grade_opts;
+
+void aion_mtp_grade_opts_init(aion_mtp_grade_opts *o);
+
+/* Build the active set of the potential mtp_path (elements species_z) from
+ * the training frames and write it to als_path. */
+aion_status aion_mtp_active_set_build(const char *mtp_path, const int *species_z, int n_species,
+                                      const aion_frame *frames, int nframes, const char *als_path,
+                                      const aion_mtp_grade_opts *o, aion_error *err);
+
+typedef struct aion_mtp_grade aion_mtp_grade;
+
+/* Load a potential and its active set (als_path NULL = mtp_path with .mtp
+ * replaced by .als). Fails if the active set belongs to another potential. */
+aion_status aion_mtp_grade_create(aion_mtp_grade **out, const char *mtp_path, const char *als_path,
+                                  const int *species_z, int n_species, int nthreads, aion_error *err);
+/* Grade of a configuration: *gamma_max (largest over atoms), per_atom[n]
+ * (may be NULL), *worst (may be NULL: the atom with the largest grade).
+ * Not thread-safe on one handle (it owns a neighbour list). Message in
+ * aion_mtp_grade_errmsg on failure. */
+aion_status aion_mtp_grade_compute(aion_mtp_grade *g, const aion_frame *f, double *gamma_max, double *per_atom,
+                                   int *worst);
+/* Rank q of the active set. */
+int aion_mtp_grade_rank(const aion_mtp_grade *g);
+const char *aion_mtp_grade_errmsg(const aion_mtp_grade *g);
+void aion_mtp_grade_free(aion_mtp_grade *g);
+
+/* Active-learning selection from a pool: gamma[k] (may be NULL) receives each
+ * pool configuration's grade against the active set; then, greedily, the
+ * configuration with the largest grade above threshold is picked, its
+ * extrapolating atoms are swapped into the active set (MaxVol updates), the
+ * grades of the rest are updated, and so on until no grade exceeds the
+ * threshold or max_pick (0 = no limit) are picked. Similar configurations are
+ * thus picked once. picked[] (capacity npool) receives pool indices in order
+ * of picking, *npicked their count. The handle's active set is not changed. */
+aion_status aion_mtp_select(aion_mtp_grade *g, const aion_frame *pool, int npool, double threshold, int max_pick,
+                            double *gamma, int *picked, int *npicked, aion_error *err);
+
+/* One data set of a fit report: reference frames and the potential's
+ * predictions for them (same atoms and order). */
+typedef struct aion_fit_set {
+    const char *label;         /* "train", "valid", "test" */
+    const aion_frame *ref, *pred;
+    int n;
+} aion_fit_set;
+
+/* Report of a fit into directory dir (created by the caller): report.json
+ * (errors of every set, overall, per element for forces, per config_type;
+ * meV/atom, meV/Å, GPa; the learning curve; extra_json, a JSON object text
+ * or NULL, under "run"), parity_<label>.svg (energy, force and stress
+ * parity panels for every set) and learning_curve.svg. */
+aion_status aion_fit_report_write(const char *dir, const aion_fit_set *sets, int nsets, const int *species_z,
+                                  int n_species, const aion_train_iter *hist, int nhist, const char *extra_json,
+                                  aion_error *err);
 
 
 
