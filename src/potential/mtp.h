@@ -95,6 +95,7 @@ typedef struct mtp_tplan {
     double *bp[3];
     int (*mexp)[3];              /* monomial exponents */
     int (*mpar)[2];              /* monomial = mono[mpar[0]] * u[mpar[1]] */
+    int *korder, *moff;          /* basic moments grouped by mu: korder[moff[mu] .. moff[mu+1]-1] */
     const mtp_times *times;      /* borrowed from the model */
     const int *mapping;
 } mtp_tplan;
@@ -103,6 +104,7 @@ typedef struct mtp_tplan {
 typedef struct mtp_tws {
     int cap;
     double *r, *u, *Q, *dQ, *f, *df, *mono;
+    double *mod;                 /* [cap][nbasic] tangents of the monomials */
     double *m, *mb, *mt, *mtb;
     double *tm;
     size_t tcap;

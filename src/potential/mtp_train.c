@@ -56,6 +56,8 @@ void mtp_tplan_free(mtp_tplan *tp)
     }
     free(tp->mexp);
     free(tp->mpar);
+    free(tp->korder);
+    free(tp->moff);
     memset(tp, 0, sizeof *tp);
 }
 
@@ -86,7 +88,9 @@ aion_status mtp_tplan_build(mtp_tplan *tp, const mtp_model *m, aion_error *err)
     tp->bnu = aion_calloc((size_t)m->nbasic + 1, sizeof(int));
     tp->mexp = aion_calloc((size_t)tp->nmono, sizeof *tp->mexp);
     tp->mpar = aion_calloc((size_t)tp->nmono, sizeof *tp->mpar);
-    if (!tp->bmu || !tp->bmono || !tp->bnu || !tp->mexp || !tp->mpar) goto nomem;
+    tp->korder = aion_calloc((size_t)m->nbasic + 1, sizeof(int));
+    tp->moff = aion_calloc((size_t)tp->K + 1, sizeof(int));
+    if (!tp->bmu || !tp->bmono || !tp->bnu || !tp->mexp || !tp->mpar || !tp->korder || !tp->moff) goto nomem;
     for (int c = 0; c < 3; c++) {
         tp->bd[c] = aion_calloc((size_t)m->nbasic + 1, sizeof(int));
         tp->bp[c] = aion_calloc((size_t)m->nbasic + 1, sizeof(double));
@@ -107,6 +111,20 @@ aion_status mtp_tplan_build(mtp_tplan *tp, const mtp_model *m, aion_error *err)
                 pw[c]--;
                 tp->bd[c][k] = mono_index(pw[0], pw[1], pw[2]);
             }
+        }
+    }
+    /* basic moments grouped by radial function */
+    {
+        int t = 0;
+        for (int mu = 0; mu < tp->K; mu++) {
+            tp->moff[mu] = t;
+            for (int k = 0; k < m->nbasic; k++)
+                if (tp->bmu[k] == mu) tp->korder[t++] = k;
+        }
+        tp->moff[tp->K] = t;
+        if (t != m->nbasic) {
+            mtp_tplan_free(tp);
+            return aion_err_set(err, AION_ERR_INVALID, "MTP: basic moment with a radial function out of range");
         }
     }
     /* monomial table: exponents and a parent (monomial / u_axis) */
@@ -147,6 +165,7 @@ void mtp_tws_free(mtp_tws *w)
     free(w->f);
     free(w->df);
     free(w->mono);
+    free(w->mod);
     free(w->m);
     free(w->mb);
     free(w->mt);
@@ -174,6 +193,7 @@ int mtp_tws_reserve(mtp_tws *w, const mtp_tplan *tp, int nn, int tangents)
         free(w->f);
         free(w->df);
         free(w->mono);
+        free(w->mod);
         w->r = aion_calloc((size_t)cap, sizeof(double));
         w->u = aion_calloc((size_t)cap * 3, sizeof(double));
         w->Q = aion_calloc((size_t)cap * (size_t)tp->R, sizeof(double));
@@ -181,7 +201,8 @@ int mtp_tws_reserve(mtp_tws *w, const mtp_tplan *tp, int nn, int tangents)
         w->f = aion_calloc((size_t)cap * (size_t)tp->K, sizeof(double));
         w->df = aion_calloc((size_t)cap * (size_t)tp->K, sizeof(double));
         w->mono = aion_calloc((size_t)cap * (size_t)tp->nmono, sizeof(double));
-        w->cap = w->r && w->u && w->Q && w->dQ && w->f && w->df && w->mono ? cap : 0;
+        w->mod = aion_calloc((size_t)cap * (size_t)(tp->nbasic + 1), sizeof(double));
+        w->cap = w->r && w->u && w->Q && w->dQ && w->f && w->df && w->mono && w->mod ? cap : 0;
         if (!w->cap) return 0;
     }
     if (tangents) {
@@ -359,16 +380,21 @@ double mtp_site_loss_grad(const mtp_tplan *tp, const mtp_model *m, int zi, int n
     for (int j = 0; j < nn; j++) {
         const double *f = w->f + (size_t)j * K, *df = w->df + (size_t)j * K;
         const double *mono = w->mono + (size_t)j * tp->nmono, *u = w->u + 3 * j, *dl = delta[j];
+        double *restrict modj = w->mod + (size_t)j * tp->nbasic;
         const double ir = 1.0 / w->r[j];
         const double rdot = u[0] * dl[0] + u[1] * dl[1] + u[2] * dl[2];
         const double ud[3] = {(dl[0] - u[0] * rdot) * ir, (dl[1] - u[1] * rdot) * ir, (dl[2] - u[2] * rdot) * ir};
+        double fr[MTP_MAX_RADIAL];
+        for (int mu = 0; mu < K; mu++) fr[mu] = df[mu] * rdot;
         for (int k = 0; k < tp->nbasic; k++) {
             const int mu = tp->bmu[k];
             const double mo = mono[tp->bmono[k]];
-            double mod = 0.0;
-            for (int c = 0; c < 3; c++) mod += tp->bp[c][k] * mono[tp->bd[c][k]] * ud[c];
+            /* tangent of the monomial: grad_u mono . udot */
+            const double mod = tp->bp[0][k] * mono[tp->bd[0][k]] * ud[0] + tp->bp[1][k] * mono[tp->bd[1][k]] * ud[1] +
+                               tp->bp[2][k] * mono[tp->bd[2][k]] * ud[2];
+            modj[k] = mod;
             mm[k] += f[mu] * mo;
-            mt[k] += df[mu] * rdot * mo + f[mu] * mod;
+            mt[k] += fr[mu] * mo + f[mu] * mod;
         }
     }
     for (int t = 0; t < tp->ntimes; t++) {
@@ -403,20 +429,32 @@ double mtp_site_loss_grad(const mtp_tplan *tp, const mtp_model *m, int zi, int n
     /* basic moments -> radial coefficients of the pair (zi, zj) */
     for (int j = 0; j < nn; j++) {
         const double *mono = w->mono + (size_t)j * tp->nmono, *u = w->u + 3 * j, *dl = delta[j];
+        const double *modj = w->mod + (size_t)j * tp->nbasic;
         const double *Q = w->Q + (size_t)j * R, *dQ = w->dQ + (size_t)j * R;
-        const double ir = 1.0 / w->r[j];
         const double rdot = u[0] * dl[0] + u[1] * dl[1] + u[2] * dl[2];
-        const double ud[3] = {(dl[0] - u[0] * rdot) * ir, (dl[1] - u[1] * rdot) * ir, (dl[2] - u[2] * rdot) * ir};
         double A[MTP_MAX_RADIAL], Bt[MTP_MAX_RADIAL];
-        for (int mu = 0; mu < K; mu++) A[mu] = Bt[mu] = 0.0;
-        for (int k = 0; k < tp->nbasic; k++) {
-            const int mu = tp->bmu[k];
-            const double mo = mono[tp->bmono[k]];
-            double mod = 0.0;
-            for (int c = 0; c < 3; c++) mod += tp->bp[c][k] * mono[tp->bd[c][k]] * ud[c];
-            /* m_k += f mo ; mt_k += f' rdot mo + f mod */
-            A[mu] += mb[k] * mo + mtb[k] * mod; /* d Psi / d f_mu */
-            Bt[mu] += mtb[k] * mo;              /* d Psi / d (f'_mu) times 1/rdot */
+        for (int mu = 0; mu < K; mu++) {
+            /* m_k += f mo ; mt_k += f' rdot mo + f mod:
+             * A = d Psi / d f_mu, Bt = d Psi / d f'_mu / rdot (two accumulators each) */
+            double a0 = 0, a1 = 0, b0 = 0, b1 = 0;
+            int t = tp->moff[mu];
+            const int t1 = tp->moff[mu + 1];
+            for (; t + 1 < t1; t += 2) {
+                const int k0 = tp->korder[t], k1 = tp->korder[t + 1];
+                const double m0 = mono[tp->bmono[k0]], m1 = mono[tp->bmono[k1]];
+                a0 += mb[k0] * m0 + mtb[k0] * modj[k0];
+                b0 += mtb[k0] * m0;
+                a1 += mb[k1] * m1 + mtb[k1] * modj[k1];
+                b1 += mtb[k1] * m1;
+            }
+            if (t < t1) {
+                const int k0 = tp->korder[t];
+                const double m0 = mono[tp->bmono[k0]];
+                a0 += mb[k0] * m0 + mtb[k0] * modj[k0];
+                b0 += mtb[k0] * m0;
+            }
+            A[mu] = a0 + a1;
+            Bt[mu] = b0 + b1;
         }
         double *gr = g_radial + (size_t)zj[j] * (size_t)K * (size_t)R;
         for (int mu = 0; mu < K; mu++) {

@@ -76,6 +76,9 @@ struct aion_mtp_trainer {
     tr_thread *th;
     int nblk;
     double *Rblk;            /* nblk x P1 x P1 */
+    double *rows;            /* copies of the blocks' rows [J | y] (column-major per block), or NULL */
+    size_t *rows_off;        /* nblk + 1: offset of block b in rows (doubles) */
+    int rows_valid;          /* rows belong to the current radial coefficients */
     double *gblk;            /* nblk x nr */
     tr_acc *ablk;
     /* optimiser */
@@ -176,6 +179,12 @@ static int thread_reserve(tr_thread *h, const aion_mtp_trainer *t, const tr_cfg 
         h->delta = aion_calloc((size_t)c->maxnn, sizeof *h->delta);
         h->nncap = h->grad && h->delta ? c->maxnn : 0;
         if (!h->nncap) return 0;
+    }
+    if ((size_t)c->nrows > h->Scap) {
+        free(h->S);
+        h->S = aion_calloc((size_t)c->nrows * P1, sizeof *h->S);
+        h->Scap = h->S ? (size_t)c->nrows * P1 : 0;
+        if (!h->S) return 0;
     }
     if (need_rows) {
         size_t s = (size_t)c->nrows * P1;
@@ -300,6 +309,7 @@ static aion_status solve_linear(aion_mtp_trainer *t, double *lin, aion_error *er
                 for (int q = 0; q < P1; q++) h->A[(size_t)q * rows + roff + (size_t)r] = h->S[(size_t)r * P1 + q];
             roff += (size_t)c->nrows;
         }
+        if (t->rows) memcpy(t->rows + t->rows_off[b], h->A, rows * (size_t)P1 * sizeof(double));
         if (tr_qr_r(h->A, (int)rows, P1, (int)rows, Rb)) {
 #pragma omp atomic write
             bad = 2;
@@ -314,7 +324,16 @@ static aion_status solve_linear(aion_mtp_trainer *t, double *lin, aion_error *er
         return aion_err_set(err, AION_ERR_NUMERIC, "training: the linear least-squares solve failed (NaN/Inf?)");
     memcpy(t->model.species_coeffs, lin, (size_t)t->C * sizeof(double));
     memcpy(t->model.moment_coeffs, lin + t->C, (size_t)t->tp.nscalar * sizeof(double));
+    t->rows_valid = t->rows != NULL;
     return AION_OK;
+}
+
+/* Rows of block b in the stored copy (NULL if not stored). */
+static const double *block_rows(const aion_mtp_trainer *t, int b, int *lda)
+{
+    if (!t->rows_valid) return NULL;
+    *lda = (int)((t->rows_off[b + 1] - t->rows_off[b]) / ((size_t)t->P + 1));
+    return t->rows + t->rows_off[b];
 }
 
 /* ------------------------------------------------------------------ */
@@ -323,24 +342,50 @@ static aion_status solve_linear(aion_mtp_trainer *t, double *lin, aion_error *er
 
 /* Predictions and loss for configuration c; with grad != NULL also the
  * gradient with respect to the radial coefficients (added). */
-static int cfg_loss(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, double *grad, double *glin, tr_acc *acc)
+static int cfg_loss(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, const double *A, int lda, size_t roff,
+                    double *grad, double *glin, tr_acc *acc)
 {
     const int n = c->n;
     const double N = n;
     double E = 0, W[3][3] = {{0}}, dE = 0, dW[3][3] = {{0}}, loss = 0;
     if (!thread_reserve(h, t, c, 0, 0)) return 0;
-    memset(h->F, 0, (size_t)n * sizeof *h->F);
-    for (int i = 0; i < n; i++) {
-        const int nn = c->off[i + 1] - c->off[i], o = c->off[i];
-        const double (*d)[3] = (const double (*)[3])c->d + o;
-        E += mtp_site_energy(&t->tp, &t->model, c->spec[i], nn, c->zj + o, d, h->grad, &h->ws);
-        for (int q = 0; q < nn; q++) {
-            const double *gq = h->grad[q];
-            const int j = c->nj[o + q];
-            for (int a = 0; a < 3; a++) {
-                h->F[j][a] -= gq[a];
-                h->F[i][a] += gq[a];
-                for (int b = 0; b < 3; b++) W[a][b] -= d[q][a] * gq[b];
+    if (A) {
+        /* predictions from the stored rows: residual_r = J_r theta - y_r (weighted) */
+        const int P = t->P, C = t->C;
+        const double we = sqrt(t->o.w_energy) / N, wf = sqrt(t->o.w_force / N), ws = sqrt(t->o.w_stress) / N;
+        const int rF = c->has_e ? 1 : 0, rS = rF + (c->has_f ? 3 * n : 0);
+        double *res = h->S; /* scratch: nrows */
+        for (int r = 0; r < c->nrows; r++) res[r] = -A[(size_t)P * lda + roff + (size_t)r];
+        for (int q = 0; q < P; q++) {
+            const double th = q < C ? t->model.species_coeffs[q] : t->model.moment_coeffs[q - C];
+            const double *col = A + (size_t)q * lda + roff;
+            for (int r = 0; r < c->nrows; r++) res[r] += col[r] * th;
+        }
+        if (c->has_e) E = c->E + res[0] / we;
+        if (c->has_f)
+            for (int i = 0; i < n; i++)
+                for (int a = 0; a < 3; a++) h->F[i][a] = c->F[i][a] + res[rF + 3 * i + a] / wf;
+        if (c->has_s) {
+            static const int ia[6] = {0, 1, 2, 1, 0, 0}, ib[6] = {0, 1, 2, 2, 2, 1};
+            for (int k = 0; k < 6; k++) {
+                double v = c->W[ia[k]][ib[k]] + res[rS + k] / (ws * (k < 3 ? 1.0 : sqrt(2.0)));
+                W[ia[k]][ib[k]] = W[ib[k]][ia[k]] = v;
+            }
+        }
+    } else {
+        memset(h->F, 0, (size_t)n * sizeof *h->F);
+        for (int i = 0; i < n; i++) {
+            const int nn = c->off[i + 1] - c->off[i], o = c->off[i];
+            const double (*d)[3] = (const double (*)[3])c->d + o;
+            E += mtp_site_energy(&t->tp, &t->model, c->spec[i], nn, c->zj + o, d, h->grad, &h->ws);
+            for (int q = 0; q < nn; q++) {
+                const double *gq = h->grad[q];
+                const int j = c->nj[o + q];
+                for (int a = 0; a < 3; a++) {
+                    h->F[j][a] -= gq[a];
+                    h->F[i][a] += gq[a];
+                    for (int b = 0; b < 3; b++) W[a][b] -= d[q][a] * gq[b];
+                }
             }
         }
     }
@@ -411,11 +456,16 @@ static aion_status set_loss(aion_mtp_trainer *t, const tr_cfg *cfg, int ncfg, do
 #pragma omp parallel for schedule(dynamic, 1) num_threads(t->nth)
     for (int b = 0; b < nblk; b++) {
         tr_thread *h = &t->th[thread_id()];
-        for (int k = b * TR_BLOCK; k < AION_MIN(ncfg, (b + 1) * TR_BLOCK); k++)
-            if (!cfg_loss(t, &cfg[k], h, grad ? t->gblk + (size_t)b * t->nr : NULL, NULL, &acc[b])) {
+        int lda = 0;
+        const double *A = cfg == t->cfg ? block_rows(t, b, &lda) : NULL;
+        size_t roff = 0;
+        for (int k = b * TR_BLOCK; k < AION_MIN(ncfg, (b + 1) * TR_BLOCK); k++) {
+            if (!cfg_loss(t, &cfg[k], h, A, lda, roff, grad ? t->gblk + (size_t)b * t->nr : NULL, NULL, &acc[b])) {
 #pragma omp atomic write
                 bad = 1;
             }
+            roff += (size_t)cfg[k].nrows;
+        }
     }
     if (bad) {
         free(acc);
@@ -444,6 +494,7 @@ static aion_status evaluate(aion_mtp_trainer *t, const double *x, double *f, dou
 {
     aion_status st;
     memcpy(t->model.radial, x, (size_t)t->nr * sizeof(double));
+    t->rows_valid = 0;
     if ((st = solve_linear(t, lin, err))) return st;
     if ((st = set_loss(t, t->cfg, t->ncfg, g, &t->last, err))) return st;
     *f = t->last.loss;
@@ -468,6 +519,8 @@ void aion_mtp_trainer_free(aion_mtp_trainer *t)
     mtp_model_free(&t->model);
     free(t->species_z);
     free(t->Rblk);
+    free(t->rows);
+    free(t->rows_off);
     free(t->gblk);
     free(t->ablk);
     free(t->x);
@@ -654,6 +707,22 @@ aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *tr
             !t->rho)
             goto nomem;
     }
+    {
+        /* keep a copy of the least-squares rows (predictions without a second
+         * pass over the sites) when it takes at most 2 GiB */
+        size_t P1 = (size_t)t->P + 1, tot = 0;
+        t->rows_off = aion_calloc((size_t)t->nblk + 1, sizeof *t->rows_off);
+        if (!t->rows_off) goto nomem;
+        for (int b = 0; b < t->nblk; b++) {
+            size_t r = 0;
+            for (int k = b * TR_BLOCK; k < AION_MIN(t->ncfg, (b + 1) * TR_BLOCK); k++) r += (size_t)t->cfg[k].nrows;
+            if (r < P1) r = P1;
+            t->rows_off[b] = tot;
+            tot += r * P1;
+        }
+        t->rows_off[t->nblk] = tot;
+        if (tot * sizeof(double) <= ((size_t)2 << 30)) t->rows = malloc(tot * sizeof(double));
+    }
     t->mem = t->o.lbfgs_memory;
     memcpy(t->x, t->model.radial, (size_t)t->nr * sizeof(double));
     t->f = NAN;
@@ -777,6 +846,7 @@ static aion_status load_checkpoint(aion_mtp_trainer *t, aion_error *err)
     fclose(fp);
     if (!ok || t->npairs < 0 || t->npairs > t->mem || t->head < 0 || t->head >= t->mem)
         return aion_err_set(err, AION_ERR_PARSE, "%s: truncated or damaged checkpoint", t->o.checkpoint);
+    t->rows_valid = 0;
     memcpy(t->model.radial, t->x, nr * sizeof(double));
     memcpy(t->model.species_coeffs, t->lin, (size_t)t->C * sizeof(double));
     memcpy(t->model.moment_coeffs, t->lin + t->C, (size_t)t->tp.nscalar * sizeof(double));
@@ -927,6 +997,7 @@ static int line_search(aion_mtp_trainer *t, const double *d, double a0, aion_err
     } else {
         /* restore the model at x (statistics of the last evaluation are stale:
          * the caller evaluates again before recording) */
+        t->rows_valid = 0;
         memcpy(t->model.radial, t->x, (size_t)n * sizeof(double));
         memcpy(t->model.species_coeffs, t->lin, (size_t)t->C * sizeof(double));
         memcpy(t->model.moment_coeffs, t->lin + t->C, (size_t)t->tp.nscalar * sizeof(double));
@@ -1066,7 +1137,7 @@ aion_status tr_trainer_full_grad(aion_mtp_trainer *t, double *f, double *g_radia
     memset(g_radial, 0, (size_t)t->nr * sizeof(double));
     memset(g_lin, 0, (size_t)t->P * sizeof(double));
     for (int k = 0; k < t->ncfg; k++)
-        if (!cfg_loss(t, &t->cfg[k], &t->th[0], g_radial, g_lin, &acc))
+        if (!cfg_loss(t, &t->cfg[k], &t->th[0], NULL, 0, 0, g_radial, g_lin, &acc))
             return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     *f = acc.loss;
     return AION_OK;
