@@ -89,7 +89,7 @@ int cmd_train(int argc, char **argv)
     int nweights = 0, restart = 0, quiet = 0, k = 0, npos, rc = 1;
     uint64_t seed = 1;
     aion_train_opts o;
-    cli_opt t[40];
+    cli_opt t[48];
     char *pos[1];
     aion_frame *ftr = NULL, *fva = NULL, *fte = NULL, *tr_all = NULL;
     int ntr = 0, nva = 0, nte = 0, ntr_all = 0;
@@ -115,7 +115,8 @@ int cmd_train(int argc, char **argv)
     t[k++] = (cli_opt){"init", OPT_STR, &init, "start from this .mtp (trained or untrained)", 0, NULL, 0};
     t[k++] = (cli_opt){"weights", OPT_DBL_LIST, weights, "energy,force,stress weights (default 1,0.01,0.001)", 3, &nweights, 0};
     t[k++] = (cli_opt){"max-iter", OPT_INT, &o.max_iter, "L-BFGS iterations (default 1000)", 0, NULL, 0};
-    t[k++] = (cli_opt){"tol", OPT_DBL, &o.tol, "stop when the loss fell by less than this fraction over 20 iterations (default 1e-6)", 0, NULL, 0};
+    t[k++] = (cli_opt){"tol", OPT_DBL, &o.tol, "stop when the loss fell by less than this fraction over 50 iterations (default 1e-3; 0 = run to --max-iter)", 0, NULL, 0};
+    t[k++] = (cli_opt){"lbfgs-memory", OPT_INT, &o.lbfgs_memory, "L-BFGS memory (default 12)", 0, NULL, 0};
     t[k++] = (cli_opt){"ridge", OPT_DBL, &o.ridge, "relative ridge of the linear least squares (default 1e-12)", 0, NULL, 0};
     t[k++] = (cli_opt){"seed", OPT_U64, &seed, "random seed (initial radial coefficients, validation split)", 0, NULL, 0};
     t[k++] = (cli_opt){"threads", OPT_INT, &o.nthreads, "OpenMP threads (default: all)", 0, NULL, 0};

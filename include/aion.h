@@ -548,7 +548,7 @@ typedef struct aion_train_opts {
     double w_energy, w_force, w_stress;  /* default 1, 0.01, 0.001 */
     double ridge;            /* relative ridge of the linear solve (default 1e-12) */
     int max_iter;            /* L-BFGS iterations (default 1000) */
-    double tol;              /* stop when L fell by less than tol*L over the last 20 iterations (default 1e-6) */
+    double tol;              /* stop when L fell by less than tol*L over the last 50 iterations (default 1e-3) */
     int lbfgs_memory;        /* default 12 */
     uint64_t seed;           /* random initial radial coefficients */
     int nthreads;            /* 0 = OpenMP default */

@@ -111,7 +111,7 @@ void aion_train_opts_init(aion_train_opts *o)
     o->w_stress = 0.001;
     o->ridge = 1e-12;
     o->max_iter = 1000;
-    o->tol = 1e-6;
+    o->tol = 1e-3;
     o->lbfgs_memory = 12;
     o->valid_every = 10;
     o->checkpoint_every = 10;
@@ -1104,9 +1104,9 @@ aion_status aion_mtp_trainer_run(aion_mtp_trainer *t, aion_error *err)
         fails = 0;
         t->iter++;
         int last = t->iter >= t->o.max_iter;
-        /* convergence: relative decrease over the last 20 iterations */
-        if (t->nhist > 20 && t->o.tol > 0) {
-            double f20 = t->hist[t->nhist - 20].loss;
+        /* convergence: relative decrease over the last 50 iterations */
+        if (t->nhist >= 50 && t->o.tol > 0) {
+            double f20 = t->hist[t->nhist - 50].loss;
             if (f20 - t->f < t->o.tol * t->f) last = 1;
         }
         if ((st = record(t, last || t->iter % t->o.valid_every == 0, err))) break;
