@@ -71,6 +71,28 @@ static int predict(aion_potential *p, const aion_frame *ref, int n, aion_frame *
     return 0;
 }
 
+/* JSON string body of s (quotes and control characters escaped) into a static ring of buffers */
+static const char *jesc(const char *s)
+{
+    static char ring[8][1024];
+    static int slot;
+    char *o = ring[slot++ % 8];
+    size_t k = 0;
+    for (; s && *s && k + 7 < sizeof ring[0]; s++) {
+        unsigned char c = (unsigned char)*s;
+        if (c == '"' || c == '\\') {
+            o[k++] = '\\';
+            o[k++] = (char)c;
+        } else if (c < 0x20) {
+            k += (size_t)snprintf(o + k, 7, "\\u%04x", c);
+        } else {
+            o[k++] = (char)c;
+        }
+    }
+    o[k] = 0;
+    return o;
+}
+
 static void print_errors(const char *label, const aion_frame *ref, const aion_frame *pred, int n)
 {
     aion_fit_errors e;
@@ -298,8 +320,8 @@ int cmd_train(int argc, char **argv)
                      "{\"potential\": \"%s\", \"active_set\": \"%s\", \"train\": \"%s\", \"valid\": \"%s\", "
                      "\"test\": \"%s\", \"species\": \"%s\", \"version\": \"%s\", \"commit\": \"%s\", "
                      "\"cflags\": \"%s\"}",
-                     out, als, train, valid ? valid : (vfrac > 0 ? "(fraction of train)" : ""), test ? test : "",
-                     species, AION_VERSION, AION_GIT_COMMIT, AION_CFLAGS);
+                     jesc(out), jesc(als), jesc(train), jesc(valid ? valid : (vfrac > 0 ? "(fraction of train)" : "")),
+                     jesc(test ? test : ""), jesc(species), AION_VERSION, AION_GIT_COMMIT, AION_CFLAGS);
             if (aion_fit_report_write(report, sets, ns, zs, nz, h, nh, extra, &err)) {
                 cli_fail("%s", err.msg);
                 goto done;

@@ -599,9 +599,7 @@ static aion_status frame_rows(aion_mtp_grade *g, const aion_frame *f, double *X,
 {
     tr_cfg c;
     aion_status st = tr_cfg_build(&c, f, g->zmap, g->model.max_dist, 0, err);
-    int bad = 0;
     if (st) return st;
-    (void)bad;
     if (!cfg_site_rows(&g->tp, &g->model, &c, g->C, X, &g->ws[0])) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     tr_cfg_free(&c);
     return st;
@@ -648,7 +646,10 @@ aion_status aion_mtp_grade_compute(aion_mtp_grade *g, const aion_frame *f, doubl
         double *x = g->xrow + (size_t)t * P, *cbuf = malloc((size_t)q * sizeof *cbuf);
         int cap = 0, *zj = NULL;
         double (*d)[3] = NULL;
-        if (!cbuf) bad = 1;
+        if (!cbuf) {
+#pragma omp atomic write
+            bad = 1;
+        }
 #pragma omp for schedule(static)
         for (int i = 0; i < n; i++) {
             if (!cbuf) continue;
@@ -661,6 +662,7 @@ aion_status aion_mtp_grade_compute(aion_mtp_grade *g, const aion_frame *f, doubl
                 zj = malloc((size_t)cap * sizeof *zj);
                 d = malloc((size_t)cap * sizeof *d);
                 if (!zj || !d) {
+#pragma omp atomic write
                     bad = 1;
                     cap = 0;
                     continue;
@@ -676,6 +678,7 @@ aion_status aion_mtp_grade_compute(aion_mtp_grade *g, const aion_frame *f, doubl
                 nn++;
             }
             if (!mtp_tws_reserve(w, &g->tp, nn, 0)) {
+#pragma omp atomic write
                 bad = 1;
                 continue;
             }
