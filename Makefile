@@ -55,11 +55,19 @@ test: all
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_CFLAGS := -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fsanitize=fuzzer,address,undefined -Iinclude -Isrc -Isrc/core -fopenmp
+FUZZ_COMMON := -Wno-pass-failed -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer -Iinclude -Isrc -Isrc/core -fopenmp
+FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzlib/%.o)
 fuzz: $(FUZZ_BIN)
-$(BUILD)/fuzz/%: tests/fuzz/%.c $(LIB_SRC) $(wildcard tests/fuzz/*.h src/*/*.h) include/aion.h
+# the library is compiled once with coverage instrumentation, then linked into each target
+$(BUILD)/fuzzlib/%.o: %.c
 	@mkdir -p $(dir $@)
-	clang $(FUZZ_CFLAGS) -o $@ $< $(LIB_SRC) $(LDLIBS)
+	clang $(FUZZ_COMMON) -fsanitize=fuzzer-no-link,address,undefined -MMD -MP -c $< -o $@
+$(BUILD)/libaion-fuzz.a: $(FUZZ_LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+$(BUILD)/fuzz/%: tests/fuzz/%.c $(BUILD)/libaion-fuzz.a $(wildcard tests/fuzz/*.h)
+	@mkdir -p $(dir $@)
+	clang $(FUZZ_COMMON) -fsanitize=fuzzer,address,undefined -o $@ $< $(BUILD)/libaion-fuzz.a $(LDLIBS)
 
 bench: all
 	sh bench/run.sh
@@ -67,4 +75,4 @@ bench: all
 clean:
 	rm -rf build build-san
 
--include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(TEST_BIN:=.d)
+-include $(LIB_OBJ:.o=.d) $(APP_OBJ:.o=.d) $(TEST_BIN:=.d) $(wildcard $(BUILD)/fuzzlib/src/*/*.d)

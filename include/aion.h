@@ -250,11 +250,14 @@ aion_status aion_read_all(const char *path, const aion_read_opts *opts,
                           aion_frame **frames, int *nframes, aion_error *err);
 void aion_frames_free(aion_frame *frames, int nframes);
 
+enum { AION_COORDS_DEFAULT = 0, AION_COORDS_FRACTIONAL = 1, AION_COORDS_CARTESIAN = 2 };
+
 typedef struct aion_write_opts {
     aion_format format;        /* AUTO = guess from path */
     int lammps_atom_style;     /* 0 = atomic, 1 = charge (data files) */
-    int fractional;            /* POSCAR: Direct (1) or Cartesian (0); dump: xs ys zs */
-    int precision;             /* significant digits for reals (0 = 10) */
+    int coords;                /* 0 = the format's default (POSCAR: Direct; dump: x y z),
+                                  AION_COORDS_FRACTIONAL or AION_COORDS_CARTESIAN */
+    int precision;             /* significant digits for reals (0 = the format's default; extxyz: exact round trip) */
     int append;                /* append to an existing file (trajectories) */
     /* Element order for type numbering (LAMMPS, .cfg): Z of type 0,1,...; if
      * NULL, order of first appearance. */
@@ -322,7 +325,8 @@ typedef struct aion_eval {
 
 /* Coulomb treatment for classical potentials. */
 typedef enum aion_coulomb {
-    AION_COUL_NONE = 0,
+    AION_COUL_MODEL = 0,    /* as the model says (the zero-initialised default) */
+    AION_COUL_NONE,         /* no Coulomb interaction */
     AION_COUL_EWALD,        /* Ewald summation to a relative accuracy */
     AION_COUL_DSF,          /* damped shifted force (Fennell & Gezelter 2006) */
     AION_COUL_CUT           /* plain cut-off Coulomb (for tests) */
@@ -441,7 +445,20 @@ aion_status aion_count_frames(const char *path, const aion_read_opts *opts, long
 
 /* ===================================================================== */
 /* Section: VASP and MLIP .cfg */
-/* (declarations of this module go here) */
+/*
+ * No functions of their own: POSCAR/CONTCAR, XDATCAR, OUTCAR and MLIP-2 .cfg
+ * are read and written through aion_reader / aion_writer (docs/formats.md).
+ * Conventions a caller may rely on:
+ *  - POSCAR/XDATCAR writers group atoms by species in order of first
+ *    appearance (VASP requires it), which reorders them.
+ *  - POSCAR: write_opts.fractional = 1 writes Direct, 0 Cartesian. A VASP 4
+ *    file (no species line) needs read_opts.type_z.
+ *  - OUTCAR: energy = "free  energy   TOTEN"; info "energy_without_entropy"
+ *    and "energy_sigma0" hold the other two; stress = -(in kB) * 0.1 GPa.
+ *  - .cfg: types map to elements through read_opts.type_z, else a
+ *    "Feature aion_species Mg,V,O" line (which the writer adds), else z = 0
+ *    with frame.type kept. stress = -PlusStress / V.
+ */
 
 
 
@@ -673,7 +690,293 @@ aion_status aion_fit_report_write(const char *dir, const aion_fit_set *sets, int
 
 /* ===================================================================== */
 /* Section: transport and structure analysis */
-/* (declarations of this module go here) */
+/*
+ * Transport (src/analysis/transport.c, msd.c, fit.c): frames are fed one at a
+ * time (from aion_reader_next or from memory), unwrapped, drift-corrected and
+ * stored (in memory up to a limit, then spilled as float32 to an unlinked
+ * temporary file); aion_transport_finish computes the all-origin MSDs by FFT in
+ * blocks of atoms so memory stays bounded. Fits use generalised least squares
+ * with the exact covariance of the all-origin MSD of a Gaussian random walk
+ * plus localisation noise (docs/analysis.md). Units: Å, fs, e, K; D in cm²/s,
+ * σ in S/cm. Handles are single-threaded objects (internally OpenMP).
+ */
+
+typedef enum aion_drift {
+    AION_DRIFT_FRAMEWORK = 0, /* subtract the centre of mass of the atoms not analysed
+                                 (all atoms if every atom is analysed) */
+    AION_DRIFT_ALL,           /* subtract the centre of mass of the whole system */
+    AION_DRIFT_NONE
+} aion_drift;
+
+typedef struct aion_transport_opts {
+    /* Selection: one group per species in species_z, or (if group != NULL)
+     * group[i] in 0..n_groups-1 for atom i (-1 = not analysed), n_group_atoms
+     * = atoms per frame. Neither: every species present is a group. */
+    const int *species_z;
+    int n_species;
+    const int *group;
+    int n_group_atoms;
+    int n_groups;
+    /* Charge (e) of each group for the charge MSD / conductivity; NULL = no
+     * charge analysis. */
+    const double *charge;
+    aion_drift drift;
+    long first_frame;   /* frames of the file to skip (0-based index of the first used) */
+    long last_frame;    /* last frame index used (inclusive); < 0 = to the end */
+    long stride;        /* keep every stride-th frame (0 = 1); unwrapping sees every frame */
+    double dt_fs;       /* time between consecutive frames of the file; 0 = from frame times */
+    double step_fs;     /* MD time step: frame time = step·step_fs for frames with step numbers
+                           (LAMMPS dumps); used when dt_fs = 0 */
+    double temperature_K; /* for conductivities */
+    int dims;           /* Cartesian directions in the MSD/D: bits x=1 y=2 z=4; 0 = 7 */
+    size_t mem_limit_mb;  /* memory for stored positions (0 = 2048 MiB) */
+    const char *tmpdir;   /* spill directory (NULL = $TMPDIR or /tmp) */
+    int n_ngp_lags;       /* lags (log-spaced) for α2 and van Hove (0 = 24) */
+    long max_origins;     /* time origins per lag for α2 / van Hove (0 = 2000) */
+    double vanhove_rmax_A; /* 0 = 12 Å */
+    int vanhove_bins;      /* 0 = 240 */
+    int nthreads;          /* 0 = OpenMP default */
+} aion_transport_opts;
+
+void aion_transport_opts_init(aion_transport_opts *o);
+
+typedef struct aion_transport aion_transport;
+
+/* Create (options are copied). */
+aion_status aion_transport_create(aion_transport **out, const aion_transport_opts *o, aion_error *err);
+/* Feed the next frame of the file (all frames, in order: first_frame, stride,
+ * last_frame are applied here). Atoms are matched by id when frames have ids. */
+aion_status aion_transport_add(aion_transport *t, const aion_frame *f);
+/* Feed every remaining frame of a reader (stops early after last_frame). */
+aion_status aion_transport_read(aion_transport *t, aion_reader *r);
+/* Compute MSDs etc. after the last frame. */
+aion_status aion_transport_finish(aion_transport *t);
+const char *aion_transport_errmsg(const aion_transport *t);
+void aion_transport_free(aion_transport *t);
+
+/* Results (valid after finish, arrays owned by t). Lag k is k·dt_fs, k = 0..n-1. */
+typedef struct aion_msd_result {
+    long n;                  /* number of lags = stored frames */
+    double dt_fs;            /* time between stored frames */
+    int n_atoms;             /* atoms in the group */
+    int z;                   /* species (0 for a custom group) */
+    int n_dims;              /* directions summed in msd (opts.dims) */
+    const double *msd;       /* tracer MSD ⟨|Δr|²⟩ (Å²), over the chosen directions */
+    const double *msd_dir[3];  /* per Cartesian direction x, y, z */
+    const double *coll;      /* ⟨|Σ_i Δr_i|²⟩ over the group (Å²) */
+    const double *coll_dir[3];
+    int n_ngp;               /* lags sampled for α2 and van Hove */
+    const long *ngp_lag;     /* lag index of each */
+    const double *ngp;       /* non-Gaussian parameter α2 = d⟨Δr⁴⟩/((d+2)⟨Δr²⟩²) − 1 */
+    const double *ngp_dir[3];/* per direction α_1D = ⟨Δx⁴⟩/(3⟨Δx²⟩²) − 1 */
+    int vh_bins;
+    double vh_dr;            /* bin width (Å); bin b covers [b·dr, (b+1)·dr) */
+    const double *vanhove;   /* [n_ngp][vh_bins]: 4πr²G_s(r,t), density of |Δr| (1/Å) */
+} aion_msd_result;
+
+long aion_transport_nframes(const aion_transport *t);
+int aion_transport_ngroups(const aion_transport *t);
+double aion_transport_volume(const aion_transport *t); /* mean cell volume (Å³) */
+/* 1 when positions were spilled to disk (stored as float32). */
+int aion_transport_spilled(const aion_transport *t);
+aion_status aion_transport_msd(const aion_transport *t, int group, aion_msd_result *out);
+/* Charge MSD ⟨|Σ_i q_i Δr_i|²⟩ (e²Å²) over every charged group; NULL without charges. */
+const double *aion_transport_charge_msd(const aion_transport *t, const double **dir3);
+
+/* Fit window and options for D. Default window: from start_frac to end_frac of
+ * the run (0.1 to 0.5), starting no earlier than MSD >= msd_min_A2 (off by
+ * default; He et al. use 4.5 Å²); explicit times override. */
+typedef struct aion_fit_opts {
+    double t_start_fs, t_end_fs;  /* > 0 overrides the rule */
+    double start_frac, end_frac;
+    double msd_min_A2;
+    int n_points;                 /* lags used in the fit, evenly spaced (0 = 64) */
+    double hop_length_A;          /* for the effective number of hops (0 = 3 Å) */
+    int ols;                      /* 1 = ordinary least squares errors (comparison only) */
+    /* Non-Gaussian (hopping) correction, per direction of msd_dir: κ_t = t·α_1D(t) (fs), with
+     * α_1D = ⟨Δx⁴⟩/(3⟨Δx²⟩²) − 1 (constant for independent non-Gaussian increments); adds
+     * the fourth-cumulant term 3 s⁴ (κ_t/dt) Σ overlap to the covariance. 0 = Gaussian.
+     * aion_transport_diffusion/_conductivity fill it from the data unless no_kurtosis. */
+    double kurt_fs[3];
+    int no_kurtosis;
+} aion_fit_opts;
+
+void aion_fit_opts_init(aion_fit_opts *o);
+
+enum {
+    AION_WARN_FEW_HOPS = 1u << 0,     /* N_eff < 100 effective hops */
+    AION_WARN_LARGE_ERROR = 1u << 1,  /* relative error of D > 30% */
+    AION_WARN_NOT_DIFFUSIVE = 1u << 2,/* D not significantly > 0 */
+    AION_WARN_BAD_FIT = 1u << 3,      /* χ²/dof > 3 under the covariance model */
+    AION_WARN_SHORT_RUN = 1u << 4     /* window has fewer than 10 distinct lags */
+};
+
+typedef struct aion_diffusion {
+    double D, D_err;              /* cm²/s, 1σ */
+    double D_lo, D_hi;            /* 95% interval: inverted GLS test (asymmetric when the error is
+                                     large; D_hi may be +inf); OLS: D ± 1.96σ */
+    double D_dir[3], D_dir_err[3];/* per direction given (x, y, z order of msd_dir) */
+    double intercept_A2, intercept_err_A2;
+    double t_start_fs, t_end_fs;
+    int n_points, n_dims;
+    double n_particles;
+    double chi2_dof;              /* χ²/dof of the GLS fit */
+    double msd_max_A2;            /* largest MSD over the run */
+    double n_hops_eff;            /* N_particles·MSD_max/a² (He et al. 2018) */
+    double rsd_he2018;            /* 3.43/√N_eff + 0.04 (He et al.'s empirical estimate) */
+    unsigned warnings;            /* AION_WARN_* */
+} aion_diffusion;
+
+/* Fit D from one MSD curve (Å², msd[k] at lag k·dt_fs, k = 0..n-1; msd[0] = 0).
+ * msd_dir: n_dims per-direction curves whose sum is msd (NULL = isotropic).
+ * n_particles: independent walkers averaged (1 for a collective MSD). */
+aion_status aion_msd_fit(const double *msd, const double *const *msd_dir, long n, double dt_fs,
+                         int n_dims, double n_particles, const aion_fit_opts *o,
+                         aion_diffusion *out, aion_error *err);
+/* Covariance model used by the fit, exposed for tests: Cov[MSD_1D(n), MSD_1D(m)]
+ * of one 1-D walker over T frames (all origins), Brownian variance s2 per frame,
+ * localisation noise variance v. */
+double aion_msd_cov_model(long T, long n, long m, double s2, double v);
+
+/* Tracer and collective (D_σ = slope/(2dN)) diffusivity and Haven ratio of a group. */
+typedef struct aion_group_transport {
+    aion_diffusion tracer;
+    aion_diffusion collective;    /* D, D_err of D_σ */
+    double haven, haven_err;      /* Haven ratio D_tracer / D_sigma */
+} aion_group_transport;
+aion_status aion_transport_diffusion(aion_transport *t, int group, const aion_fit_opts *o,
+                                     aion_group_transport *out);
+
+typedef struct aion_conductivity {
+    double temperature_K, volume_A3;
+    double sigma_ne, sigma_ne_err;  /* S/cm: Σ_groups N q² D_tracer / (V k_B T) */
+    double sigma, sigma_err;        /* S/cm from the charge MSD */
+    double haven, haven_err;        /* σ_NE/σ */
+    aion_diffusion charge_fit;      /* fit of the charge MSD (D field: slope/(2d) in cm²/s·e²) */
+} aion_conductivity;
+aion_status aion_transport_conductivity(aion_transport *t, const aion_fit_opts *o,
+                                        aion_conductivity *out);
+
+/* Nernst–Einstein factor: σ (S/cm) = factor · D (cm²/s) for n_ions of charge q in V. */
+double aion_nernst_einstein_factor(double n_ions, double charge_e, double volume_A3, double T_K);
+
+/* FFT MSD of explicit series (for callers with data in memory): pos is
+ * [n_atoms][n_frames][3] (Å, unwrapped); msd_dir[3] get n_frames values each
+ * (averaged over atoms). */
+aion_status aion_msd_fft(const double *pos, int n_atoms, long n_frames, double *const msd_dir[3],
+                         aion_error *err);
+
+/* Arrhenius: ln y = ln A − Ea/(k_B T), or ln(yT) when times_T (conductivity). */
+typedef struct aion_arrhenius_opts {
+    int times_T;        /* fit ln(y·T) (σT Arrhenius form) */
+    int scale_by_chi2;  /* multiply the covariance by χ²/dof (errors relative only) */
+    double kb_eV;       /* 0 = CODATA 2018 (AION_KB_EV); He et al.'s code used 8.617e-5 */
+} aion_arrhenius_opts;
+void aion_arrhenius_opts_init(aion_arrhenius_opts *o);
+
+typedef struct aion_arrhenius {
+    double Ea_eV, Ea_err;
+    double lnA, lnA_err, cov_lnA_Ea;  /* covariance of (ln A, Ea) */
+    double chi2_dof;
+    int n;
+    int times_T;
+    double kb_eV;
+} aion_arrhenius;
+/* y_err: 1σ of y (weights 1/(y_err/y)²); NULL = unweighted, errors from residuals. */
+aion_status aion_arrhenius_fit(const double *T_K, const double *y, const double *y_err, int n,
+                               const aion_arrhenius_opts *o, aion_arrhenius *out, aion_error *err);
+/* Value at T (y, not yT); ln_sd: 1σ of ln y with the full covariance;
+ * ln_sd_nocov (may be NULL): without the covariance term (as He et al.'s code). */
+double aion_arrhenius_predict(const aion_arrhenius *a, double T_K, double *ln_sd, double *ln_sd_nocov);
+
+/* --- Structure (src/analysis/structure.c) --- */
+
+/* Coherent neutron scattering length (fm, Sears 1992 / NIST); NAN if not tabulated. */
+double aion_neutron_b(int z);
+
+typedef struct aion_rdf_opts {
+    double r_max;   /* Å; may exceed half the cell width (periodic images are summed) */
+    int n_bins;     /* 0 = 200 */
+    int nthreads;
+} aion_rdf_opts;
+
+typedef struct aion_rdf aion_rdf;
+aion_status aion_rdf_create(aion_rdf **out, const aion_rdf_opts *o, aion_error *err);
+/* Accumulate one periodic frame (composition must not change). */
+aion_status aion_rdf_add(aion_rdf *r, const aion_frame *f);
+const char *aion_rdf_errmsg(const aion_rdf *r);
+int aion_rdf_nbins(const aion_rdf *r);
+/* Species seen, sorted by Z; returns the count. */
+int aion_rdf_species(const aion_rdf *r, const int **z);
+/* Partial g_ab(r) (normalised by N_a(N_b − δ_ab)/V: an ideal gas gives 1) and the
+ * running coordination n_ab(r) (mean number of b within the bin's upper edge of
+ * an a). za = zb = 0: total number-weighted g(r) (cn: all atoms). Any output may
+ * be NULL; arrays have n_bins entries; r_A gets bin centres. */
+aion_status aion_rdf_get(const aion_rdf *r, int za, int zb, double *r_A, double *g, double *cn);
+/* Neutron-weighted total structure factor (Faber–Ziman) from the partials:
+ * S(q) = 1 + 4πρ ∫ r² Σ c_a c_b b_a b_b (g_ab − 1)/⟨b⟩² sin(qr)/(qr) L(r) dr, with the Lorch
+ * window L when lorch != 0. q in 1/Å. */
+aion_status aion_rdf_sq(const aion_rdf *r, const double *q, int nq, int lorch, double *sq);
+void aion_rdf_free(aion_rdf *r);
+
+/* Bond-angle distribution a–centre–b (degrees), neighbours within cut-offs. */
+typedef struct aion_adf_opts {
+    int z_center, z_a, z_b;     /* 0 = any species */
+    double rcut_a, rcut_b;      /* Å */
+    int n_bins;                 /* over 0..180°, 0 = 180 */
+} aion_adf_opts;
+typedef struct aion_adf aion_adf;
+aion_status aion_adf_create(aion_adf **out, const aion_adf_opts *o, aion_error *err);
+aion_status aion_adf_add(aion_adf *a, const aion_frame *f);
+/* theta_deg: bin centres; p: probability density (1/degree); mean angles per centre in *n_angles. */
+aion_status aion_adf_get(const aion_adf *a, double *theta_deg, double *p, double *n_angles);
+int aion_adf_nbins(const aion_adf *a);
+const char *aion_adf_errmsg(const aion_adf *a);
+void aion_adf_free(aion_adf *a);
+
+/* Qⁿ speciation of network formers (P, Si, ...) bonded through bridging anions
+ * (O) and fragment (corner-sharing cluster) sizes. */
+typedef struct aion_qn_opts {
+    const int *former_z;   /* NULL = {P, Si} */
+    int n_former;
+    int anion_z;           /* 0 = O */
+    double cutoff;         /* former–anion bond cut-off (Å), 0 = 2.0 */
+} aion_qn_opts;
+
+typedef struct aion_qn_result {
+    long n_frames;
+    long n_formers;          /* summed over frames */
+    double qn[9];            /* fraction of formers with n bridging anions, n = 0..8 */
+    double mean_cn;          /* mean former–anion coordination */
+    double f_bridging, f_nonbridging, f_free, f_tricluster; /* anions with 2, 1, 0, ≥3 former neighbours */
+    int frag_max;            /* largest fragment size seen (formers) */
+    const double *frag;      /* frag[s] = fraction of formers in fragments of s formers, s = 1..frag_max */
+    double mean_chain;       /* number-average fragment size (formers) */
+} aion_qn_result;
+
+typedef struct aion_qn aion_qn;
+aion_status aion_qn_create(aion_qn **out, const aion_qn_opts *o, aion_error *err);
+aion_status aion_qn_add(aion_qn *q, const aion_frame *f);
+aion_status aion_qn_get(aion_qn *q, aion_qn_result *out);
+const char *aion_qn_errmsg(const aion_qn *q);
+void aion_qn_free(aion_qn *q);
+
+/* --- Plots (src/core/svg.c): small SVG line/scatter plots, for every module --- */
+enum { AION_PLOT_LINE = 1, AION_PLOT_POINTS = 2 };
+typedef struct aion_plot aion_plot;
+/* NULL on allocation failure. Labels are copied (may be NULL). */
+aion_plot *aion_plot_create(const char *title, const char *xlabel, const char *ylabel);
+void aion_plot_set_log(aion_plot *p, int logx, int logy);
+/* Add a series (copied); yerr may be NULL (error bars otherwise). Non-finite
+ * points (and ≤ 0 on log axes) are skipped. */
+aion_status aion_plot_add(aion_plot *p, const char *label, const double *x, const double *y,
+                          const double *yerr, int n, unsigned style);
+/* The SVG document (malloc'd; caller frees), NULL on allocation failure. */
+char *aion_plot_svg(const aion_plot *p, int width, int height);
+/* Write the SVG to path (temporary file + rename). */
+aion_status aion_plot_write(const aion_plot *p, const char *path, aion_error *err);
+void aion_plot_free(aion_plot *p);
+
 
 
 
@@ -697,6 +1000,10 @@ aion_status aion_pes_percolation(const int n[3], const double *e, int start, dou
  * grid (the lowest possible highest energy along a path), by a priority flood.
  * level[start] = e[start]. */
 aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err);
+/* Same from several seeds at once: level[x] = min over seeds s of the minimax
+ * path energy from s (level[s] = e[s]). */
+aion_status aion_pes_level_map_multi(const int n[3], const double *e, int nseed, const int *seeds, double *level,
+                                     aion_error *err);
 
 /* Free volume fractions at threshold thr (eV) above e_min: disconnected =
  * fraction of points with e - e_min < thr; connected = fraction with level -
@@ -708,6 +1015,146 @@ void aion_pes_free_volume(long npts, const double *e, const double *level, doubl
  * Ξ = s(10 (log10 FV_conn(0.5 eV) + 2)) · s(10 (log10 FV_disc(0.5 eV) + 1.15)),
  * s the logistic function. */
 double aion_pes_xi(double fv_conn_05, double fv_disc_05);
+
+/* Free-volume thresholds of Maevskiy et al. (eV): 0.1, 0.2, ..., 1.0, then
+ * 1.5, 2.0, ..., 4.0 (AION_PES_NTHR values); k out of range gives NAN. */
+#define AION_PES_NTHR 16
+double aion_pes_threshold(int k);
+
+/* --- Bond-valence site energy (BVSE; Adams & Chen, softBV parameters) ---
+ * Tables are read at run time from a folder holding softbv-pairs.csv
+ * (cation,cation_oxidation,anion,anion_oxidation,r0_A,r_min_A,alpha_per_A,
+ * d0_eV) and principal-quantum-number.csv (element,n). Immutable after
+ * loading: one table may be shared by any number of threads. */
+typedef struct aion_bvse aion_bvse;
+
+aion_status aion_bvse_load(aion_bvse **out, const char *dir, aion_error *err);
+void aion_bvse_free(aion_bvse *b);
+/* Parameters of a cation–anion pair by oxidation states; returns 1 if the
+ * table has the pair (outputs may be NULL), 0 if not. */
+int aion_bvse_pair(const aion_bvse *b, int zc, int qc, int za, int qa, double *r0, double *rmin, double *alpha,
+                   double *d0);
+/* Principal quantum number used to screen the cation–cation term (0 if absent). */
+int aion_bvse_quantum_n(const aion_bvse *b, int z);
+/* Formal charge of a supported mobile ion: Li, Na, K +1; Mg, Ca, Zn +2;
+ * Al +3; 0 for anything else. */
+int aion_pes_mobile_charge(int z);
+
+/* Oxidation states of every atom of f into ox[f->n].
+ *  1. From the file: a per-atom column "oxidation" (CIF oxidation numbers;
+ *     also read from extended XYZ) when every atom has a nonzero value; it
+ *     must be charge-neutral (|sum| < 1e-3) or this fails.
+ *  2. Otherwise by rule: alkali metals +1, alkaline earths +2, F −1, the most
+ *     electronegative of the anion formers (F, O, Cl, N, Br, I, S, Se, Te)
+ *     present takes its anion state; every other element may take any state
+ *     the table knows for it (as cation, or as anion for the anion formers).
+ *     Among the charge-neutral combinations (one state per element) the one
+ *     with the lowest global instability index (RMS deviation of the
+ *     bond-valence sums, bonds within 5 Å, s = exp(α (r0 − r)); bonds the
+ *     table has no parameters for add nothing) wins. When no integer
+ *     combination is neutral, one element with several cation states may take
+ *     the (fractional or untabulated) mean state the balance demands within
+ *     its range (mixed valence; parameters of the nearest tabulated state).
+ *  3. AION_ERR_INVALID with a message when neither works.
+ * note (may be NULL) receives a one-line account ("assigned: Li+1 Fe+2 P+5
+ * O-2, GII 0.09 v.u."). Needs a periodic cell. Thread-safe. */
+aion_status aion_bvse_oxidation(const aion_bvse *b, const aion_frame *f, double *ox, char *note, size_t note_cap,
+                                aion_error *err);
+
+/* BVSE energy (eV) of a mobile ion (Z mz, charge mq) at Cartesian x in
+ * crystal f with oxidation states ox, from every atom j with skip[j] == 0
+ * (skip may be NULL) and all their periodic images within cutoff (Å):
+ *   E = Σ_anions D0/2 [(exp(α (r_min − r)) − 1)² − 1]
+ *     + Σ_like cations k_e q q_j /√(n n_j) erfc(r / (f (rc + rc_j))) / r,
+ * f = 0.74, rc = covalent radii, n = principal quantum numbers, k_e =
+ * AION_COULOMB_EV_A. A direct sum over all images, for checks; the grid scan
+ * uses the same terms. Thread-safe. */
+aion_status aion_bvse_site_energy(const aion_bvse *b, const aion_frame *f, const double *ox, int mz, double mq,
+                                  const unsigned char *skip, const double x[3], double cutoff, double *e,
+                                  aion_error *err);
+
+/* --- Frozen-framework scans --- */
+typedef enum aion_pes_protocol {
+    AION_PES_SINGLE = 0, /* each mobile ion moved in turn, all other atoms fixed (Maevskiy et al.) */
+    AION_PES_PROBE = 1   /* all mobile ions removed, one probe ion (the BVSE convention) */
+} aion_pes_protocol;
+
+typedef struct aion_pes_opts {
+    int mobile_z;              /* Z of the mobile species (required) */
+    double mobile_q;           /* BVSE formal charge; 0 = aion_pes_mobile_charge() */
+    aion_pes_protocol protocol;
+    double spacing;            /* grid spacing (Å), default 0.25: n_i = ceil(|a_i| / spacing) */
+    int grid_n[3];             /* > 0: use exactly these grid points instead (symmetry then keeps
+                                * only the operations that fit this grid) */
+    double exclusion;          /* Å, default 1.2: points closer to another atom are not evaluated
+                                * and get the highest evaluated energy; < 0 disables */
+    int symmetry;              /* evaluate only symmetry-irreducible points (spglib) */
+    double symprec;            /* Å, default 0.01 (spglib tolerance) */
+    int nthreads;              /* 0 = OpenMP default */
+    /* Energy model: BVSE when bvse != NULL, else the potential `potential`
+     * (a spec for aion_potential_create, one instance per thread). */
+    const aion_bvse *bvse;
+    const double *ox;          /* BVSE oxidation states (NULL = aion_bvse_oxidation) */
+    double bvse_cutoff;        /* Å, default 10 */
+    double bvse_tol;           /* eV, default 1e-5: a pair term smaller than this is dropped */
+    const char *potential;
+    const aion_potential_opts *potential_opts;
+    int keep_grids;            /* keep the energy and level map of the best ion in the result */
+} aion_pes_opts;
+
+void aion_pes_opts_init(aion_pes_opts *o);
+
+/* Descriptors of one mobile ion (or of the probe). Energies in eV; mpe and
+ * free volumes relative to e_min. */
+typedef struct aion_pes_ion {
+    int atom;                  /* index in the frame; -1 for the probe */
+    int mapped_from;           /* symmetry: atom whose grid was mapped here; else = atom */
+    double e_min;              /* lowest evaluated energy (absolute) */
+    int start;                 /* grid index of the minimum */
+    double mpe[3];             /* 1D/2D/3D percolation energies above e_min (INFINITY: none) */
+    double fv_disc[AION_PES_NTHR], fv_conn[AION_PES_NTHR];
+    double xi;
+    long n_excluded;           /* grid points inside the exclusion radius */
+} aion_pes_ion;
+
+typedef struct aion_pes_result {
+    int n[3];                  /* grid points along a, b, c */
+    double origin[3];          /* fractional coordinates of grid point 0 (0 unless symmetry) */
+    int n_ion;
+    aion_pes_ion *ion;
+    double mpe[3];             /* minimum over ions */
+    int best_ion;              /* ion[] index with the lowest 1D MPE (first on ties) */
+    double fv_disc[AION_PES_NTHR], fv_conn[AION_PES_NTHR]; /* union over ions */
+    double xi;                 /* Ξ of the union free volumes */
+    int n_ops;                 /* symmetry operations used (1 without symmetry) */
+    int spacegroup;            /* space-group number found (0 without symmetry) */
+    long n_eval;               /* energy evaluations done */
+    double seconds;            /* wall time of the scan and the descriptors */
+    char ox_note[256];         /* how the BVSE oxidation states were obtained */
+    double *energy;            /* keep_grids: best ion's energy − e_min per grid point */
+    double *level;             /* keep_grids: its level map − e_min */
+} aion_pes_result;
+
+/* Scan crystal f (periodic cell needed) and compute the descriptors. res is
+ * overwritten (call aion_pes_result_free afterwards, also after a failure).
+ * Thread-safe for distinct results; uses up to o->nthreads threads. */
+aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_result *res, aion_error *err);
+void aion_pes_result_free(aion_pes_result *r);
+
+/* Volumetric files of a grid (r->n points, origin r->origin) over the cell of
+ * f, with the atoms of f: Gaussian cube (Bohr; values as given, eV) and VASP
+ * CHGCAR layout (values multiplied by the cell volume, as CHGCAR stores ρ·V;
+ * VESTA and OVITO divide by V on reading). Written atomically. */
+aion_status aion_pes_write_cube(const char *path, const aion_frame *f, const aion_pes_result *r, const double *grid,
+                                const char *comment, aion_error *err);
+aion_status aion_pes_write_chgcar(const char *path, const aion_frame *f, const aion_pes_result *r,
+                                  const double *grid, const char *comment, aion_error *err);
+/* SVG picture of the percolating region: three projections (along a, b, c)
+ * of the best ion's level map, the minimum over the projected axis, coloured
+ * up to the 1D MPE (+ 5 % of it) and grey above, with the projected atoms.
+ * Needs keep_grids. */
+aion_status aion_pes_write_svg(const char *path, const aion_frame *f, const aion_pes_result *r, const char *title,
+                               aion_error *err);
 
 
 
@@ -871,13 +1318,121 @@ aion_status aion_random_structure(aion_frame *f, const int *z, const int *count,
 
 
 /* ===================================================================== */
+/* Section: labelling (CP2K) */
+/* Energies, forces and stresses from CP2K (docs/labelling.md): input files
+ * from presets, parsing of CP2K's output with units converted. Running CP2K
+ * (processes, restarts) is the command line's job (app/label_driver.c). */
+
+#define AION_HARTREE_EV 27.211386245988     /* 1 Hartree in eV (CODATA 2018) */
+#define AION_BOHR_A 0.529177210903          /* 1 bohr in Å (CODATA 2018) */
+
+typedef enum aion_cp2k_method {
+    AION_CP2K_XTB = 0,   /* GFN1-xTB with Ewald, OT; fast, for screening and seeds */
+    AION_CP2K_PBE = 1    /* PBE, GTH pseudopotentials, MOLOPT basis, GPW */
+} aion_cp2k_method;
+
+/* "xtb" / "pbe"; from_name returns -1 for an unknown name. */
+const char *aion_cp2k_method_name(aion_cp2k_method m);
+int aion_cp2k_method_from_name(const char *name);
+
+/* Settings of one preset; aion_cp2k_opts_init fills the preset's defaults and
+ * aion_cp2k_opts_set overrides them one "key=value" at a time. */
+typedef struct aion_cp2k_opts {
+    aion_cp2k_method method;
+    double cutoff_Ry;        /* pbe: MGRID CUTOFF (Ry) */
+    double rel_cutoff_Ry;    /* pbe: MGRID REL_CUTOFF (Ry) */
+    double eps_scf;          /* SCF convergence (inner and outer loop) */
+    double eps_default;      /* QS EPS_DEFAULT */
+    int max_scf;             /* inner SCF steps per outer iteration */
+    int max_outer_scf;       /* outer SCF iterations (OT) */
+    int kpoints[3];          /* pbe: Monkhorst-Pack mesh; {1,1,1} = Γ only (OT);
+                              * {0,0,0} = from kspacing per structure */
+    double kspacing;         /* Å⁻¹: n_i = max(1, ceil(2π / (w_i kspacing))), w_i the
+                              * cell widths (as ASE/VASP KSPACING) */
+    int charge;              /* total charge */
+    int stress;              /* 1 = analytical stress tensor (default) */
+    char basis[64];          /* pbe: basis set name (BASIS_MOLOPT) */
+    char data_dir[512];      /* CP2K data files (GTH_POTENTIALS, BASIS_MOLOPT) */
+    /* Optional user template (borrowed; NULL = preset). It is a whole CP2K
+     * input in which @AION_PROJECT@, @AION_CELL@, @AION_COORD@, @AION_KINDS@ and
+     * @AION_SUBSYS@ (= cell + coord + kinds) are replaced; it must contain
+     * @AION_COORD@ or @AION_SUBSYS@. */
+    const char *template_text;
+} aion_cp2k_opts;
+
+/* Preset defaults for method m (see docs/labelling.md for what was measured). */
+void aion_cp2k_opts_init(aion_cp2k_opts *o, aion_cp2k_method m);
+/* Override one setting: "cutoff=800", "rel_cutoff=60", "eps_scf=1e-7",
+ * "eps_default=1e-12", "max_scf=50", "outer_scf=10", "kpoints=2x2x2" (or
+ * "gamma", "auto"), "kspacing=0.5", "charge=0", "stress=0|1", "basis=NAME",
+ * "data_dir=PATH". Unknown keys and bad values are errors. */
+aion_status aion_cp2k_opts_set(aion_cp2k_opts *o, const char *key_value, aion_error *err);
+/* Monkhorst-Pack mesh the options give for cell (kpoints, or from kspacing). */
+void aion_cp2k_kmesh(const aion_cp2k_opts *o, const double cell[3][3], int mesh[3]);
+/* Valence charge q of the GTH pseudopotential CP2K would use for element z
+ * with basis `basis` (the -qN alias of that basis in data_dir/BASIS_MOLOPT,
+ * checked against GTH-PBE-qN in data_dir/GTH_POTENTIALS). */
+aion_status aion_cp2k_valence(const char *data_dir, const char *basis, int z, int *q, aion_error *err);
+
+/* The CP2K input for frame f (3D-periodic, any triclinic cell, every z known)
+ * as a malloc'd string in *text (caller frees). project names CP2K's files. */
+aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const char *project, char **text,
+                            aion_error *err);
+
+/* Why a CP2K run cannot be used. */
+typedef enum aion_cp2k_failure {
+    AION_CP2K_OK = 0,
+    AION_CP2K_FAIL_ABORT,       /* CP2K stopped with an [ABORT] message */
+    AION_CP2K_FAIL_SCF,         /* "SCF run NOT converged" */
+    AION_CP2K_FAIL_INCOMPLETE,  /* the output ends early or lacks energy/forces (crash, kill) */
+    AION_CP2K_FAIL_MALFORMED    /* a block could not be read */
+} aion_cp2k_failure;
+
+/* What one CP2K output file says, in aion units. */
+typedef struct aion_cp2k_result {
+    unsigned has;            /* AION_HAS_ENERGY | AION_HAS_FORCES | AION_HAS_STRESS */
+    int n;                   /* atoms in the force block */
+    double energy;           /* eV (ENERGY| Total FORCE_EVAL) */
+    double (*forces)[3];     /* eV/Å, n rows (malloc'd; aion_cp2k_result_free) */
+    int *z;                  /* element of each force row (0 if not an element) */
+    double stress[3][3];     /* eV/Å³, ASE sign (CP2K prints -stress, in GPa) */
+    int scf_steps;           /* SCF iterations in total (all outer loops) */
+    int scf_converged;       /* 1: a converged SCF and no "NOT converged" */
+    int ended;               /* "PROGRAM ENDED" seen */
+    aion_cp2k_failure failure;
+    char version[64];        /* "CP2K version 2023.1" */
+    char abort_msg[512];     /* text of the [ABORT] box, empty if none */
+    char warning[512];       /* text of the last "*** WARNING" of CP2K, empty if none */
+} aion_cp2k_result;
+
+/* Parse a CP2K output file. If the file holds several runs (CP2K appends),
+ * only the last one counts. Returns AION_OK when the run is usable: it ended,
+ * the SCF converged, energy and forces are present. Otherwise r->failure says
+ * why and err holds "PATH[:LINE]: reason"; the status is AION_ERR_IO (cannot
+ * read), AION_ERR_PARSE (malformed or incomplete), AION_ERR_NUMERIC (SCF not
+ * converged) or AION_ERR_INVALID (CP2K aborted). r is filled with whatever was
+ * found in every case and must be freed. */
+aion_status aion_cp2k_parse_output(const char *path, aion_cp2k_result *r, aion_error *err);
+void aion_cp2k_result_free(aion_cp2k_result *r);
+/* Copy energy, forces and (if present) stress into f after checking that the
+ * atom count and elements match; sets f->has bits and info "scf_steps". */
+aion_status aion_cp2k_result_apply(const aion_cp2k_result *r, aion_frame *f, aion_error *err);
+
+/* 64-bit FNV-1a hash of a string as 16 hex digits (+ NUL) in out[17]: the key
+ * that ties a stored label to the exact CP2K input it came from. */
+void aion_label_key(const char *text, char out[17]);
+
+
+
+
+/* ===================================================================== */
 /* Units (edges only)                                                    */
 /* ===================================================================== */
 
 #define AION_EV_A3_TO_GPA 160.21766208      /* 1 eV/Å³ in GPa */
 #define AION_KB_EV 8.617333262e-5           /* Boltzmann constant, eV/K */
 #define AION_COULOMB_EV_A 14.399645478425668 /* e²/(4πε0) in eV·Å */
-#define AION_AMU_A2_FS2_TO_EV 103.6427191   /* 1 amu·Å²/fs² in eV */
+#define AION_AMU_A2_FS2_TO_EV 103.64269652  /* 1 amu·Å²/fs² in eV (CODATA 2018) */
 #define AION_AVOGADRO 6.02214076e23
 
 #ifdef __cplusplus

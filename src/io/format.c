@@ -384,7 +384,12 @@ aion_status aion_writer_close(aion_writer *w, aion_error *err)
     aion_status st;
     if (!w) return AION_OK;
     st = w->err.code;
-    if (st == AION_OK && w->be->write_close) st = w->be->write_close(w);
+    /* write_close also frees backend state, so it runs after an error too
+     * (the file is then removed below and whatever it wrote is dropped). */
+    if (w->be->write_close) {
+        aion_status s2 = w->be->write_close(w);
+        if (st == AION_OK) st = s2;
+    }
     if (w->fp && w->fp != stdout) {
         if (fflush(w->fp) != 0 || fsync(fileno(w->fp)) != 0) {
             if (st == AION_OK && errno != EINVAL) st = aion_io_wfail(w, AION_ERR_IO, "write error: %s", strerror(errno));

@@ -82,6 +82,7 @@ aion_status aion_io_wfail(aion_writer *w, aion_status code, const char *fmt, ...
 /* Append a line to the reader's notes (shown to the user by the CLI). */
 void aion_io_note(aion_reader *r, const char *fmt, ...) AION_PRINTF(2, 3);
 
+
 /* Split s in place on whitespace into at most max tokens; returns the count
  * (tokens beyond max are not split: the last token holds the rest). */
 int aion_io_split(char *s, char **tok, int max);

@@ -237,17 +237,28 @@ static ev_pair heap_pop(heap_t *q)
 
 aion_status aion_pes_level_map(const int n[3], const double *e, int start, double *level, aion_error *err)
 {
+    return aion_pes_level_map_multi(n, e, 1, &start, level, err);
+}
+
+aion_status aion_pes_level_map_multi(const int n[3], const double *e, int nseed, const int *seeds, double *level,
+                                     aion_error *err)
+{
     long np;
     heap_t q = {NULL, 0, 0};
     unsigned char *done = NULL;
     aion_status st = AION_OK;
     if (check_grid(n, e, err, &np)) return err ? err->code : AION_ERR_INVALID;
-    if (start < 0 || start >= np) return aion_err_set(err, AION_ERR_INVALID, "start point %d outside the grid", start);
+    if (nseed < 1) return aion_err_set(err, AION_ERR_INVALID, "no start point");
+    for (int s = 0; s < nseed; s++)
+        if (seeds[s] < 0 || seeds[s] >= np)
+            return aion_err_set(err, AION_ERR_INVALID, "start point %d outside the grid", seeds[s]);
     done = calloc((size_t)np, 1);
     if (!done) return aion_err_set(err, AION_ERR_NOMEM, "out of memory for a %ld-point grid", np);
     for (long k = 0; k < np; k++) level[k] = INFINITY;
-    level[start] = e[start];
-    if (heap_push(&q, e[start], start)) goto nomem;
+    for (int s = 0; s < nseed; s++) {
+        level[seeds[s]] = e[seeds[s]];
+        if (heap_push(&q, e[seeds[s]], seeds[s])) goto nomem;
+    }
     while (q.n > 0) {
         ev_pair top = heap_pop(&q);
         int v = top.i;

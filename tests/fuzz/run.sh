@@ -4,7 +4,7 @@
 # target crashes or leaks.
 set -e
 secs=${1:-20}
-make -s fuzz BUILD=build-fuzz
+make -s -j2 fuzz BUILD=build-fuzz
 for t in build-fuzz/fuzz/fuzz_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
