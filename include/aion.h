@@ -680,8 +680,8 @@ typedef struct aion_fit_set {
 /* Report of a fit into directory dir (created by the caller): report.json
  * (errors of every set, overall, per element for forces, per config_type;
  * meV/atom, meV/Å, GPa; the learning curve; extra_json, a JSON object text
- * or NULL, under "run"), parity_<label>.svg (energy, force and stress
- * parity panels for every set) and learning_curve.svg. */
+ * or NULL, under "run"), parity_<label>_{energy,forces,stress}.svg for every
+ * set and learning_curve.svg. */
 aion_status aion_fit_report_write(const char *dir, const aion_fit_set *sets, int nsets, const int *species_z,
                                   int n_species, const aion_train_iter *hist, int nhist, const char *extra_json,
                                   aion_error *err);

@@ -2,7 +2,7 @@
  * Fit statistics and the training report: errors of energies (per atom),
  * forces (per Cartesian component) and stresses (per independent component),
  * overall, per element (forces) and per config_type; parity plots and the
- * learning curve as SVG; everything in report.json.
+ * learning curve as SVG (src/core/svg.c); everything in report.json.
  *
  * MLIP-2's calc-errors prints as force "average" the mean over atoms of
  * |F_pred - F_ref| / 3 (the vector-norm error divided by 3), which is not the
@@ -151,64 +151,48 @@ static void json_errors(aion_strbuf *sb, const aion_fit_errors *e)
 }
 
 /* ------------------------------------------------------------------ */
-/* SVG                                                                 */
+/* SVG (src/core/svg.c)                                                */
 /* ------------------------------------------------------------------ */
 
-static double nice_step(double range)
+/* One parity plot: points (reference, prediction), thinned evenly to at most
+ * 20000, and the line y = x. */
+static aion_status parity_plot(const char *dir, const char *label, const char *what, const char *unit,
+                               const double *a, const double *b, long n, double rmse, aion_error *err)
 {
-    double e = pow(10, floor(log10(range / 5))), m = range / 5 / e;
-    return e * (m < 1.5 ? 1 : m < 3.5 ? 2 : m < 7.5 ? 5 : 10);
-}
-
-/* One parity panel at (x0, y0), size w x w: points (ref, pred). */
-static void svg_parity(aion_strbuf *sb, double x0, double y0, double w, const char *title, const char *unit,
-                       const double *a, const double *b, long n, double rmse)
-{
+    char title[256], xl[128], yl[128], path[4200];
+    long stride = n > 20000 ? (n + 19999) / 20000 : 1, m = 0;
     double lo = INFINITY, hi = -INFINITY;
+    aion_status st = AION_OK;
+    double *x = aion_calloc((size_t)(n / stride + 2), sizeof *x), *y = aion_calloc((size_t)(n / stride + 2), sizeof *y);
+    aion_plot *p = NULL;
+    if (!x || !y) goto nomem;
+    for (long k = 0; k < n; k += stride) {
+        x[m] = a[k];
+        y[m++] = b[k];
+    }
     for (long k = 0; k < n; k++) {
         lo = fmin(lo, fmin(a[k], b[k]));
         hi = fmax(hi, fmax(a[k], b[k]));
     }
-    aion_sb_printf(sb, "<g transform=\"translate(%g,%g)\">\n", x0, y0);
-    aion_sb_printf(sb, "<rect x=\"0\" y=\"0\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n", w, w);
-    aion_sb_printf(sb, "<text x=\"%g\" y=\"-8\" text-anchor=\"middle\" font-size=\"14\">%s (%ld points, RMSE %.3g %s)</text>\n",
-                   w / 2, title, n, rmse, unit);
-    if (n == 0 || !(hi > lo)) {
-        if (n > 0) {
-            lo -= 1;
-            hi += 1;
-        } else {
-            aion_sb_puts(sb, "</g>\n");
-            return;
-        }
+    snprintf(title, sizeof title, "%s set: %s (%ld values, RMSE %.3g %s)", label, what, n, rmse, unit);
+    snprintf(xl, sizeof xl, "reference (%s)", unit);
+    snprintf(yl, sizeof yl, "MTP (%s)", unit);
+    if (!(p = aion_plot_create(title, xl, yl))) goto nomem;
+    if (n > 0) {
+        const double dx[2] = {lo, hi};
+        if ((st = aion_plot_add(p, "y = x", dx, dx, NULL, 2, AION_PLOT_LINE))) goto done;
+        if ((st = aion_plot_add(p, label, x, y, NULL, (int)m, AION_PLOT_POINTS))) goto done;
     }
-    double pad = 0.05 * (hi - lo);
-    lo -= pad;
-    hi += pad;
-#define PX(v) (((v) - lo) / (hi - lo) * w)
-#define PY(v) (w - ((v) - lo) / (hi - lo) * w)
-    aion_sb_printf(sb, "<line x1=\"0\" y1=\"%g\" x2=\"%g\" y2=\"0\" stroke=\"#999\" stroke-dasharray=\"4,3\"/>\n", w, w);
-    double st = nice_step(hi - lo);
-    for (double v = ceil(lo / st) * st; v <= hi; v += st) {
-        double tv = fabs(v) < 1e-12 * st ? 0.0 : v;
-        aion_sb_printf(sb, "<line x1=\"%.1f\" y1=\"%g\" x2=\"%.1f\" y2=\"%g\" stroke=\"black\"/>", PX(v), w, PX(v), w + 5);
-        aion_sb_printf(sb, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\" font-size=\"11\">%g</text>\n", PX(v),
-                       w + 18, tv);
-        aion_sb_printf(sb, "<line x1=\"-5\" y1=\"%.1f\" x2=\"0\" y2=\"%.1f\" stroke=\"black\"/>", PY(v), PY(v));
-        aion_sb_printf(sb, "<text x=\"-8\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">%g</text>\n", PY(v) + 4, tv);
-    }
-    aion_sb_printf(sb, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\" font-size=\"12\">reference (%s)</text>\n", w / 2,
-                   w + 36, unit);
-    aion_sb_printf(sb, "<text transform=\"translate(%g,%g) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">MTP (%s)</text>\n",
-                   -48.0, w / 2, unit);
-    /* at most 20000 points (evenly thinned) */
-    long stride = n > 20000 ? (n + 19999) / 20000 : 1;
-    for (long k = 0; k < n; k += stride)
-        aion_sb_printf(sb, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"1.6\" fill=\"#1f77b4\" fill-opacity=\"0.5\"/>\n",
-                       PX(a[k]), PY(b[k]));
-#undef PX
-#undef PY
-    aion_sb_puts(sb, "</g>\n");
+    snprintf(path, sizeof path, "%s/parity_%s_%s.svg", dir, label, what);
+    st = aion_plot_write(p, path, err);
+    goto done;
+nomem:
+    st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+done:
+    aion_plot_free(p);
+    free(x);
+    free(y);
+    return st;
 }
 
 static aion_status parity_svg(const char *dir, const aion_fit_set *s, aion_error *err)
@@ -217,7 +201,7 @@ static aion_status parity_svg(const char *dir, const aion_fit_set *s, aion_error
     for (int k = 0; k < s->n; k++) {
         ne += (s->ref[k].has & AION_HAS_ENERGY) != 0;
         if ((s->ref[k].has & AION_HAS_FORCES) && (s->pred[k].has & AION_HAS_FORCES)) nf += 3L * s->ref[k].n;
-        ns += (s->ref[k].has & AION_HAS_STRESS) ? 6 : 0;
+        ns += (s->ref[k].has & AION_HAS_STRESS) && (s->pred[k].has & AION_HAS_STRESS) ? 6 : 0;
     }
     double *ea = aion_calloc((size_t)ne + 1, 8), *eb = aion_calloc((size_t)ne + 1, 8);
     double *fa = aion_calloc((size_t)nf + 1, 8), *fb = aion_calloc((size_t)nf + 1, 8);
@@ -240,7 +224,7 @@ static aion_status parity_svg(const char *dir, const aion_fit_set *s, aion_error
                     fa[nf] = r->forces[i][c];
                     fb[nf++] = p->forces[i][c];
                 }
-        if (r->has & AION_HAS_STRESS) {
+        if ((r->has & AION_HAS_STRESS) && (p->has & AION_HAS_STRESS)) {
             static const int ia[6] = {0, 1, 2, 1, 0, 0}, ib[6] = {0, 1, 2, 2, 2, 1};
             for (int c = 0; c < 6; c++) {
                 sa[ns] = r->stress[ia[c]][ib[c]] * AION_EV_A3_TO_GPA;
@@ -250,20 +234,10 @@ static aion_status parity_svg(const char *dir, const aion_fit_set *s, aion_error
     }
     {
         aion_fit_errors e;
-        aion_strbuf sb;
-        char name[256];
         aion_fit_errors_compute(s->ref, s->pred, s->n, NULL, 0, &e);
-        aion_sb_init(&sb);
-        aion_sb_puts(&sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"1260\" height=\"440\" "
-                          "font-family=\"sans-serif\">\n<rect width=\"100%\" height=\"100%\" fill=\"white\"/>\n");
-        aion_sb_printf(&sb, "<text x=\"630\" y=\"22\" text-anchor=\"middle\" font-size=\"16\">%s set</text>\n", s->label);
-        svg_parity(&sb, 80, 60, 320, "energy", "eV/atom", ea, eb, ne, e.rmse_e);
-        svg_parity(&sb, 500, 60, 320, "forces", "eV/Å", fa, fb, nf, e.rmse_f);
-        svg_parity(&sb, 920, 60, 320, "stress", "GPa", sa, sb2, ns, e.rmse_s * AION_EV_A3_TO_GPA);
-        aion_sb_puts(&sb, "</svg>\n");
-        snprintf(name, sizeof name, "parity_%s.svg", s->label);
-        st = write_text(dir, name, &sb, err);
-        aion_sb_free(&sb);
+        if ((st = parity_plot(dir, s->label, "energy", "eV/atom", ea, eb, ne, e.rmse_e, err))) goto done;
+        if ((st = parity_plot(dir, s->label, "forces", "eV/Å", fa, fb, nf, e.rmse_f, err))) goto done;
+        st = parity_plot(dir, s->label, "stress", "GPa", sa, sb2, ns, e.rmse_s * AION_EV_A3_TO_GPA, err);
     }
 done:
     free(ea);
@@ -277,64 +251,35 @@ done:
 
 static aion_status learning_svg(const char *dir, const aion_train_iter *h, int nh, aion_error *err)
 {
-    aion_strbuf sb;
-    const double W = 700, H = 420, x0 = 80, y0 = 40;
-    double lo = INFINITY, hi = -INFINITY, imax = 1;
-    aion_status st;
+    char path[4200];
+    aion_status st = AION_OK;
+    double *it = aion_calloc((size_t)nh + 1, sizeof *it), *l = aion_calloc((size_t)nh + 1, sizeof *l),
+           *vi = aion_calloc((size_t)nh + 1, sizeof *vi), *vl = aion_calloc((size_t)nh + 1, sizeof *vl);
+    aion_plot *p = NULL;
+    int nv = 0;
+    if (!it || !l || !vi || !vl || !(p = aion_plot_create("learning curve", "L-BFGS iteration", "loss"))) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
     for (int k = 0; k < nh; k++) {
-        if (h[k].loss > 0) {
-            lo = fmin(lo, h[k].loss);
-            hi = fmax(hi, h[k].loss);
+        it[k] = h[k].iter;
+        l[k] = h[k].loss;
+        if (isfinite(h[k].valid_loss)) {
+            vi[nv] = h[k].iter;
+            vl[nv++] = h[k].valid_loss;
         }
-        if (h[k].valid_loss > 0) {
-            lo = fmin(lo, h[k].valid_loss);
-            hi = fmax(hi, h[k].valid_loss);
-        }
-        imax = fmax(imax, h[k].iter);
     }
-    aion_sb_init(&sb);
-    aion_sb_printf(&sb, "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"%g\" height=\"%g\" font-family=\"sans-serif\">\n"
-                        "<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n", W + 120, H + 100);
-    aion_sb_printf(&sb, "<text x=\"%g\" y=\"24\" text-anchor=\"middle\" font-size=\"16\">learning curve</text>\n",
-                   x0 + W / 2);
-    aion_sb_printf(&sb, "<rect x=\"%g\" y=\"%g\" width=\"%g\" height=\"%g\" fill=\"none\" stroke=\"black\"/>\n", x0, y0, W, H);
-    if (nh > 0 && hi >= lo && lo > 0) {
-        double l0 = floor(log10(lo)), l1 = ceil(log10(hi));
-        if (l1 <= l0) l1 = l0 + 1;
-#define LX(i) (x0 + (i) / imax * W)
-#define LY(v) (y0 + H - (log10(v) - l0) / (l1 - l0) * H)
-        for (double e = l0; e <= l1; e += 1) {
-            aion_sb_printf(&sb, "<line x1=\"%g\" y1=\"%.1f\" x2=\"%g\" y2=\"%.1f\" stroke=\"#ddd\"/>", x0, LY(pow(10, e)),
-                           x0 + W, LY(pow(10, e)));
-            aion_sb_printf(&sb, "<text x=\"%g\" y=\"%.1f\" text-anchor=\"end\" font-size=\"11\">1e%g</text>\n", x0 - 6,
-                           LY(pow(10, e)) + 4, e);
-        }
-        double st2 = nice_step(imax);
-        for (double i = 0; i <= imax; i += st2)
-            aion_sb_printf(&sb, "<text x=\"%.1f\" y=\"%g\" text-anchor=\"middle\" font-size=\"11\">%g</text>\n", LX(i),
-                           y0 + H + 16, i);
-        aion_sb_puts(&sb, "<polyline fill=\"none\" stroke=\"#1f77b4\" stroke-width=\"1.5\" points=\"");
-        for (int k = 0; k < nh; k++)
-            if (h[k].loss > 0) aion_sb_printf(&sb, "%.1f,%.1f ", LX(h[k].iter), LY(h[k].loss));
-        aion_sb_puts(&sb, "\"/>\n");
-        for (int k = 0; k < nh; k++)
-            if (h[k].valid_loss > 0)
-                aion_sb_printf(&sb, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"3\" fill=\"#d62728\"/>\n", LX(h[k].iter),
-                               LY(h[k].valid_loss));
-#undef LX
-#undef LY
-    }
-    aion_sb_printf(&sb, "<text x=\"%g\" y=\"%g\" text-anchor=\"middle\" font-size=\"12\">L-BFGS iteration</text>\n",
-                   x0 + W / 2, y0 + H + 36);
-    aion_sb_printf(&sb, "<text transform=\"translate(%g,%g) rotate(-90)\" text-anchor=\"middle\" font-size=\"12\">loss</text>\n",
-                   x0 - 55, y0 + H / 2);
-    aion_sb_printf(&sb, "<text x=\"%g\" y=\"%g\" font-size=\"12\" fill=\"#1f77b4\">training loss</text>\n", x0 + W - 160,
-                   y0 + 18);
-    aion_sb_printf(&sb, "<text x=\"%g\" y=\"%g\" font-size=\"12\" fill=\"#d62728\">validation loss</text>\n",
-                   x0 + W - 160, y0 + 34);
-    aion_sb_puts(&sb, "</svg>\n");
-    st = write_text(dir, "learning_curve.svg", &sb, err);
-    aion_sb_free(&sb);
+    aion_plot_set_log(p, 0, 1);
+    if ((st = aion_plot_add(p, "training loss", it, l, NULL, nh, AION_PLOT_LINE))) goto done;
+    if (nv && (st = aion_plot_add(p, "validation loss", vi, vl, NULL, nv, AION_PLOT_POINTS))) goto done;
+    snprintf(path, sizeof path, "%s/learning_curve.svg", dir);
+    st = aion_plot_write(p, path, err);
+done:
+    aion_plot_free(p);
+    free(it);
+    free(l);
+    free(vi);
+    free(vl);
     return st;
 }
 

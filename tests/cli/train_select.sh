@@ -13,7 +13,7 @@ fail() { echo "FAIL: $*"; exit 1; }
 
 "$AION" train --train "$D/Li-training.xyz" --valid-fraction 0.1 --test "$D/Li-test.xyz" --species Li --level 6 \
     --max-iter 4 --threads 1 --out "$t/li.mtp" --report "$t/rep" >"$t/out" 2>"$t/log" || fail "train: $(cat "$t/log")"
-for f in li.mtp li.als li.mtp.ckpt rep/report.json rep/parity_train.svg rep/parity_valid.svg rep/parity_test.svg \
+for f in li.mtp li.als li.mtp.ckpt rep/report.json rep/parity_train_energy.svg rep/parity_valid_forces.svg rep/parity_test_stress.svg \
          rep/learning_curve.svg rep/run.json; do
     [ -s "$t/$f" ] || fail "missing $f"
 done
