@@ -30,6 +30,19 @@ python3 -c "import json,sys; json.load(open(sys.argv[1]))" "$t/rep/report.json" 
 grep -q '^iter    5 ' "$t/log2" || fail "restart did not continue at iteration 5: $(cat "$t/log2")"
 grep -q '^iter    1 ' "$t/log2" && fail "restart started again from iteration 1"
 
+# starting from the trained potential: the first loss is the last one of the run it came from
+last=$(grep '^iter    6 ' "$t/log2" | awk '{print $6}')
+"$AION" train --train "$D/Li-training.xyz" --valid-fraction 0.1 --species Li --init "$t/li.mtp" --max-iter 0 \
+    --threads 1 --out "$t/li-init.mtp" >"$t/out3" 2>"$t/log3" || fail "--init: $(cat "$t/log3")"
+first=$(grep '^iter    0 ' "$t/log3" | awk '{print $6}')
+[ -n "$last" ] && [ "$first" = "$last" ] || fail "--init: first loss $first differs from the previous last loss $last"
+
+# MLIP-2 .cfg training data (types mapped by --species)
+"$AION" convert "$D/Li-test.xyz" "$t/li.cfg" --species Li 2>/dev/null || fail "convert to .cfg"
+"$AION" train --train "$t/li.cfg" --species Li --level 4 --max-iter 2 --threads 1 --out "$t/cfg.mtp" \
+    >"$t/out4" 2>"$t/log4" || fail "train on .cfg: $(cat "$t/log4")"
+grep -q "29 configurations, 1320 atoms (energies 29, forces 29, stresses 29)" "$t/log4" || fail ".cfg data: $(head -5 "$t/log4")"
+
 # a wrong species list is refused
 "$AION" train --train "$D/Li-training.xyz" --species Mo --level 6 --max-iter 1 --out "$t/x.mtp" 2>"$t/err" && fail "accepted Mo for Li data"
 grep -q "not one of the species" "$t/err" || fail "unclear message: $(cat "$t/err")"
