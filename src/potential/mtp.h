@@ -96,6 +96,7 @@ typedef struct mtp_tplan {
     int (*mexp)[3];              /* monomial exponents */
     int (*mpar)[2];              /* monomial = mono[mpar[0]] * u[mpar[1]] */
     int *korder, *moff;          /* basic moments grouped by mu: korder[moff[mu] .. moff[mu+1]-1] */
+    int *unset, nunset;          /* non-basic moments no product writes (normally none) */
     const mtp_times *times;      /* borrowed from the model */
     const int *mapping;
 } mtp_tplan;

@@ -58,6 +58,7 @@ void mtp_tplan_free(mtp_tplan *tp)
     free(tp->mpar);
     free(tp->korder);
     free(tp->moff);
+    free(tp->unset);
     memset(tp, 0, sizeof *tp);
 }
 
@@ -112,6 +113,22 @@ aion_status mtp_tplan_build(mtp_tplan *tp, const mtp_model *m, aion_error *err)
                 tp->bd[c][k] = mono_index(pw[0], pw[1], pw[2]);
             }
         }
+    }
+    /* moments that no product writes (zero; normally none) */
+    {
+        unsigned char *out = aion_calloc((size_t)m->nmoments + 1, 1);
+        if (!out) goto nomem;
+        for (int t = 0; t < m->ntimes; t++) out[m->times[t].out] = 1;
+        for (int q = m->nbasic; q < m->nmoments; q++) tp->nunset += !out[q];
+        tp->unset = aion_calloc((size_t)tp->nunset + 1, sizeof(int));
+        if (!tp->unset) {
+            free(out);
+            goto nomem;
+        }
+        tp->nunset = 0;
+        for (int q = m->nbasic; q < m->nmoments; q++)
+            if (!out[q]) tp->unset[tp->nunset++] = q;
+        free(out);
     }
     /* basic moments grouped by radial function */
     {
@@ -334,10 +351,13 @@ void mtp_site_basis(const mtp_tplan *tp, const mtp_model *m, int zi, int nn, con
         for (int a = 0; a < tp->nscalar; a++) B[a] = w->m[tp->mapping[a]];
         return;
     }
-    const size_t L = ((size_t)3 * (size_t)nn + 7) & ~(size_t)7;
+    const size_t L = ((size_t)3 * (size_t)nn + 7) & ~(size_t)7, L3 = (size_t)3 * (size_t)nn;
     double *restrict tm = w->tm, *restrict mm = w->m;
     memset(mm, 0, (size_t)tp->nmoments * sizeof(double));
-    memset(tm, 0, L * (size_t)tp->nmoments * sizeof(double));
+    /* basic rows: every lane below 3 nn is written below; zero the padding */
+    if (L3 < L)
+        for (int k = 0; k < tp->nbasic; k++) memset(tm + (size_t)k * L + L3, 0, (L - L3) * sizeof(double));
+    for (int q = 0; q < tp->nunset; q++) memset(tm + (size_t)tp->unset[q] * L, 0, L * sizeof(double));
     for (int j = 0; j < nn; j++) {
         const double *f = w->f + (size_t)j * tp->K, *df = w->df + (size_t)j * tp->K;
         const double *mono = w->mono + (size_t)j * tp->nmono, *u = w->u + 3 * j;
@@ -351,13 +371,18 @@ void mtp_site_basis(const mtp_tplan *tp, const mtp_model *m, int zi, int nn, con
             for (int c = 0; c < 3; c++) row[c] = s1 * u[c] + s2 * tp->bp[c][k] * mono[tp->bd[c][k]];
         }
     }
+    /* products: outputs come in sorted groups after their inputs; the first
+     * product of a group assigns (no zeroing of the product rows) */
     for (int t = 0; t < tp->ntimes; t++) {
         const mtp_times *x = &tp->times[t];
         const double a = x->k * mm[x->j], b = x->k * mm[x->i];
         double *restrict to = tm + (size_t)x->out * L;
         const double *ti = tm + (size_t)x->i * L, *tj = tm + (size_t)x->j * L;
         mm[x->out] += x->k * mm[x->i] * mm[x->j];
-        for (size_t q = 0; q < L; q++) to[q] += a * ti[q] + b * tj[q];
+        if (t == 0 || tp->times[t - 1].out != x->out)
+            for (size_t q = 0; q < L; q++) to[q] = a * ti[q] + b * tj[q];
+        else
+            for (size_t q = 0; q < L; q++) to[q] += a * ti[q] + b * tj[q];
     }
     for (int a = 0; a < tp->nscalar; a++) {
         B[a] = mm[tp->mapping[a]];

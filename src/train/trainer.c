@@ -209,15 +209,15 @@ static int thread_reserve(tr_thread *h, const aion_mtp_trainer *t, const tr_cfg 
 /* Linear least squares: rows of one configuration                     */
 /* ------------------------------------------------------------------ */
 
-/* Rows [J | y] of configuration c into h->S (row-major, P1 columns). */
-static void cfg_rows(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h)
+/* Rows [J | y] of configuration c into the column-major block A (leading
+ * dimension lda) at row offset roff; the rows there must be zero. */
+static void cfg_rows(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, double *A, size_t lda, size_t roff)
 {
-    const int C = t->C, NB = t->tp.nscalar, P1 = t->P + 1, n = c->n;
+    const int C = t->C, NB = t->tp.nscalar, P = t->P, n = c->n;
     const double N = n;
     const double we = sqrt(t->o.w_energy) / N, wf = sqrt(t->o.w_force / N), ws = sqrt(t->o.w_stress) / N;
-    const int rE = 0, rF = c->has_e ? 1 : 0, rS = rF + (c->has_f ? 3 * n : 0);
-    double *S = h->S;
-    memset(S, 0, (size_t)c->nrows * (size_t)P1 * sizeof *S);
+    const size_t rE = roff, rF = roff + (c->has_e ? 1 : 0), rS = rF + (c->has_f ? 3 * (size_t)n : 0);
+#define COL(q) (A + (size_t)(q) * lda)
     for (int i = 0; i < n; i++) {
         const int nn = c->off[i + 1] - c->off[i], o = c->off[i];
         const int *nj = c->nj + o;
@@ -226,20 +226,21 @@ static void cfg_rows(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h)
         int deriv = c->has_f || c->has_s;
         mtp_site_basis(&t->tp, &t->model, c->spec[i], nn, c->zj + o, d, h->B, deriv ? h->dB : NULL, &ld, &h->ws);
         if (c->has_e) {
-            S[(size_t)rE * P1 + c->spec[i]] += 1.0;
-            for (int a = 0; a < NB; a++) S[(size_t)rE * P1 + C + a] += h->B[a];
+            COL(c->spec[i])[rE] += 1.0;
+            for (int a = 0; a < NB; a++) COL(C + a)[rE] += h->B[a];
         }
         if (!deriv) continue;
         for (int a = 0; a < NB; a++) {
             const double *row = h->dB[a];
+            double *col = COL(C + a);
             double w6[6] = {0, 0, 0, 0, 0, 0}, fi[3] = {0, 0, 0};
             for (int q = 0; q < nn; q++) {
                 const double *v = row + 3 * q, *dq = d[q];
                 if (c->has_f) {
-                    double *Fr = S + (size_t)(rF + 3 * nj[q]) * P1 + C + a;
+                    double *Fr = col + rF + 3 * (size_t)nj[q];
                     Fr[0] -= v[0];
-                    Fr[P1] -= v[1];
-                    Fr[2 * P1] -= v[2];
+                    Fr[1] -= v[1];
+                    Fr[2] -= v[2];
                     fi[0] += v[0];
                     fi[1] += v[1];
                     fi[2] += v[2];
@@ -254,30 +255,29 @@ static void cfg_rows(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h)
                 }
             }
             if (c->has_f)
-                for (int cc = 0; cc < 3; cc++) S[(size_t)(rF + 3 * i + cc) * P1 + C + a] += fi[cc];
+                for (int cc = 0; cc < 3; cc++) col[rF + 3 * (size_t)i + cc] += fi[cc];
             if (c->has_s)
-                for (int k = 0; k < 6; k++) S[(size_t)(rS + k) * P1 + C + a] += w6[k];
+                for (int k = 0; k < 6; k++) col[rS + k] += w6[k];
         }
     }
     /* weights and right-hand sides */
-    if (c->has_e) {
-        for (int q = 0; q < P1 - 1; q++) S[(size_t)rE * P1 + q] *= we;
-        S[(size_t)rE * P1 + P1 - 1] = we * c->E;
+    for (int q = 0; q < P; q++) {
+        double *col = COL(q);
+        if (c->has_e) col[rE] *= we;
+        if (c->has_f)
+            for (size_t r = 0; r < 3 * (size_t)n; r++) col[rF + r] *= wf;
+        if (c->has_s)
+            for (int k = 0; k < 6; k++) col[rS + k] *= ws * (k < 3 ? 1.0 : sqrt(2.0));
     }
+    double *y = COL(P);
+    if (c->has_e) y[rE] = we * c->E;
     if (c->has_f)
-        for (int r = 0; r < 3 * n; r++) {
-            double *row = S + (size_t)(rF + r) * P1;
-            for (int q = 0; q < P1 - 1; q++) row[q] *= wf;
-            row[P1 - 1] = wf * c->F[r / 3][r % 3];
-        }
+        for (int r = 0; r < 3 * n; r++) y[rF + r] = wf * c->F[r / 3][r % 3];
     if (c->has_s) {
         static const int ia[6] = {0, 1, 2, 1, 0, 0}, ib[6] = {0, 1, 2, 2, 2, 1};
-        for (int k = 0; k < 6; k++) {
-            double *row = S + (size_t)(rS + k) * P1, s = ws * (k < 3 ? 1.0 : sqrt(2.0));
-            for (int q = 0; q < P1 - 1; q++) row[q] *= s;
-            row[P1 - 1] = s * c->W[ia[k]][ib[k]];
-        }
+        for (int k = 0; k < 6; k++) y[rS + k] = ws * (k < 3 ? 1.0 : sqrt(2.0)) * c->W[ia[k]][ib[k]];
     }
+#undef COL
 }
 
 /* Solve for the linear coefficients at the current radial coefficients;
@@ -303,11 +303,8 @@ static aion_status solve_linear(aion_mtp_trainer *t, double *lin, aion_error *er
         }
         memset(h->A, 0, rows * (size_t)P1 * sizeof(double));
         for (int k = c0; k < c1; k++) {
-            const tr_cfg *c = &t->cfg[k];
-            cfg_rows(t, c, h);
-            for (int r = 0; r < c->nrows; r++)
-                for (int q = 0; q < P1; q++) h->A[(size_t)q * rows + roff + (size_t)r] = h->S[(size_t)r * P1 + q];
-            roff += (size_t)c->nrows;
+            cfg_rows(t, &t->cfg[k], h, h->A, rows, roff);
+            roff += (size_t)t->cfg[k].nrows;
         }
         if (t->rows) memcpy(t->rows + t->rows_off[b], h->A, rows * (size_t)P1 * sizeof(double));
         if (tr_qr_r(h->A, (int)rows, P1, (int)rows, Rb)) {
