@@ -14,7 +14,7 @@ static const char *usage =
     "                  [--init POT.mtp] [--weights 1,0.01,0.001] [--max-iter N] [--seed S] [--threads N]\n"
     "                  [--report DIR] [--restart]\n"
     "Fits an MTP (MLIP-2 .mtp) to the energies, forces and stresses of FILE (extended XYZ, OUTCAR, .cfg, ...).\n"
-    "Writes POT.mtp, the active set POT.als (extrapolation grade, see `aion select`), the optimiser\n"
+    "Writes POT.mtp (also every 10 iterations while training), the active set POT.als (extrapolation grade, see `aion select`), the optimiser\n"
     "checkpoint POT.mtp.ckpt (continue with --restart) and, with --report, DIR/report.json, parity plots and\n"
     "the learning curve. Ctrl-C stops cleanly after the current iteration (checkpoint written).";
 
@@ -176,6 +176,7 @@ int cmd_train(int argc, char **argv)
     o.seed = seed;
     snprintf(ckpt, sizeof ckpt, "%s.ckpt", out);
     o.checkpoint = ckpt;
+    o.snapshot = out; /* the potential so far, at every checkpoint */
     o.restart = restart;
     tr_cli cc = {quiet, 0};
     o.progress = progress;

@@ -573,6 +573,7 @@ typedef struct aion_train_opts {
     const char *checkpoint;  /* optimiser state file, written every checkpoint_every iterations (NULL = none) */
     int checkpoint_every;    /* default 10 */
     int restart;             /* continue from the checkpoint (same data and options) */
+    const char *snapshot;    /* write the current potential here at every checkpoint (NULL = no) */
     /* Called after every iteration; return nonzero to stop (a checkpoint is written first). */
     int (*progress)(void *user, const aion_train_iter *it);
     void *user;

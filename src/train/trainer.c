@@ -803,6 +803,7 @@ static aion_status save_checkpoint(const aion_mtp_trainer *t, aion_error *err)
         remove(tmp);
         return aion_err_set(err, AION_ERR_IO, "%s: cannot write the checkpoint", t->o.checkpoint);
     }
+    if (t->o.snapshot) return mtp_model_write(t->o.snapshot, &t->model, err);
     return AION_OK;
 }
 
