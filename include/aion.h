@@ -368,6 +368,19 @@ void aion_potential_free(aion_potential *p);
 size_t aion_potential_state_size(const aion_potential *p);
 aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
 aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
+/* Energies of f with ONE atom k moved: energy[q] = total energy (eV) of f with
+ * atom k at Cartesian x[q] (Å), every other atom as in f (f->pos[k] itself is
+ * not used), for q < npts. Equal to aion_potential_compute on each moved
+ * configuration to rounding. Classical pair models (with DSF, cut or Ewald
+ * Coulomb) and MTPs have a fast path for cells periodic in 3D (O(neighbours
+ * of x) per point, plus O(N_k) for Ewald, after one O(N) set-up per call);
+ * otherwise one full evaluation per point. Uses the potential's threads over
+ * the points; like compute, not reentrant on one handle. Used by the
+ * screening scans (aion screen). Message in aion_potential_errmsg. */
+aion_status aion_potential_probe(aion_potential *p, const aion_frame *f, int k, int npts, const double (*x)[3],
+                                 double *energy);
+/* 1 if p has a fast path for aion_potential_probe (periodic cells), else 0. */
+int aion_potential_has_probe(const aion_potential *p);
 
 /* ===================================================================== */
 /* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */

@@ -37,6 +37,7 @@
 #include "ewald.h"
 #include "neighbor/nlist.h"
 #include "potential.h"
+#include "probe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -463,6 +464,32 @@ static aion_status ensure_work(cl_model *m, int n, int nth, int want_ae)
     return AION_OK;
 }
 
+/* Types and charges of the atoms of f into m->type, m->q (ensure_work first). */
+static aion_status setup_atoms(cl_model *m, const aion_frame *f, aion_error *err)
+{
+    const int n = f->n;
+    for (int i = 0; i < n; i++) {
+        int z = f->z[i], t = (z >= 0 && z <= AION_MAX_Z) ? m->type_of_z[z] : -1;
+        if (t < 0)
+            return aion_err_set(err, AION_ERR_INVALID, "atom %d: element %s is not in potential '%s'", i + 1,
+                                aion_element_symbol(z), m->def.name);
+        m->type[i] = t;
+    }
+    if (m->coul != AION_COUL_NONE) {
+        if (m->def.charge_from_frame) {
+            if (!(f->has & AION_HAS_CHARGE) || !f->charge)
+                return aion_err_set(err, AION_ERR_INVALID,
+                                    "potential '%s' takes charges from the frame, but the frame has none", m->def.name);
+            memcpy(m->q, f->charge, (size_t)n * sizeof *m->q);
+        } else {
+            for (int i = 0; i < n; i++) m->q[i] = m->qtype[m->type[i]];
+        }
+    } else {
+        memset(m->q, 0, (size_t)n * sizeof *m->q);
+    }
+    return AION_OK;
+}
+
 static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out, aion_error *err)
 {
     cl_model *m = self;
@@ -482,25 +509,7 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
     }
     if (nth < 1) nth = 1;
     if (ensure_work(m, n, nth, want_ae) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        int z = f->z[i], t = (z >= 0 && z <= AION_MAX_Z) ? m->type_of_z[z] : -1;
-        if (t < 0)
-            return aion_err_set(err, AION_ERR_INVALID, "atom %d: element %s is not in potential '%s'", i + 1,
-                                aion_element_symbol(z), m->def.name);
-        m->type[i] = t;
-    }
-    if (coul != AION_COUL_NONE) {
-        if (m->def.charge_from_frame) {
-            if (!(f->has & AION_HAS_CHARGE) || !f->charge)
-                return aion_err_set(err, AION_ERR_INVALID,
-                                    "potential '%s' takes charges from the frame, but the frame has none", m->def.name);
-            memcpy(m->q, f->charge, (size_t)n * sizeof *m->q);
-        } else {
-            for (int i = 0; i < n; i++) m->q[i] = m->qtype[m->type[i]];
-        }
-    } else {
-        memset(m->q, 0, (size_t)n * sizeof *m->q);
-    }
+    if ((st = setup_atoms(m, f, err)) != AION_OK) return st;
 
     st = aion_nlist_update(nl, f);
     if (st != AION_OK) return aion_err_set(err, st, "neighbour list: %s", aion_nlist_errmsg(nl));
@@ -671,6 +680,156 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
     return AION_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* Probe: one atom moved over many points (aion_potential_probe)       */
+/* ------------------------------------------------------------------ */
+
+/* Energy of one pair: types ti, tj, charge product qq, squared distance r2;
+ * the same expressions as model_compute's loop. */
+static inline double pair_energy(const cl_model *m, int ti, int tj, double qq, double r2, double rcc2, double alpha)
+{
+    if (r2 >= m->rc2[ti * m->nt + tj]) return 0.0;
+    const double r = sqrt(r2), r2inv = 1.0 / r2;
+    double e = 0.0, fr;
+    if (r2 < rcc2) {
+        if (m->coul == AION_COUL_DSF) {
+            const double ex = exp(-(alpha * alpha) * r2), pre = AION_COULOMB_EV_A * qq, ar = alpha * r;
+            const double erfcr = ar < AION_ERFCX_XMAX ? aion_erfcx_poly(ar) * ex : erfc(ar);
+            e = pre * (erfcr / r - m->dsf_eshift - r * m->dsf_fshift);
+        } else if (m->coul == AION_COUL_EWALD) {
+            aion_ewald_real_pair(alpha, qq, r, &e, &fr);
+        } else {
+            e = AION_COULOMB_EV_A * qq / r;
+        }
+    }
+    for (int tk = m->t0[ti * m->nt + tj], tend = tk + m->tn[ti * m->nt + tj]; tk < tend; tk++) {
+        const kterm *t = &m->kt[tk];
+        double et1, fr1;
+        if (r2 >= t->rc2) continue;
+        term_eval(t, r, r2inv, &et1, &fr1);
+        e += et1 - t->eshift;
+    }
+    return e;
+}
+
+/*
+ * E(x) = E_rest + Σ_{j≠k, images n} φ_kj(|r_j + n·L − x|) [+ E_recip(x) for Ewald]
+ * E_rest = ½ Σ_{i≠k} Σ_{j≠k, images}' φ_ij            (pairs without atom k)
+ *        + ½ Σ_{n≠0} φ_kk(|n·L|)                       (k with its own images:
+ *                                                       they move with k, so constant)
+ *        + self terms (DSF: Σ_i e_self q_i²; Ewald: self + background)
+ * E_recip(x) = Σ_k A(k) |S_rest(k) + q_k exp(i k·x)|² (S_rest: all atoms but k).
+ * Set-up O(N · neighbours) (+ one structure factor for Ewald); then
+ * O(neighbours of x) (+ O(N_k)) per point. Threads over points; each point is
+ * summed in a fixed order, so results do not depend on the thread count.
+ */
+static aion_status model_probe(void *self, const aion_frame *f, int k, int npts, const double (*x)[3], double *energy,
+                               aion_error *err)
+{
+    cl_model *m = self;
+    const int n = f->n;
+    aion_status st = AION_OK;
+    probe_cells pc;
+    double(*lv)[3] = NULL, *half = NULL;
+    double alpha = m->alpha, rcc2 = m->rcc * m->rcc, e_const = 0.0;
+    int nth = m->nthreads > 0 ? m->nthreads : omp_get_max_threads(), nomem = 0, bad = -1;
+    memset(&pc, 0, sizeof pc);
+    if (nth < 1) nth = 1;
+    if (ensure_work(m, n, 1, 0) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    if ((st = setup_atoms(m, f, err)) != AION_OK) return st;
+    const int *type = m->type;
+    const double *q = m->q;
+    if (m->coul == AION_COUL_EWALD) {
+        if ((st = aion_ewald_prepare(m->ew, f->cell, n, m->q, err)) != AION_OK) return st;
+        alpha = aion_ewald_alpha(m->ew);
+        double rce = aion_ewald_rcut(m->ew);
+        if (rce > m->rcc * (1 + 1e-12))
+            return aion_err_set(err, AION_ERR_INTERNAL, "Ewald real-space cutoff %g A exceeds the list's %g A", rce, m->rcc);
+        rcc2 = rce * rce;
+        if ((st = aion_ewald_probe_prepare(m->ew, f, m->q, k, &e_const, err)) != AION_OK) return st;
+    } else if (m->coul == AION_COUL_NONE) {
+        rcc2 = 0;
+    } else if (m->coul == AION_COUL_DSF) {
+        for (int i = 0; i < n; i++) e_const += m->dsf_self * q[i] * q[i];
+    }
+    if ((st = probe_cells_build(&pc, f, k, m->cutoff, err)) != AION_OK) return st;
+    int nlv = probe_lattice_vectors(f->cell, m->cutoff, &lv);
+    half = malloc((size_t)n * sizeof *half);
+    if (nlv < 0 || !half) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    const int tk = type[k];
+    const double qk = q[k];
+    const int is_ewald = m->coul == AION_COUL_EWALD;
+#pragma omp parallel num_threads(nth)
+    {
+        probe_nbrs nb;
+        memset(&nb, 0, sizeof nb);
+        double *work = is_ewald ? malloc((size_t)aion_ewald_probe_work_size(m->ew) * sizeof *work) : NULL;
+        if (is_ewald && !work) {
+#pragma omp atomic write
+            nomem = 1;
+        }
+        /* pairs without atom k: half of each atom's sum */
+#pragma omp for schedule(dynamic, 8)
+        for (int i = 0; i < n; i++) {
+            half[i] = 0.0;
+            if (i == k || probe_cells_query(&pc, f->pos[i], i, &nb) != AION_OK) {
+                if (i != k) {
+#pragma omp atomic write
+                    nomem = 1;
+                }
+                continue;
+            }
+            double s = 0.0;
+            for (int t = 0; t < nb.n; t++) s += pair_energy(m, type[i], type[nb.j[t]], q[i] * q[nb.j[t]], nb.r2[t], rcc2, alpha);
+            half[i] = 0.5 * s;
+        }
+        double e_rest = 0.0;
+        for (int i = 0; i < n; i++) e_rest += half[i];
+        {
+            double s = 0.0;
+            for (int t = 0; t < nlv; t++)
+                s += pair_energy(m, tk, tk, qk * qk, lv[t][0] * lv[t][0] + lv[t][1] * lv[t][1] + lv[t][2] * lv[t][2],
+                                 rcc2, alpha);
+            e_rest += 0.5 * s + e_const;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (int p = 0; p < npts; p++) {
+            int stop;
+#pragma omp atomic read
+            stop = nomem;
+            if (stop || probe_cells_query(&pc, x[p], -1, &nb) != AION_OK) {
+#pragma omp atomic write
+                nomem = 1;
+                continue;
+            }
+            double s = 0.0;
+            for (int t = 0; t < nb.n; t++) s += pair_energy(m, tk, type[nb.j[t]], qk * q[nb.j[t]], nb.r2[t], rcc2, alpha);
+            if (is_ewald) s += aion_ewald_probe_recip(m->ew, qk, x[p], work);
+            energy[p] = e_rest + s;
+            if (!isfinite(energy[p])) {
+#pragma omp critical(cl_probe_bad)
+                if (bad < 0 || p < bad) bad = p;
+            }
+        }
+        free(work);
+        probe_nbrs_free(&nb);
+    }
+    if (nomem)
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    else if (bad >= 0)
+        st = aion_err_set(err, AION_ERR_NUMERIC,
+                          "potential '%s': non-finite energy with atom %d at point %d (%g, %g, %g) (on top of another atom?)",
+                          m->def.name, k + 1, bad, x[bad][0], x[bad][1], x[bad][2]);
+done:
+    probe_cells_free(&pc);
+    free(lv);
+    free(half);
+    return st;
+}
+
 /* The summation order depends on the neighbour list's last build: its
  * reference configuration is the state saved in MD checkpoints. */
 static size_t model_state_size(const void *self) { return aion_nlist_state_size(((const cl_model *)self)->nl); }
@@ -694,6 +853,7 @@ static const aion_potential_ops classical_ops = {
     .state_size = model_state_size,
     .state_save = model_state_save,
     .state_load = model_state_load,
+    .probe = model_probe,
 };
 
 static const aion_potential_ops pedone_ops = {
@@ -705,6 +865,7 @@ static const aion_potential_ops pedone_ops = {
     .state_size = model_state_size,
     .state_save = model_state_save,
     .state_load = model_state_load,
+    .probe = model_probe,
 };
 
 /* Compile the definition (already merged with the options) into tables. */
