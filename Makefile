@@ -37,7 +37,7 @@ $(BUILD)/%.o: %.c
 
 # The MTP kernel is written for fused multiply-adds (C11 mode turns contraction
 # off) and vector square roots (no errno).
-$(BUILD)/src/potential/mtp.o: CFLAGS += -ffp-contract=fast -fno-math-errno
+$(BUILD)/src/potential/mtp.o $(BUILD)/src/potential/mtp_train.o: CFLAGS += -ffp-contract=fast -fno-math-errno
 # The classical pair kernel's vector loops need square roots without errno.
 $(BUILD)/src/potential/classical.o: CFLAGS += -fno-math-errno
 

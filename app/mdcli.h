@@ -28,6 +28,11 @@ typedef struct mdcli {
      * only its own steps) */
     long run_steps;
     double run_wall_s, run_cpu_s;
+    /* MTP extrapolation grade along the run (OUT/grade.csv) */
+    int grade;
+    long grade_every;
+    double grade_stop;
+    const char *active_set;
 } mdcli;
 
 /* Defaults; the table entries point into m. Returns the count (<= max). */
@@ -43,7 +48,11 @@ aion_potential *mdcli_potential(const mdcli *m);
 int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **groups);
 /* Run segments with outputs in m->out (traj.xyz / traj.dump / thermo.csv /
  * checkpoint.bin), progress bar and SIGINT/SIGTERM checkpointing.
- * Returns 0 on success, 1 on error, 3 when stopped by a signal. */
+ * With --grade/--grade-stop and an .mtp potential, the extrapolation grade
+ * of the configuration is logged every grade_every steps to OUT/grade.csv
+ * and the run stops (checkpoint written) once it exceeds grade_stop.
+ * Returns 0 on success, 1 on error, 3 when stopped by a signal, 4 when
+ * stopped by the extrapolation grade. Fills m->run_steps/run_wall_s/run_cpu_s. */
 int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label);
 /* Write f as extended XYZ to OUT/name (creates OUT); returns 0 on success. */
 int mdcli_write_structure(const mdcli *m, const aion_frame *f, const char *name);

@@ -545,6 +545,161 @@ int aion_mtp_basis_size(int level, int *n_radial);
 aion_status aion_mtp_write_untrained(const char *path, int level, int n_species, double min_dist,
                                      double max_dist, int radial_basis_size, aion_error *err);
 
+/* --- Training (aion train; docs/training.md) ---------------------------
+ * Loss (MLIP-2's default "vibrations" normalisation), summed over configurations k
+ * with N_k atoms:
+ *   L = sum_k [ w_e (dE_k/N_k)^2 + (w_f/N_k) sum_i |dF_i|^2 + w_s sum_ab (dW_ab/N_k)^2 ]
+ * (dE energy error in eV, dF force errors in eV/Å, dW virial errors in eV: the
+ * stress error times the volume). Terms a frame lacks are left out. The
+ * species constants and moment coefficients solve a regularised linear least-
+ * squares problem (QR, column-scaled, relative ridge) at every evaluation; the
+ * radial coefficients are optimised by L-BFGS on that reduced loss (variable
+ * projection) with exact gradients. Deterministic for a given seed and any
+ * thread count. */
+typedef struct aion_train_iter {
+    int iter;               /* L-BFGS iteration (0 = initial point) */
+    long nevals;            /* loss evaluations so far */
+    double loss;            /* training loss L */
+    double rmse_e, rmse_f, rmse_s;   /* training RMSE: eV/atom, eV/Å per component, eV/Å³ per component */
+    double valid_loss;      /* validation loss (NAN when not evaluated at this iteration) */
+    double valid_rmse_e, valid_rmse_f, valid_rmse_s;
+    double grad_norm;       /* |dL/d radial| */
+    double cpu_s, wall_s;   /* cumulative, this process and earlier runs restored from a checkpoint */
+} aion_train_iter;
+
+typedef struct aion_train_opts {
+    int level;               /* basis level 2..28 (default 16); ignored with init_path */
+    double cutoff;           /* Å (default 5.0); ignored with init_path */
+    double min_dist;         /* Å; 0 = the shortest pair distance in the training set, rounded down to 0.01 Å */
+    int radial_size;         /* Chebyshev polynomials (default 8) */
+    const int *species_z;    /* Z of species 0, 1, ... (required) */
+    int n_species;
+    const char *init_path;   /* start from this trained or untrained .mtp (NULL = random radial coefficients) */
+    double w_energy, w_force, w_stress;  /* default 1, 0.01, 0.001 */
+    double ridge;            /* relative ridge of the linear solve (default 1e-12) */
+    int max_iter;            /* L-BFGS iterations (default 1000) */
+    double tol;              /* stop when L fell by less than tol*L over the last 50 iterations (default 1e-3) */
+    int lbfgs_memory;        /* default 12 */
+    uint64_t seed;           /* random initial radial coefficients */
+    int nthreads;            /* 0 = OpenMP default */
+    int valid_every;         /* evaluate the validation set every N iterations (default 10) */
+    const char *checkpoint;  /* optimiser state file, written every checkpoint_every iterations (NULL = none) */
+    int checkpoint_every;    /* default 10 */
+    int restart;             /* continue from the checkpoint (same data and options) */
+    const char *snapshot;    /* write the current potential here at every checkpoint (NULL = no) */
+    /* Called after every iteration; return nonzero to stop (a checkpoint is written first). */
+    int (*progress)(void *user, const aion_train_iter *it);
+    void *user;
+} aion_train_opts;
+
+void aion_train_opts_init(aion_train_opts *o);
+
+typedef struct aion_mtp_trainer aion_mtp_trainer;
+
+/* Prepare a training run on frames (copied; energies, forces, stresses as the
+ * frames have them) with an optional validation set (may be NULL, 0). */
+aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *train, int ntrain,
+                                    const aion_frame *valid, int nvalid, const aion_train_opts *o,
+                                    aion_error *err);
+/* Optimise until converged, max_iter, or a stop request (then AION_EOF, after
+ * writing the checkpoint). */
+aion_status aion_mtp_trainer_run(aion_mtp_trainer *t, aion_error *err);
+/* Write the current potential (MLIP-2 .mtp). */
+aion_status aion_mtp_trainer_write(const aion_mtp_trainer *t, const char *path, aion_error *err);
+/* History of the iterations (valid until the next run call); returns the count. */
+int aion_mtp_trainer_history(const aion_mtp_trainer *t, const aion_train_iter **it);
+/* Text lines describing the setup (basis, data, parameters); valid while t lives. */
+const char *aion_mtp_trainer_describe(const aion_mtp_trainer *t);
+void aion_mtp_trainer_free(aion_mtp_trainer *t);
+
+/* Error statistics of predictions against reference frames (same atoms and
+ * order). Energies per atom, forces per Cartesian component, stresses per
+ * component (the 6 independent ones). */
+typedef struct aion_fit_errors {
+    long n_e, n_f, n_s;                 /* counts: configurations, force components, stress components */
+    double mae_e, rmse_e, max_e;        /* eV/atom */
+    double mae_f, rmse_f, max_f;        /* eV/Å per component */
+    double mlip_f;                      /* eV/Å: mean over atoms of |dF|/3 (MLIP-2 calc-errors "average") */
+    double mae_s, rmse_s, max_s;        /* eV/Å³ */
+} aion_fit_errors;
+
+/* Statistics over the frames whose config_type (info key) equals type (NULL =
+ * all) and, for force errors, over atoms of element z (0 = all). */
+void aion_fit_errors_compute(const aion_frame *ref, const aion_frame *pred, int n, const char *type, int z,
+                             aion_fit_errors *out);
+
+/* --- Extrapolation grade (MaxVol active set; docs/training.md) ------------
+ * Podryabinkin & Shapeev 2017 (doi:10.1016/j.commatsci.2017.07.010). Rows are
+ * the derivatives of the SITE energies V_i with respect to the linear
+ * parameters (species constants, moment coefficients): x_i = (onehot(z_i),
+ * B_1(n_i), ..., B_m(n_i)), reduced to the q-dimensional row space of the
+ * training sites (column-scaled SVD, relative cut rcond). The active set A is
+ * the q training sites whose rows have (locally) maximal |det| (MaxVol). The
+ * grade of an atom is gamma_i = max_j |(y_i A^-1)_j| (y_i the reduced row);
+ * a configuration's grade is the largest over its atoms. gamma <= 1 means
+ * interpolation; > 2 extrapolation worth labelling; > 10 unreliable.
+ * The active set is stored next to the potential (POT.als, text; format in
+ * docs/training.md) and is tied to the potential's radial basis. */
+typedef struct aion_mtp_grade_opts {
+    double rcond;          /* singular values below rcond * largest are dropped (default 1e-9) */
+    double maxvol_tol;     /* MaxVol stops when every |coefficient| <= 1 + tol (default 1e-3) */
+    int max_swaps;         /* default 100000 */
+    int nthreads;          /* 0 = OpenMP default */
+} aion_mtp_grade_opts;
+
+void aion_mtp_grade_opts_init(aion_mtp_grade_opts *o);
+
+/* Build the active set of the potential mtp_path (elements species_z) from
+ * the training frames and write it to als_path. */
+aion_status aion_mtp_active_set_build(const char *mtp_path, const int *species_z, int n_species,
+                                      const aion_frame *frames, int nframes, const char *als_path,
+                                      const aion_mtp_grade_opts *o, aion_error *err);
+
+typedef struct aion_mtp_grade aion_mtp_grade;
+
+/* Load a potential and its active set (als_path NULL = mtp_path with .mtp
+ * replaced by .als). Fails if the active set belongs to another potential. */
+aion_status aion_mtp_grade_create(aion_mtp_grade **out, const char *mtp_path, const char *als_path,
+                                  const int *species_z, int n_species, int nthreads, aion_error *err);
+/* Grade of a configuration: *gamma_max (largest over atoms), per_atom[n]
+ * (may be NULL), *worst (may be NULL: the atom with the largest grade).
+ * Not thread-safe on one handle (it owns a neighbour list). Message in
+ * aion_mtp_grade_errmsg on failure. */
+aion_status aion_mtp_grade_compute(aion_mtp_grade *g, const aion_frame *f, double *gamma_max, double *per_atom,
+                                   int *worst);
+/* Rank q of the active set. */
+int aion_mtp_grade_rank(const aion_mtp_grade *g);
+const char *aion_mtp_grade_errmsg(const aion_mtp_grade *g);
+void aion_mtp_grade_free(aion_mtp_grade *g);
+
+/* Active-learning selection from a pool: gamma[k] (may be NULL) receives each
+ * pool configuration's grade against the active set; then, greedily, the
+ * configuration with the largest grade above threshold is picked, its
+ * extrapolating atoms are swapped into the active set (MaxVol updates), the
+ * grades of the rest are updated, and so on until no grade exceeds the
+ * threshold or max_pick (0 = no limit) are picked. Similar configurations are
+ * thus picked once. picked[] (capacity npool) receives pool indices in order
+ * of picking, *npicked their count. The handle's active set is not changed. */
+aion_status aion_mtp_select(aion_mtp_grade *g, const aion_frame *pool, int npool, double threshold, int max_pick,
+                            double *gamma, int *picked, int *npicked, aion_error *err);
+
+/* One data set of a fit report: reference frames and the potential's
+ * predictions for them (same atoms and order). */
+typedef struct aion_fit_set {
+    const char *label;         /* "train", "valid", "test" */
+    const aion_frame *ref, *pred;
+    int n;
+} aion_fit_set;
+
+/* Report of a fit into directory dir (created by the caller): report.json
+ * (errors of every set, overall, per element for forces, per config_type;
+ * meV/atom, meV/Å, GPa; the learning curve; extra_json, a JSON object text
+ * or NULL, under "run"), parity_<label>_{energy,forces,stress}.svg for every
+ * set and learning_curve.svg. */
+aion_status aion_fit_report_write(const char *dir, const aion_fit_set *sets, int nsets, const int *species_z,
+                                  int n_species, const aion_train_iter *hist, int nhist, const char *extra_json,
+                                  aion_error *err);
+
 
 
 /* ===================================================================== */
