@@ -1215,6 +1215,7 @@ typedef struct aion_pipeline_config {
     /* analysis */
     char ion[8];                          /* mobile species */
     double ion_charge;                    /* formal charge for conductivities (e) */
+    char framework[8];                    /* network former watched for flow (P), "" = none */
     double fit_start, fit_end;            /* MSD fit window, fractions of the production run */
     double hop_A;                         /* hop length for the effective number of hops */
     double rdf_rmax_A;
@@ -1225,6 +1226,7 @@ typedef struct aion_pipeline_config {
     int threads;                          /* total threads (0 = OpenMP default) */
     int threads_per_run;                  /* threads of each production run (default 1); results are
                                              bitwise reproducible for a fixed value */
+    int quench_threads;                   /* threads of the quench (0 = threads) */
     long checkpoint_every;                /* MD steps between checkpoints */
     /* where the file came from (relative paths are resolved against base_dir) */
     char source[AION_PIPELINE_STR];

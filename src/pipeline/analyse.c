@@ -59,13 +59,14 @@ aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj,
     aion_conductivity cd;
     aion_msd_result m;
     aion_status st;
-    int zion = aion_element_z(c->ion);
-    double q = c->ion_charge;
+    int zs[2] = {aion_element_z(c->ion), c->framework[0] ? aion_element_z(c->framework) : 0}, zion = zs[0];
+    int ngroups = zs[1] ? 2 : 1;
+    double q[2] = {c->ion_charge, 0}; /* the framework group carries no charge in the conductivity */
     if ((st = aion_reader_open(&rd, traj, NULL, err)) != AION_OK) return st;
     aion_transport_opts_init(&o);
-    o.species_z = &zion;
-    o.n_species = 1;
-    o.charge = &q;
+    o.species_z = zs;
+    o.n_species = ngroups;
+    o.charge = q;
     o.drift = AION_DRIFT_FRAMEWORK;
     o.first_frame = first_frame;
     o.dt_fs = dt_fs;
@@ -119,7 +120,26 @@ aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj,
     for (long k = 0; k < m.n; k += step) aion_sb_printf(res, "%s%.6g", k ? "," : "", m.msd[k]);
     aion_sb_puts(res, "], \"collective_A2\": [");
     for (long k = 0; k < m.n; k += step) aion_sb_printf(res, "%s%.6g", k ? "," : "", m.coll[k]);
-    aion_sb_puts(res, "]}, \"ngp_max\": ");
+    aion_sb_puts(res, "]}");
+    if (ngroups == 2) {
+        /* framework former: does the network flow at this temperature? */
+        aion_group_transport gf;
+        aion_msd_result mf;
+        if ((st = aion_transport_msd(tr, 1, &mf)) != AION_OK || (st = aion_transport_diffusion(tr, 1, &fo, &gf)) != AION_OK) {
+            aion_err_set(err, st, "%s: %s", traj, aion_transport_errmsg(tr));
+            goto done;
+        }
+        double mmax = 0;
+        for (long k = 0; k < mf.n; k++) mmax = fmax(mmax, mf.msd[k]);
+        aion_sb_printf(res, ",\n\"framework\": {\"species\": \"%s\", \"D_cm2_s\": ", aion_element_symbol(zs[1]));
+        aion_pipe_json_num(res, gf.tracer.D);
+        aion_sb_puts(res, ", \"D_err_cm2_s\": ");
+        aion_pipe_json_num(res, gf.tracer.D_err);
+        aion_sb_puts(res, ", \"msd_max_A2\": ");
+        aion_pipe_json_num(res, mmax);
+        aion_sb_puts(res, "}");
+    }
+    aion_sb_puts(res, ", \"ngp_max\": ");
     double ngp = NAN;
     for (int k = 0; k < m.n_ngp; k++)
         if (isfinite(m.ngp[k]) && (!isfinite(ngp) || m.ngp[k] > ngp)) ngp = m.ngp[k];

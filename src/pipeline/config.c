@@ -48,14 +48,15 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->melt_ps = 10;
     c->final_ps = 10;
     c->glass_frame_fs = 100;
-    static const double temps[] = {800, 1000, 1200, 1400};
+    static const double temps[] = {500, 600, 700, 800};
     c->n_temps = 4;
     memcpy(c->temps_K, temps, sizeof temps);
     c->npt_ps = 10;
     c->nvt_equil_ps = 5;
-    c->prod_ps = 200;
+    c->prod_ps = 250;
     c->frame_fs = 100;
     snprintf(c->ion, sizeof c->ion, "Li");
+    snprintf(c->framework, sizeof c->framework, "P");
     c->ion_charge = 1;
     c->fit_start = 0.1;
     c->fit_end = 0.5;
@@ -111,6 +112,8 @@ const pipe_key aion_pipe_keys[] = {
     {"analysis.ion", PT_STR, O(ion), S(ion), 0, PK_TRANSPORT | PK_REPORT, "mobile species"},
     {"analysis.ion_charge", PT_DBL, O(ion_charge), 0, 0, PK_TRANSPORT | PK_REPORT,
      "formal charge of the mobile ion for conductivities (e)"},
+    {"analysis.framework", PT_STR, O(framework), S(framework), 0, PK_TRANSPORT | PK_REPORT,
+     "network former whose MSD shows whether the glass flows (P); empty = none"},
     {"analysis.fit_start", PT_DBL, O(fit_start), 0, 0, PK_TRANSPORT, "MSD fit window start (fraction of the run)"},
     {"analysis.fit_end", PT_DBL, O(fit_end), 0, 0, PK_TRANSPORT, "MSD fit window end (fraction of the run)"},
     {"analysis.hop_length", PT_DBL, O(hop_A), 0, 0, PK_TRANSPORT, "hop length for the effective number of hops (Å)"},
@@ -120,6 +123,7 @@ const pipe_key aion_pipe_keys[] = {
     {"analysis.report_temperature", PT_DBL, O(report_T_K), 0, 0, PK_REPORT, "Arrhenius extrapolation to (K)"},
     {"run.threads", PT_INT, O(threads), 0, 0, 0, "threads in all (0 = OpenMP default)"},
     {"run.threads_per_run", PT_INT, O(threads_per_run), 0, 0, 0, "threads of each production MD run"},
+    {"run.quench_threads", PT_INT, O(quench_threads), 0, 0, 0, "threads of the quench (0 = run.threads)"},
     {"run.checkpoint_every", PT_LONG, O(checkpoint_every), 0, 0, 0, "MD steps between checkpoints"},
     {NULL, PT_STR, 0, 0, 0, 0, NULL},
 };
@@ -242,7 +246,8 @@ aion_status aion_pipeline_config_load(aion_pipeline_config *c, const char *path,
             if (depth == 1) section[0] = '\0';
             break;
         case YAML_SEQUENCE_START_EVENT:
-            if (!key[0] || in_seq) st = aion_err_set(err, AION_ERR_PARSE, "%sunexpected list", where);
+            if (depth < 1) st = aion_err_set(err, AION_ERR_PARSE, "%sa pipeline file is a mapping of sections", where);
+            else if (!key[0] || in_seq) st = aion_err_set(err, AION_ERR_PARSE, "%sunexpected list", where);
             in_seq = 1;
             key_line = line;
             list[0] = '\0';
@@ -323,10 +328,13 @@ aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error
     NEED(c->prod_ps * 1000 / c->frame_fs >= 20, "production.time / production.frame gives fewer than 20 frames");
     NEED(aion_element_z(c->ion) > 0, "analysis.ion: unknown element '%s'", c->ion);
     NEED(c->ion_charge != 0, "analysis.ion_charge must not be 0");
+    NEED(!c->framework[0] || (aion_element_z(c->framework) > 0 && strcmp(c->framework, c->ion)),
+         "analysis.framework: unknown element or the mobile ion itself: '%s'", c->framework);
     NEED(c->fit_start >= 0 && c->fit_end > c->fit_start && c->fit_end <= 1, "analysis.fit_start/fit_end: 0 <= start < end <= 1");
     NEED(c->rdf_rmax_A > 0 && c->rdf_bins > 0 && c->qn_cutoff_A > 0, "analysis RDF/Qn settings must be positive");
     NEED(c->report_T_K > 0, "analysis.report_temperature must be positive");
-    NEED(c->threads >= 0 && c->threads_per_run >= 1, "run.threads >= 0 and run.threads_per_run >= 1");
+    NEED(c->threads >= 0 && c->threads_per_run >= 1 && c->quench_threads >= 0,
+         "run.threads >= 0, run.threads_per_run >= 1, run.quench_threads >= 0");
     NEED(c->checkpoint_every > 0, "run.checkpoint_every must be positive");
 #undef NEED
     return AION_OK;

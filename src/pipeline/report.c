@@ -146,7 +146,7 @@ static int li_p_o(const char *composition)
 
 typedef struct tdata {
     double T, D, De, Dlo, Dhi, Dc, Dce, H, He, sig, sige, signe, signee, hops, rsd, chi2, t0, t1, ntr, ngp;
-    double vol, ion_n, frames;
+    double vol, ion_n, frames, fw_msd, fw_D;
     int dims;
     const cJSON *tr;   /* transport results */
     const cJSON *md;   /* md results */
@@ -217,6 +217,12 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         d->vol = num(r, "volume_A3");
         d->ion_n = num(r, "n_ions");
         d->frames = num(r, "frames");
+        d->fw_msd = num(r, "framework.msd_max_A2");
+        d->fw_D = num(r, "framework.D_cm2_s");
+        if (d->fw_msd > 3.0)
+            aion_sb_printf(&nb, "%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
+                                "temperature is above the glass transition of the model\n",
+                           T, c->framework, d->fw_msd);
     }
     if (c->validation_report[0]) {
         char vp[AION_PIPELINE_STR];
@@ -350,9 +356,10 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_pipe_json_num(&js, d->T);
         const char *keys[] = {"D_cm2_s", "D_err_cm2_s", "D_95_lo_cm2_s", "D_95_hi_cm2_s", "D_sigma_cm2_s",
                               "D_sigma_err_cm2_s", "haven", "haven_err", "sigma_S_cm", "sigma_err_S_cm",
-                              "sigma_ne_S_cm", "sigma_ne_err_S_cm", "n_hops_eff", "chi2_dof", "volume_A3"};
+                              "sigma_ne_S_cm", "sigma_ne_err_S_cm", "n_hops_eff", "chi2_dof", "volume_A3",
+                              "framework_msd_max_A2", "framework_D_cm2_s"};
         double vals[] = {d->D, d->De, d->Dlo, d->Dhi, d->Dc, d->Dce, d->H, d->He, d->sig, d->sige, d->signe, d->signee,
-                         d->hops, d->chi2, d->vol};
+                         d->hops, d->chi2, d->vol, d->fw_msd, d->fw_D};
         for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
             aion_sb_printf(&js, ", \"%s\": ", keys[i]);
             aion_pipe_json_num(&js, vals[i]);
@@ -582,7 +589,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_puts(&h, "<h2>Transport at each temperature</h2>\n<table><tr><th>T (K)</th><th>⟨T⟩ (K)</th>"
                      "<th>ρ (g/cm³)</th><th>D* (cm²/s)</th><th>95% interval</th><th>D<sub>σ</sub> (cm²/s)</th>"
                      "<th>H<sub>R</sub></th><th>σ charge MSD (S/cm)</th><th>σ<sub>NE</sub> (S/cm)</th>"
-                     "<th>fit window (ps)</th><th>eff. hops</th><th>χ²/dof</th><th class=\"l\">warnings</th></tr>\n");
+                     "<th>fit window (ps)</th><th>eff. hops</th><th>χ²/dof</th><th>framework max MSD (Å²)</th>"
+                     "<th class=\"l\">warnings</th></tr>\n");
     for (int k = 0; k < nt; k++) {
         tdata *d = &td[k];
         aion_sb_printf(&h, "<tr><td>%g</td><td>%.1f</td><td>%.3f</td><td>", d->T, num(d->md, "mean_temperature_K"),
@@ -600,8 +608,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         pm(&h, d->sig, d->sige);
         aion_sb_puts(&h, "</td><td>");
         pm(&h, d->signe, d->signee);
-        aion_sb_printf(&h, "</td><td>%.3g – %.3g</td><td>%.0f</td><td>%.2f</td><td class=\"l\">", d->t0 / 1000,
-                       d->t1 / 1000, d->hops, d->chi2);
+        aion_sb_printf(&h, "</td><td>%.3g – %.3g</td><td>%.0f</td><td>%.2f</td><td>%.2f</td><td class=\"l\">",
+                       d->t0 / 1000, d->t1 / 1000, d->hops, d->chi2, d->fw_msd);
         warnings_html(&h, item(d->tr, "tracer"));
         aion_sb_puts(&h, "</td></tr>\n");
     }
@@ -610,8 +618,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                        "D<sub>σ</sub> and the charge-MSD conductivity come from the collective displacement of all "
                        "%s ions, one walker: they are much noisier than D*. Drift: centre of mass of the framework "
                        "removed. Effective hops: N·MSD<sub>max</sub>/a² with a = %g Å (He et al. 2018 estimate the "
-                       "relative error of D as 3.43/√N<sub>eff</sub> + 0.04).</p>\n",
-                   c->fit_start, c->fit_end, c->ion, c->hop_A);
+                       "relative error of D as 3.43/√N<sub>eff</sub> + 0.04). Framework: the largest MSD of %s over "
+                       "the run; beyond ~3 Å² the network flows (a liquid, not the glass).</p>\n",
+                   c->fit_start, c->fit_end, c->ion, c->hop_A, c->framework[0] ? c->framework : "(none)");
 
     /* structure */
     aion_sb_printf(&h, "<h2>Glass structure (%g K, final hold of the quench, %d frames)</h2>\n", c->t_final_K,

@@ -318,12 +318,14 @@ typedef struct md_prog {
     ctx *x;
     const char *name;
     double t0;
+    long every;
 } md_prog;
 
 static int md_progress(void *user, long done, long total, const aion_thermo *t)
 {
     md_prog *p = user;
     char msg[128];
+
     snprintf(msg, sizeof msg, "T %.0f K  P %.2f GPa  ρ %.3f g/cm³", t->temp_K, t->press * AION_EV_A3_TO_GPA, t->density);
     return emit(p->x, AION_PIPE_PROGRESS, p->name, done, total, now_s() - p->t0, msg);
 }
@@ -341,7 +343,7 @@ static aion_status run_md(stage *s, const aion_frame *start, aion_ensemble ens, 
     aion_run_opts ro;
     aion_status st;
     char xyz[3400], csv[3400], ck[3400], fin[3400];
-    md_prog mp = {x, s->name, now_s()};
+    md_prog mp = {x, s->name, now_s(), 200};
     if ((st = make_potential(x, nthreads, &p, err)) != AION_OK) return st;
     aion_md_opts_init(&o);
     o.ensemble = ens;
@@ -368,7 +370,19 @@ static aion_status run_md(stage *s, const aion_frame *start, aion_ensemble ens, 
     ro.restart = s->resume;
     ro.progress = md_progress;
     ro.user = &mp;
-    ro.progress_every = 200;
+    ro.progress_every = mp.every;
+    if (s->resume && access(ck, R_OK) == 0) {
+        /* tell where it continues (aion_md_run loads the same checkpoint again) */
+        char msg[160];
+        if ((st = aion_md_load(md, ck, NULL, 0, NULL)) != AION_OK) {
+            aion_err_set(err, st, "%s", aion_md_errmsg(md));
+            goto done;
+        }
+        long total = 0;
+        for (int k = 0; k < nseg; k++) total += segs[k].nsteps;
+        snprintf(msg, sizeof msg, "continued from its checkpoint at step %ld of %ld", aion_md_step_count(md), total);
+        emit(x, AION_PIPE_NOTE, s->name, aion_md_step_count(md), total, 0, msg);
+    }
     st = aion_md_run(md, segs, nseg, &ro, err);
     if (st != AION_OK) goto done;
     snprintf(fin, sizeof fin, "%s/final.xyz", s->dir);
@@ -445,7 +459,8 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
     if ((st = aion_random_structure(&start, z, cnt, ns, c->density_gcc, dmin, seed, err)) != AION_OK) goto done;
     char ckp[3400];
     snprintf(ckp, sizeof ckp, "%s/checkpoint.bin", s.dir);
-    if ((st = make_potential(x, x->threads, &p, err)) != AION_OK) goto done;
+    int qthreads = c->quench_threads > 0 ? c->quench_threads : x->threads;
+    if ((st = make_potential(x, qthreads, &p, err)) != AION_OK) goto done;
     if (!(s.resume && access(ckp, R_OK) == 0)) {
         /* relax the random start (a restart takes the state from the checkpoint) */
         aion_min_opts mo;
@@ -476,7 +491,7 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
         total += segs[k].nsteps;
     }
     long every = every_of(c, c->glass_frame_fs);
-    st = run_md(&s, &start, npt_ensemble(c), segs, nseg, every, seed, c->t_start_K, x->threads, err);
+    st = run_md(&s, &start, npt_ensemble(c), segs, nseg, every, seed, c->t_start_K, qthreads, err);
     if (st != AION_OK) goto done;
     /* glass: last frame at the mean volume of the final hold */
     char path[3400];
