@@ -67,6 +67,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->report_T_K = 300;
     c->threads = 0;
     c->threads_per_run = 1;
+    c->quench_threads = 1;
     c->checkpoint_every = 5000;
 }
 
@@ -206,7 +207,7 @@ aion_status aion_pipeline_config_load(aion_pipeline_config *c, const char *path,
     yaml_event_t ev;
     aion_status st = AION_OK;
     int depth = 0, in_seq = 0, done = 0;
-    char section[64] = "", key[128] = "", list[1024] = "";
+    char section[128] = "", key[128] = "", list[1024] = "";
     long key_line = 0;
     if (!fp) return aion_err_set(err, AION_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     if (!yaml_parser_initialize(&parser)) {
