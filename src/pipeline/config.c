@@ -222,7 +222,7 @@ aion_status aion_pipeline_config_load(aion_pipeline_config *c, const char *path,
             break;
         }
         long line = (long)ev.start_mark.line + 1;
-        char where[600], full[200];
+        char where[600], full[264];
         snprintf(where, sizeof where, "%s:%ld: ", path, in_seq ? key_line : line);
         if (section[0]) snprintf(full, sizeof full, "%s.%s", section, key);
         else snprintf(full, sizeof full, "%s", key);
