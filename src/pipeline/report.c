@@ -782,9 +782,11 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                        "%.1f s</td></tr>\n<tr><td class=\"l\">pipeline</td><td class=\"l\">",
                    started, finished, wall_s);
     html_esc(&h, c->source[0] ? c->source : "built-in default (examples/pipelines/default.yaml)");
-    aion_sb_printf(&h, "</td></tr>\n<tr><td class=\"l\">threads</td><td class=\"l\">%d in all, %d per production "
-                       "run</td></tr>\n</table>\n",
-                   c->threads, c->threads_per_run);
+    aion_sb_puts(&h, "</td></tr>\n<tr><td class=\"l\">threads</td><td class=\"l\">");
+    if (c->threads > 0) aion_sb_printf(&h, "%d in all", c->threads);
+    else aion_sb_puts(&h, "all (OpenMP default)");
+    aion_sb_printf(&h, ", %d per production run, quench on %s</td></tr>\n</table>\n", c->threads_per_run,
+                   c->quench_threads > 0 ? (c->quench_threads == 1 ? "1" : "several") : "all");
     aion_sb_puts(&h, "<table><tr><th class=\"l\">stage</th><th class=\"l\">input hash</th><th>seed</th><th>wall (s)</th>"
                      "<th class=\"l\">this session</th></tr>\n");
     for (int k = 0; k < nst; k++)
