@@ -785,8 +785,10 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_puts(&h, "</td></tr>\n<tr><td class=\"l\">threads</td><td class=\"l\">");
     if (c->threads > 0) aion_sb_printf(&h, "%d in all", c->threads);
     else aion_sb_puts(&h, "all (OpenMP default)");
-    aion_sb_printf(&h, ", %d per production run, quench on %s</td></tr>\n</table>\n", c->threads_per_run,
-                   c->quench_threads > 0 ? (c->quench_threads == 1 ? "1" : "several") : "all");
+    aion_sb_printf(&h, ", %d per production run; quench: ", c->threads_per_run);
+    if (c->quench_threads > 0) aion_sb_printf(&h, "%d", c->quench_threads);
+    else aion_sb_puts(&h, "all");
+    aion_sb_puts(&h, "</td></tr>\n</table>\n");
     aion_sb_puts(&h, "<table><tr><th class=\"l\">stage</th><th class=\"l\">input hash</th><th>seed</th><th>wall (s)</th>"
                      "<th class=\"l\">this session</th></tr>\n");
     for (int k = 0; k < nst; k++)
