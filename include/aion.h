@@ -1199,6 +1199,7 @@ typedef struct aion_pipeline_config {
     double dmin_scale;                    /* minimum distances = this × sum of covalent radii */
     /* molecular dynamics, shared */
     double dt_fs, tau_t_fs, tau_p_fs, press_GPa;
+    double compress_GPa;                  /* compressibility estimate of the barostat (1/GPa) */
     char thermostat[16];                  /* "csvr", "langevin", "nhc" */
     /* melt-quench (NPT) */
     double t_start_K, t_melt_K, t_final_K, heat_rate_K_ps, cool_rate_K_ps;

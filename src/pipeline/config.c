@@ -38,6 +38,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->tau_t_fs = 100;
     c->tau_p_fs = 1000;
     c->press_GPa = 1e-4;
+    c->compress_GPa = 0.03;
     snprintf(c->thermostat, sizeof c->thermostat, "csvr");
     c->t_start_K = 300;
     c->t_melt_K = 2000;
@@ -46,7 +47,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->cool_rate_K_ps = 50;
     c->equil_ps = 2;
     c->melt_ps = 10;
-    c->final_ps = 10;
+    c->final_ps = 20;
     c->glass_frame_fs = 100;
     static const double temps[] = {500, 600, 700, 800};
     c->n_temps = 4;
@@ -95,6 +96,8 @@ const pipe_key aion_pipe_keys[] = {
     {"md.tau_t", PT_DBL, O(tau_t_fs), 0, 0, QM, "thermostat time constant (fs)"},
     {"md.tau_p", PT_DBL, O(tau_p_fs), 0, 0, QM, "barostat time constant (fs)"},
     {"md.pressure", PT_DBL, O(press_GPa), 0, 0, QM, "pressure of the NPT parts (GPa)"},
+    {"md.compressibility", PT_DBL, O(compress_GPa), 0, 0, QM,
+     "barostat's compressibility estimate (1/GPa); sets how fast the volume follows the pressure"},
     {"quench.t_start", PT_DBL, O(t_start_K), 0, 0, PK_QUENCH, "start temperature (K)"},
     {"quench.t_melt", PT_DBL, O(t_melt_K), 0, 0, PK_QUENCH, "melt temperature (K)"},
     {"quench.t_final", PT_DBL, O(t_final_K), 0, 0, PK_QUENCH, "glass temperature at the end (K)"},
@@ -102,7 +105,7 @@ const pipe_key aion_pipe_keys[] = {
     {"quench.cool_rate", PT_DBL, O(cool_rate_K_ps), 0, 0, PK_QUENCH, "cooling rate (K/ps)"},
     {"quench.equilibrate", PT_DBL, O(equil_ps), 0, 0, PK_QUENCH, "hold at t_start (ps)"},
     {"quench.melt_hold", PT_DBL, O(melt_ps), 0, 0, PK_QUENCH, "hold at t_melt (ps)"},
-    {"quench.final_hold", PT_DBL, O(final_ps), 0, 0, PK_QUENCH, "hold at t_final (ps); its frames give the structure"},
+    {"quench.final_hold", PT_DBL, O(final_ps), 0, 0, PK_QUENCH, "hold at t_final (ps); its frames give the structure, its second half the volume"},
     {"quench.frame", PT_DBL, O(glass_frame_fs), 0, 0, PK_QUENCH, "trajectory interval of the quench (fs)"},
     {"production.temperatures", PT_DBL_LIST, O(temps_K), AION_PIPELINE_MAX_T, O(n_temps), 0,
      "MD temperatures (K), at least 2 (4 or more for a useful Arrhenius fit)"},
@@ -309,6 +312,7 @@ aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error
     NEED(c->density_gcc > 0, "system.density must be positive");
     NEED(c->dt_fs > 0 && c->dt_fs <= 10, "md.timestep must be in (0, 10] fs");
     NEED(c->tau_t_fs > 0 && c->tau_p_fs > 0, "md.tau_t and md.tau_p must be positive");
+    NEED(c->compress_GPa > 0 && c->compress_GPa < 10, "md.compressibility must be in (0, 10) 1/GPa");
     NEED(!strcmp(c->thermostat, "csvr") || !strcmp(c->thermostat, "langevin") || !strcmp(c->thermostat, "nhc"),
          "md.thermostat must be csvr, langevin or nhc");
     NEED(!strcmp(c->coulomb, "dsf") || !strcmp(c->coulomb, "ewald") || !strcmp(c->coulomb, "model"),

@@ -352,6 +352,7 @@ static aion_status run_md(stage *s, const aion_frame *start, aion_ensemble ens, 
     o.tau_t_fs = c->tau_t_fs;
     o.tau_p_fs = c->tau_p_fs;
     o.press_GPa = c->press_GPa;
+    o.compress_GPa = c->compress_GPa;
     o.seed = seed;
     if ((st = aion_md_create(&md, start, p, &o, err)) != AION_OK) goto done;
     if (init_T > 0 || !(start->has & AION_HAS_VEL)) aion_md_init_velocities(md, init_T > 0 ? init_T : segs[0].t_start_K);
@@ -493,12 +494,14 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
     long every = every_of(c, c->glass_frame_fs);
     st = run_md(&s, &start, npt_ensemble(c), segs, nseg, every, seed, c->t_start_K, qthreads, err);
     if (st != AION_OK) goto done;
-    /* glass: last frame at the mean volume of the final hold */
+    /* glass: last frame at the mean volume of the second half of the final hold */
     char path[3400];
     double vol, dens, temp, press, dsd;
     long rows, from = total - steps_of(c, c->final_ps);
     snprintf(path, sizeof path, "%s/thermo.csv", s.dir);
-    if ((st = thermo_stats(path, from, &vol, &dens, &temp, &press, &dsd, &rows, err)) != AION_OK) goto done;
+    if ((st = thermo_stats(path, total - steps_of(c, c->final_ps) / 2, &vol, &dens, &temp, &press, &dsd, &rows, err)) !=
+        AION_OK)
+        goto done;
     snprintf(path, sizeof path, "%s/final.xyz", s.dir);
     if ((st = read_last(path, &glass, err)) != AION_OK) goto done;
     scale_to_volume(&glass, vol);
