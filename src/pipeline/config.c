@@ -52,7 +52,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     static const double temps[] = {500, 600, 700, 800};
     c->n_temps = 4;
     memcpy(c->temps_K, temps, sizeof temps);
-    c->npt_ps = 10;
+    c->npt_ps = 20;
     c->nvt_equil_ps = 5;
     c->prod_ps = 250;
     c->frame_fs = 100;

@@ -246,7 +246,7 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     }
     aion_arrhenius ar;
     memset(&ar, 0, sizeof ar);
-    int have_fit = 0;
+    int have_fit = 0, chi_scaled = 0;
     double Tr = c->report_T_K, D300 = NAN, sd = NAN, sdn = NAN;
     if (nf >= 2) {
         aion_arrhenius_opts ao;
@@ -254,6 +254,20 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_error e2;
         if (aion_arrhenius_fit(fT, fD, fE, nf, &ao, &ar, &e2) == AION_OK) {
             have_fit = 1;
+            if (ar.chi2_dof > 1 && nf > 2) {
+                /* the points scatter more than their errors: scale the covariance by χ²/dof (Birge) */
+                double chi2 = ar.chi2_dof;
+                ao.scale_by_chi2 = 1;
+                if (aion_arrhenius_fit(fT, fD, fE, nf, &ao, &ar, &e2) == AION_OK) {
+                    chi_scaled = 1;
+                    aion_sb_printf(&nb, "Arrhenius fit: chi2/dof = %.2g > 1: the errors of ln D0, Ea and the band are "
+                                        "scaled by sqrt(chi2/dof) = %.2g%s\n",
+                                   chi2, sqrt(chi2),
+                                   chi2 > 3 ? " (the points do not follow one straight line within their errors: "
+                                              "a glass that changes between temperatures, or curvature)"
+                                            : "");
+                }
+            }
             D300 = aion_arrhenius_predict(&ar, Tr, &sd, &sdn);
         } else {
             aion_sb_printf(&nb, "Arrhenius fit failed: %s\n", e2.msg);
@@ -262,10 +276,6 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_sb_printf(&nb, "fewer than 2 usable temperatures: no Arrhenius fit\n");
     }
     if (have_fit && nf < 4) aion_sb_printf(&nb, "Arrhenius fit from only %d temperatures\n", nf);
-    if (have_fit && ar.chi2_dof > 3)
-        aion_sb_printf(&nb, "Arrhenius fit: chi2/dof = %.1f: the points scatter more than their errors (errors of Ea "
-                            "are then too small; glass changes between temperatures?)\n",
-                       ar.chi2_dof);
     /* Nernst–Einstein at the report temperature with the glass volume */
     double vglass = num(q, "results.final_hold.volume_A3"), nion = td[0].ion_n;
     double fac = aion_nernst_einstein_factor(nion, c->ion_charge, vglass, Tr);
@@ -295,6 +305,10 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         ao.times_T = 1;
         if (ns >= 2 && aion_arrhenius_fit(sT, sv, se, ns, &ao, &as, NULL) == AION_OK) {
             have_sfit = 1;
+            if (as.chi2_dof > 1 && ns > 2) {
+                ao.scale_by_chi2 = 1;
+                aion_arrhenius_fit(sT, sv, se, ns, &ao, &as, NULL);
+            }
             sdir300 = aion_arrhenius_predict(&as, Tr, &sdsd, NULL);
         }
     }
@@ -382,7 +396,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_pipe_json_num(&js, ar.cov_lnA_Ea);
         aion_sb_puts(&js, ", \"chi2_dof\": ");
         aion_pipe_json_num(&js, ar.chi2_dof);
-        aion_sb_printf(&js, ", \"points\": %d, \"at\": {\"T_K\": ", nf);
+        aion_sb_printf(&js, ", \"errors_scaled_by_chi2\": %s, \"points\": %d, \"at\": {\"T_K\": ",
+                       chi_scaled ? "true" : "false", nf);
         aion_pipe_json_num(&js, Tr);
         aion_sb_puts(&js, ", \"D_cm2_s\": ");
         aion_pipe_json_num(&js, D300);
@@ -458,8 +473,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_puts(&h, "<tr><td class=\"l\">activation energy E<sub>a</sub> (tracer D)</td><td>");
     if (have_fit) aion_sb_printf(&h, "%.3f ± %.3f eV", ar.Ea_eV, ar.Ea_err);
     else aion_sb_puts(&h, "–");
-    aion_sb_printf(&h, "</td><td class=\"l\">weighted fit of ln D* vs 1/T, %d temperatures, χ²/dof %.2g</td></tr>\n", nf,
-                   have_fit ? ar.chi2_dof : NAN);
+    aion_sb_printf(&h, "</td><td class=\"l\">weighted fit of ln D* vs 1/T, %d temperatures, χ²/dof %.2g%s</td></tr>\n",
+                   nf, have_fit ? ar.chi2_dof : NAN, chi_scaled ? " (errors scaled by √(χ²/dof))" : "");
     aion_sb_printf(&h, "<tr><td class=\"l\">D*(%g K)</td><td>", Tr);
     sci(&h, D300);
     aion_sb_puts(&h, " cm²/s</td><td class=\"l\">1σ band ");
@@ -493,8 +508,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_printf(&h, "%s</td></tr>\n", have_sfit ? "" : " (not every temperature gave σ > 0)");
     aion_sb_puts(&h, "<tr><td class=\"l\">glass density (");
     aion_sb_printf(&h, "%g K, NPT)</td><td>%.3f ± %.3f g/cm³</td><td class=\"l\">mean ± standard deviation over the "
-                       "final hold of the quench</td></tr>\n</table>\n",
-                   c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.density_sd_gcc"));
+                       "second half of the final hold of the quench (mean pressure %.2f GPa)</td></tr>\n</table>\n",
+                   c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.density_sd_gcc"),
+                   num(q, "results.final_hold.pressure_GPa"));
     if (nb.len) {
         aion_sb_puts(&h, "<div class=\"note\"><b>Notes.</b><br>");
         for (const char *p = nb.s; *p; p++) {
@@ -581,8 +597,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         pl = NULL;
         aion_sb_printf(&h, "<p>ln D* = ln D<sub>0</sub> − E<sub>a</sub>/(k<sub>B</sub>T): ln D<sub>0</sub> = %.3f ± %.3f "
                            "(D in cm²/s), E<sub>a</sub> = %.4f ± %.4f eV, cov(ln D<sub>0</sub>, E<sub>a</sub>) = %.3g eV, "
-                           "χ²/dof = %.2f. The band is ±1σ of ln D from the full covariance.</p>\n",
-                       ar.lnA, ar.lnA_err, ar.Ea_eV, ar.Ea_err, ar.cov_lnA_Ea, ar.chi2_dof);
+                           "χ²/dof = %.2f%s. The band is ±1σ of ln D from the full covariance.</p>\n",
+                       ar.lnA, ar.lnA_err, ar.Ea_eV, ar.Ea_err, ar.cov_lnA_Ea, ar.chi2_dof,
+                       chi_scaled ? " (covariance scaled by χ²/dof)" : "");
     }
 
     /* transport table */
