@@ -21,6 +21,22 @@ grep -qi '<script\|<link \|src="http\|href="http' "$H" && fail "report refers to
 /usr/bin/python3 -c "import json,sys; d=json.load(open(sys.argv[1])); assert d['arrhenius']['Ea_eV'] > 0" "$T/r/summary.json" \
     || fail "summary.json unreadable or without Ea"
 
+# a training report (the layout aion train --report writes) puts validation errors in the report;
+# only the report is redone (a report-only key)
+cat > "$T/train-report.json" <<'JSON'
+{"units": {"energy": "meV/atom"}, "sets": {
+  "train": {"all": {"n_configs": 120, "energy_mae_meV_atom": 3.25, "energy_rmse_meV_atom": 4.5,
+            "force_mae_meV_A": 81.5, "force_rmse_meV_A": 110.25, "stress_rmse_GPa": 0.35}},
+  "valid": {"all": {"n_configs": 14, "energy_mae_meV_atom": 5.75, "energy_rmse_meV_atom": 7.125,
+            "force_mae_meV_A": 95.5, "force_rmse_meV_A": 131.5, "stress_rmse_GPa": 0.5}}}}
+JSON
+"$AION" run "$P" --out "$T/r" --set potential.validation_report="$T/train-report.json" >"$T/out2" 2>"$T/err2" \
+    || fail "run with a training report: $(tail -5 "$T/err2")"
+grep -q "0 stages computed" "$T/out2" || fail "a report-only key recomputed stages"
+grep -q "Validation errors" "$H" || fail "no validation table"
+grep -q "<td class=\"l\">valid</td><td>14</td><td>5.75</td><td>7.12</td><td>95.5</td><td>132</td>" "$H" \
+    || fail "validation numbers missing: $(grep -o '<td class="l">valid</td>[^/]*' "$H")"
+
 command -v chromium >/dev/null 2>&1 || { echo "SKIP: chromium not installed (sh scripts/install-deps.sh --test)"; exit 77; }
 command -v /usr/bin/python3 >/dev/null 2>&1 || { echo "SKIP: python3 missing"; exit 77; }
 timeout 120 chromium --headless --no-sandbox --disable-gpu --disable-quic --no-first-run --disable-background-networking \
