@@ -1428,6 +1428,8 @@ typedef struct aion_run_opts {
     const char *traj_xyz;        /* extended XYZ trajectory (wrapped positions + image flags) */
     const char *traj_dump;       /* LAMMPS dump with image flags */
     long traj_every;
+    int traj_positions_only;     /* 1 = trajectories without velocities, forces, masses (smaller) */
+    int traj_precision;          /* significant digits of trajectory reals (0 = writer default) */
     const char *thermo_csv;      /* thermodynamic log */
     long thermo_every;
     const char *checkpoint;      /* checkpoint file */
@@ -1558,6 +1560,132 @@ aion_status aion_cp2k_result_apply(const aion_cp2k_result *r, aion_frame *f, aio
  * that ties a stored label to the exact CP2K input it came from. */
 void aion_label_key(const char *text, char out[17]);
 
+
+/* ===================================================================== */
+/* Section: pipelines (aion run) */
+/*
+ * A pipeline is the main job as one restartable run: make a glass by
+ * melt-quench, run MD at several temperatures (concurrently), analyse
+ * transport and structure, fit Arrhenius and write report.html and
+ * summary.json (docs/pipeline.md). The configuration is plain data with
+ * defaults (the shipped default pipeline, examples/pipelines/default.yaml);
+ * YAML files and "section.key=value" settings overlay it. Every stage writes
+ * its outputs atomically with a record holding the hash of its inputs: a run
+ * that is killed and started again skips finished stages, continues MD from
+ * its checkpoints, and recomputes stages whose inputs changed.
+ */
+
+#define AION_PIPELINE_MAX_T 32
+#define AION_PIPELINE_STR 512
+
+typedef struct aion_pipeline_config {
+    char name[128];
+    uint64_t seed;                        /* every random number of the run derives from it */
+    /* potential */
+    char potential[AION_PIPELINE_STR];    /* "pedone", a .pot/.json parameter file or a .mtp file;
+                                             relative paths are relative to base_dir */
+    char species[128];                    /* .mtp species order, e.g. "Li,P,O" */
+    char coulomb[16];                     /* classical models: "dsf" (default), "ewald", "model" */
+    double coul_cutoff_A, dsf_alpha;      /* 0 = model defaults */
+    char validation_report[AION_PIPELINE_STR]; /* training report JSON (aion train --report) or "" */
+    /* system */
+    char composition[128];                /* formula */
+    int atoms;                            /* about this many atoms (whole formula units) */
+    double density_gcc;                   /* density of the random start */
+    double dmin_scale;                    /* minimum distances = this × sum of covalent radii */
+    /* molecular dynamics, shared */
+    double dt_fs, tau_t_fs, tau_p_fs, press_GPa;
+    double compress_GPa;                  /* compressibility estimate of the barostat (1/GPa) */
+    char thermostat[16];                  /* "csvr", "langevin", "nhc" */
+    /* melt-quench (NPT) */
+    double t_start_K, t_melt_K, t_final_K, heat_rate_K_ps, cool_rate_K_ps;
+    double equil_ps, melt_ps, final_ps;   /* hold at t_start, t_melt, t_final */
+    double glass_frame_fs;                /* frames kept of the final hold (structure analysis) */
+    /* production */
+    double temps_K[AION_PIPELINE_MAX_T];
+    int n_temps;
+    double npt_ps;                        /* NPT at T first (0 = none), then the cell is set to the
+                                             mean volume of its second half */
+    double nvt_equil_ps;                  /* NVT equilibration (not analysed) */
+    double prod_ps;                       /* NVT production */
+    double frame_fs;                      /* trajectory interval */
+    /* analysis */
+    char ion[8];                          /* mobile species */
+    double ion_charge;                    /* formal charge for conductivities (e) */
+    char framework[8];                    /* network former watched for flow (P), "" = none */
+    double fit_start, fit_end;            /* MSD fit window, fractions of the production run */
+    double hop_A;                         /* hop length for the effective number of hops */
+    double rdf_rmax_A;
+    int rdf_bins;
+    double qn_cutoff_A;                   /* former–O bond cut-off for Qⁿ */
+    double report_T_K;                    /* extrapolation temperature (300 K) */
+    /* execution (not part of the inputs of any stage) */
+    int threads;                          /* total threads (0 = OpenMP default) */
+    int threads_per_run;                  /* threads of each production run (default 1); results are
+                                             bitwise reproducible for a fixed value */
+    int quench_threads;                   /* threads of the quench (0 = threads) */
+    long checkpoint_every;                /* MD steps between checkpoints */
+    /* where the file came from (relative paths are resolved against base_dir) */
+    char source[AION_PIPELINE_STR];
+    char base_dir[AION_PIPELINE_STR];
+} aion_pipeline_config;
+
+/* The built-in default pipeline (identical to examples/pipelines/default.yaml). */
+void aion_pipeline_config_init(aion_pipeline_config *c);
+/* Overlay a YAML pipeline file (sections and keys of docs/pipeline.md) onto c;
+ * sets c->source and c->base_dir. Unknown keys are errors ("FILE:LINE: ..."). */
+aion_status aion_pipeline_config_load(aion_pipeline_config *c, const char *path, aion_error *err);
+/* Set one key: "production.temperatures" = "[700, 800]", "system.atoms" = "400". */
+aion_status aion_pipeline_config_set(aion_pipeline_config *c, const char *key, const char *value, aion_error *err);
+/* Check values (positive times, at least one temperature, ...). */
+aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error *err);
+/* The configuration as YAML (every key; malloc'd, caller frees; NULL on allocation failure). */
+char *aion_pipeline_config_yaml(const aion_pipeline_config *c);
+
+/* Progress events, called from the thread that runs the stage with a lock
+ * held (never concurrently). Return nonzero to stop: running MD stages write a
+ * checkpoint and aion_pipeline_run returns AION_EOF. */
+typedef enum aion_pipeline_event_kind {
+    AION_PIPE_STAGE_START = 0,  /* message says fresh / resumed / inputs changed */
+    AION_PIPE_STAGE_SKIP,       /* finished in an earlier run with the same inputs */
+    AION_PIPE_STAGE_DONE,
+    AION_PIPE_PROGRESS,         /* done/total MD steps */
+    AION_PIPE_NOTE              /* a warning or remark for the user */
+} aion_pipeline_event_kind;
+
+typedef struct aion_pipeline_event {
+    aion_pipeline_event_kind kind;
+    const char *stage;          /* "quench", "md-800K", ... */
+    long done, total;
+    double seconds;             /* wall time of the stage so far */
+    const char *message;        /* may be NULL */
+} aion_pipeline_event;
+
+typedef int (*aion_pipeline_callback)(void *user, const aion_pipeline_event *ev);
+
+/* Headline results (summary.json has everything). */
+typedef struct aion_pipeline_summary {
+    int n_temps;
+    double T_K[AION_PIPELINE_MAX_T], D[AION_PIPELINE_MAX_T], D_err[AION_PIPELINE_MAX_T]; /* cm²/s */
+    double Ea_eV, Ea_err;
+    double D_report, D_report_lo, D_report_hi;           /* at report_T_K, 1σ band (cm²/s) */
+    double sigma_report, sigma_report_lo, sigma_report_hi; /* Nernst–Einstein, H_R = 1 (S/cm) */
+    double density_gcc;                                   /* glass at t_final */
+    int stages_run, stages_skipped;
+    double seconds;
+} aion_pipeline_summary;
+
+/* Run (or continue) the pipeline in out_dir (created if needed): stages in
+ * out_dir/stages/, then out_dir/report.html and out_dir/summary.json.
+ * summary may be NULL. Returns AION_EOF when the callback asked to stop. */
+aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir, aion_pipeline_callback cb,
+                              void *user, aion_pipeline_summary *summary, aion_error *err);
+
+/* Plot extras used by the report (additive to src/core/svg.c): a series drawn
+ * as a filled band y ± yerr (AION_PLOT_BAND), as a dashed line
+ * (AION_PLOT_DASHED), or in the colour of the series before it
+ * (AION_PLOT_SAME_COLOR, e.g. a fit line next to its data). */
+enum { AION_PLOT_BAND = 4, AION_PLOT_DASHED = 8, AION_PLOT_SAME_COLOR = 16 };
 
 
 

@@ -183,9 +183,26 @@ char *aion_plot_svg(const aion_plot *p, int width, int height)
     esc(&b, p->title);
     aion_sb_puts(&b, "</text>\n");
     /* series */
+    int ci = -1, nlab = 0;
     for (int k = 0; k < p->ns; k++) {
         const series *s = &p->s[k];
-        const char *c = colors[k % 8];
+        if (!(s->style & AION_PLOT_SAME_COLOR) || ci < 0) ci++;
+        const char *c = colors[ci % 8];
+        if ((s->style & AION_PLOT_BAND) && s->e) {
+            /* filled band between y - e and y + e (points with both ends usable) */
+            aion_sb_printf(&b, "<polygon fill=\"%s\" fill-opacity=\"0.18\" stroke=\"none\" points=\"", c);
+            for (int pass = 0; pass < 2; pass++)
+                for (int ii = 0; ii < s->n; ii++) {
+                    int i = pass ? s->n - 1 - ii : ii;
+                    double yy = pass ? s->y[i] - s->e[i] : s->y[i] + s->e[i];
+                    if (!usable(s->x[i], p->logx) || !usable(s->y[i] - s->e[i], p->logy) ||
+                        !usable(s->y[i] + s->e[i], p->logy))
+                        continue;
+                    aion_sb_printf(&b, "%.2f,%.2f ", PX(p->logx ? log10(s->x[i]) : s->x[i]),
+                                   PY(p->logy ? log10(yy) : yy));
+                }
+            aion_sb_puts(&b, "\"/>\n");
+        }
         if (s->style & AION_PLOT_LINE) {
             int open = 0;
             for (int i = 0; i < s->n; i++) {
@@ -196,7 +213,8 @@ char *aion_plot_svg(const aion_plot *p, int width, int height)
                 }
                 double X = PX(p->logx ? log10(s->x[i]) : s->x[i]), Y = PY(p->logy ? log10(s->y[i]) : s->y[i]);
                 if (!open)
-                    aion_sb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\" points=\"", c);
+                    aion_sb_printf(&b, "<polyline fill=\"none\" stroke=\"%s\" stroke-width=\"1.5\"%s points=\"", c,
+                                   (s->style & AION_PLOT_DASHED) ? " stroke-dasharray=\"6,4\"" : "");
                 aion_sb_printf(&b, "%.2f,%.2f ", X, Y);
                 open = 1;
             }
@@ -205,7 +223,7 @@ char *aion_plot_svg(const aion_plot *p, int width, int height)
         for (int i = 0; i < s->n; i++) {
             if (!usable(s->x[i], p->logx) || !usable(s->y[i], p->logy)) continue;
             double X = PX(p->logx ? log10(s->x[i]) : s->x[i]), Y = PY(p->logy ? log10(s->y[i]) : s->y[i]);
-            if (s->e && isfinite(s->e[i]) && s->e[i] > 0) {
+            if (s->e && !(s->style & AION_PLOT_BAND) && isfinite(s->e[i]) && s->e[i] > 0) {
                 double lo = s->y[i] - s->e[i], hi = s->y[i] + s->e[i];
                 double Ylo = p->logy ? (lo > 0 ? PY(log10(lo)) : T + H) : PY(lo);
                 double Yhi = PY(p->logy ? log10(hi) : hi);
@@ -219,11 +237,18 @@ char *aion_plot_svg(const aion_plot *p, int width, int height)
                 aion_sb_printf(&b, "<circle cx=\"%.2f\" cy=\"%.2f\" r=\"3\" fill=\"%s\"/>\n", X, Y, c);
         }
         if (s->label[0]) {
-            double ly = T + 16 + 16 * k;
-            aion_sb_printf(&b,
-                           "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"/>"
-                           "<text x=\"%g\" y=\"%g\">",
-                           L + W - 150, ly - 4, L + W - 130, ly - 4, c, L + W - 125, ly);
+            double ly = T + 16 + 16 * nlab++;
+            if ((s->style & AION_PLOT_BAND) && !(s->style & AION_PLOT_LINE))
+                aion_sb_printf(&b,
+                               "<rect x=\"%g\" y=\"%g\" width=\"20\" height=\"8\" fill=\"%s\" fill-opacity=\"0.3\"/>"
+                               "<text x=\"%g\" y=\"%g\">",
+                               L + W - 150, ly - 8, c, L + W - 125, ly);
+            else
+                aion_sb_printf(&b,
+                               "<line x1=\"%g\" y1=\"%g\" x2=\"%g\" y2=\"%g\" stroke=\"%s\" stroke-width=\"2\"%s/>"
+                               "<text x=\"%g\" y=\"%g\">",
+                               L + W - 150, ly - 4, L + W - 130, ly - 4, c,
+                               (s->style & AION_PLOT_DASHED) ? " stroke-dasharray=\"6,4\"" : "", L + W - 125, ly);
             esc(&b, s->label);
             aion_sb_puts(&b, "</text>\n");
         }

@@ -52,6 +52,7 @@ static aion_status open_outputs(run_out *out, const aion_run_opts *o, int fresh,
     }
     aion_write_opts_init(&wo);
     wo.append = 1;
+    wo.precision = o->traj_precision;
     if (o->traj_xyz) {
         wo.format = AION_FMT_EXTXYZ;
         if ((st = aion_writer_open(&out->xyz, o->traj_xyz, &wo, err)) != AION_OK) return st;
@@ -93,11 +94,18 @@ static aion_status write_thermo(aion_md *md, run_out *out)
     return ferror(out->csv) ? AION_ERR_IO : AION_OK;
 }
 
-static aion_status write_frames(aion_md *md, run_out *out, aion_error *err)
+static aion_status write_frames(aion_md *md, run_out *out, int positions_only, aion_error *err)
 {
     const aion_frame *f = aion_md_frame(md);
+    aion_frame slim;
     aion_status st;
     if (!f) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    if (positions_only) {
+        /* shallow copy that hides the per-atom data a transport analysis does not need */
+        slim = *f;
+        slim.has &= ~(unsigned)(AION_HAS_VEL | AION_HAS_FORCES | AION_HAS_MASS | AION_HAS_ATOM_ENERGY);
+        f = &slim;
+    }
     if (out->xyz && (st = aion_writer_write(out->xyz, f)) != AION_OK)
         return aion_err_set(err, st, "%s", aion_writer_errmsg(out->xyz));
     if (out->dump && (st = aion_writer_write(out->dump, f)) != AION_OK)
@@ -169,7 +177,7 @@ aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const a
             goto done;
         }
         if (out.csv && o->thermo_every > 0 && (st = write_thermo(md, &out)) != AION_OK) goto done;
-        if (o->traj_every > 0 && (st = write_frames(md, &out, err)) != AION_OK) goto done;
+        if (o->traj_every > 0 && (st = write_frames(md, &out, o->traj_positions_only, err)) != AION_OK) goto done;
     }
     while (rs.seg < nseg) {
         const aion_segment *sg = &segs[rs.seg];
@@ -201,7 +209,7 @@ aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const a
                 aion_err_set(err, st, "%s: write error", o->thermo_csv);
                 goto done;
             }
-            if (o->traj_every > 0 && rs.done % o->traj_every == 0 && (st = write_frames(md, &out, err)) != AION_OK) goto done;
+            if (o->traj_every > 0 && rs.done % o->traj_every == 0 && (st = write_frames(md, &out, o->traj_positions_only, err)) != AION_OK) goto done;
             if (o->checkpoint && o->checkpoint_every > 0 && rs.done % o->checkpoint_every == 0 &&
                 (st = checkpoint(md, &out, &rs, o->checkpoint, err)) != AION_OK)
                 goto done;

@@ -1,0 +1,153 @@
+/*
+ * Transport stage of a pipeline: one production trajectory through the
+ * analysis module (src/analysis): tracer MSD of the mobile ion with all time
+ * origins, D* by generalised least squares with the MSD covariance (Bullerjahn
+ * et al. / kinisi-style model, docs/analysis.md), collective diffusivity D_σ,
+ * Haven ratio, conductivity from the charge MSD and by Nernst–Einstein. The
+ * results (numbers and a thinned MSD curve) go into the stage record as JSON.
+ */
+#include "pipeline.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+static void diffusion_json(aion_strbuf *b, const aion_diffusion *d)
+{
+    aion_sb_puts(b, "{\"D_cm2_s\": ");
+    aion_pipe_json_num(b, d->D);
+    aion_sb_puts(b, ", \"D_err_cm2_s\": ");
+    aion_pipe_json_num(b, d->D_err);
+    aion_sb_puts(b, ", \"D_95_lo_cm2_s\": ");
+    aion_pipe_json_num(b, d->D_lo);
+    aion_sb_puts(b, ", \"D_95_hi_cm2_s\": ");
+    aion_pipe_json_num(b, d->D_hi);
+    aion_sb_puts(b, ", \"intercept_A2\": ");
+    aion_pipe_json_num(b, d->intercept_A2);
+    aion_sb_puts(b, ", \"fit_start_fs\": ");
+    aion_pipe_json_num(b, d->t_start_fs);
+    aion_sb_puts(b, ", \"fit_end_fs\": ");
+    aion_pipe_json_num(b, d->t_end_fs);
+    aion_sb_puts(b, ", \"chi2_dof\": ");
+    aion_pipe_json_num(b, d->chi2_dof);
+    aion_sb_puts(b, ", \"msd_max_A2\": ");
+    aion_pipe_json_num(b, d->msd_max_A2);
+    aion_sb_puts(b, ", \"n_hops_eff\": ");
+    aion_pipe_json_num(b, d->n_hops_eff);
+    aion_sb_puts(b, ", \"rsd_he2018\": ");
+    aion_pipe_json_num(b, d->rsd_he2018);
+    aion_sb_printf(b, ", \"n_dims\": %d, \"warnings\": [", d->n_dims);
+    const char *w[5] = {"fewer than 100 effective hops", "relative error above 30%", "D not significantly above zero",
+                        "chi2/dof > 3: MSD not linear in the window", "fewer than 10 lags in the window"};
+    int first = 1;
+    for (int k = 0; k < 5; k++)
+        if (d->warnings & (1u << k)) {
+            aion_sb_printf(b, "%s\"%s\"", first ? "" : ", ", w[k]);
+            first = 0;
+        }
+    aion_sb_puts(b, "]}");
+}
+
+aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj, double T, long first_frame,
+                                double dt_fs, int nthreads, aion_strbuf *res, aion_error *err)
+{
+    aion_reader *rd = NULL;
+    aion_transport *tr = NULL;
+    aion_transport_opts o;
+    aion_fit_opts fo;
+    aion_group_transport gt;
+    aion_conductivity cd;
+    aion_msd_result m;
+    aion_status st;
+    int zs[2] = {aion_element_z(c->ion), c->framework[0] ? aion_element_z(c->framework) : 0}, zion = zs[0];
+    int ngroups = zs[1] ? 2 : 1;
+    double q[2] = {c->ion_charge, 0}; /* the framework group carries no charge in the conductivity */
+    if ((st = aion_reader_open(&rd, traj, NULL, err)) != AION_OK) return st;
+    aion_transport_opts_init(&o);
+    o.species_z = zs;
+    o.n_species = ngroups;
+    o.charge = q;
+    o.drift = AION_DRIFT_FRAMEWORK;
+    o.first_frame = first_frame;
+    o.dt_fs = dt_fs;
+    o.temperature_K = T;
+    o.nthreads = nthreads;
+    if ((st = aion_transport_create(&tr, &o, err)) != AION_OK) goto done;
+    if ((st = aion_transport_read(tr, rd)) != AION_OK || (st = aion_transport_finish(tr)) != AION_OK) {
+        aion_err_set(err, st, "%s: %s", traj, aion_transport_errmsg(tr));
+        goto done;
+    }
+    aion_fit_opts_init(&fo);
+    fo.start_frac = c->fit_start;
+    fo.end_frac = c->fit_end;
+    fo.hop_length_A = c->hop_A;
+    if ((st = aion_transport_msd(tr, 0, &m)) != AION_OK || (st = aion_transport_diffusion(tr, 0, &fo, &gt)) != AION_OK ||
+        (st = aion_transport_conductivity(tr, &fo, &cd)) != AION_OK) {
+        aion_err_set(err, st, "%s: %s", traj, aion_transport_errmsg(tr));
+        goto done;
+    }
+    aion_sb_puts(res, "{\"temperature_K\": ");
+    aion_pipe_json_num(res, T);
+    aion_sb_printf(res, ", \"frames\": %ld, \"dt_fs\": ", aion_transport_nframes(tr));
+    aion_pipe_json_num(res, m.dt_fs);
+    aion_sb_printf(res, ", \"ion\": \"%s\", \"n_ions\": %d, \"volume_A3\": ", aion_element_symbol(zion), m.n_atoms);
+    aion_pipe_json_num(res, aion_transport_volume(tr));
+    aion_sb_puts(res, ",\n\"tracer\": ");
+    diffusion_json(res, &gt.tracer);
+    aion_sb_puts(res, ",\n\"collective\": ");
+    diffusion_json(res, &gt.collective);
+    aion_sb_puts(res, ",\n\"haven\": ");
+    aion_pipe_json_num(res, gt.haven);
+    aion_sb_puts(res, ", \"haven_err\": ");
+    aion_pipe_json_num(res, gt.haven_err);
+    aion_sb_puts(res, ",\n\"conductivity\": {\"sigma_S_cm\": ");
+    aion_pipe_json_num(res, cd.sigma);
+    aion_sb_puts(res, ", \"sigma_err_S_cm\": ");
+    aion_pipe_json_num(res, cd.sigma_err);
+    aion_sb_puts(res, ", \"sigma_ne_S_cm\": ");
+    aion_pipe_json_num(res, cd.sigma_ne);
+    aion_sb_puts(res, ", \"sigma_ne_err_S_cm\": ");
+    aion_pipe_json_num(res, cd.sigma_ne_err);
+    aion_sb_puts(res, ", \"haven\": ");
+    aion_pipe_json_num(res, cd.haven);
+    aion_sb_puts(res, ", \"haven_err\": ");
+    aion_pipe_json_num(res, cd.haven_err);
+    aion_sb_puts(res, "},\n\"msd\": {\"t_ps\": [");
+    /* thinned curves: at most ~300 points */
+    long step = m.n > 300 ? (m.n + 299) / 300 : 1;
+    for (long k = 0; k < m.n; k += step) aion_sb_printf(res, "%s%.6g", k ? "," : "", k * m.dt_fs / 1000.0);
+    aion_sb_puts(res, "], \"tracer_A2\": [");
+    for (long k = 0; k < m.n; k += step) aion_sb_printf(res, "%s%.6g", k ? "," : "", m.msd[k]);
+    aion_sb_puts(res, "], \"collective_A2\": [");
+    for (long k = 0; k < m.n; k += step) aion_sb_printf(res, "%s%.6g", k ? "," : "", m.coll[k]);
+    aion_sb_puts(res, "]}");
+    if (ngroups == 2) {
+        /* framework former: does the network flow at this temperature? */
+        aion_group_transport gf;
+        aion_msd_result mf;
+        if ((st = aion_transport_msd(tr, 1, &mf)) != AION_OK || (st = aion_transport_diffusion(tr, 1, &fo, &gf)) != AION_OK) {
+            aion_err_set(err, st, "%s: %s", traj, aion_transport_errmsg(tr));
+            goto done;
+        }
+        double mmax = 0;
+        for (long k = 0; k < mf.n; k++) mmax = fmax(mmax, mf.msd[k]);
+        aion_sb_printf(res, ",\n\"framework\": {\"species\": \"%s\", \"D_cm2_s\": ", aion_element_symbol(zs[1]));
+        aion_pipe_json_num(res, gf.tracer.D);
+        aion_sb_puts(res, ", \"D_err_cm2_s\": ");
+        aion_pipe_json_num(res, gf.tracer.D_err);
+        aion_sb_puts(res, ", \"msd_max_A2\": ");
+        aion_pipe_json_num(res, mmax);
+        aion_sb_puts(res, "}");
+    }
+    aion_sb_puts(res, ", \"ngp_max\": ");
+    double ngp = NAN;
+    for (int k = 0; k < m.n_ngp; k++)
+        if (isfinite(m.ngp[k]) && (!isfinite(ngp) || m.ngp[k] > ngp)) ngp = m.ngp[k];
+    aion_pipe_json_num(res, ngp);
+    aion_sb_puts(res, "}");
+    if (res->oom) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+done:
+    aion_transport_free(tr);
+    aion_reader_close(rd);
+    return st;
+}

@@ -1,0 +1,83 @@
+/*
+ * Pipelines (aion run), internal view: the key table of the configuration,
+ * stage hashing, the small JSON and file helpers the stages share.
+ */
+#ifndef AION_PIPELINE_INTERNAL_H
+#define AION_PIPELINE_INTERNAL_H
+
+#include "aion.h"
+#include "internal.h"
+
+#include <stdint.h>
+
+/* Which stages read a key (their input hash includes it). */
+enum {
+    PK_QUENCH = 1u << 0,    /* glass making */
+    PK_MD = 1u << 1,        /* production MD at each temperature */
+    PK_TRANSPORT = 1u << 2, /* per-temperature transport analysis */
+    PK_STRUCTURE = 1u << 3, /* glass structure */
+    PK_REPORT = 1u << 4     /* report only (always regenerated) */
+};
+
+typedef enum { PT_STR, PT_INT, PT_LONG, PT_U64, PT_DBL, PT_DBL_LIST } pipe_key_type;
+
+typedef struct pipe_key {
+    const char *name;     /* "section.key" (YAML) */
+    pipe_key_type type;
+    size_t off;           /* offset in aion_pipeline_config */
+    size_t size;          /* PT_STR: capacity; PT_DBL_LIST: capacity (entries) */
+    size_t count_off;     /* PT_DBL_LIST: offset of the int count */
+    unsigned stages;      /* PK_* bits (0 = execution only, never hashed) */
+    const char *help;
+} pipe_key;
+
+/* The table (NULL-named terminator). */
+extern const pipe_key aion_pipe_keys[];
+
+/* Canonical "key: value" text of one key. */
+void aion_pipe_key_value(const aion_pipeline_config *c, const pipe_key *k, aion_strbuf *b);
+
+/* 64-bit FNV-1a. */
+uint64_t aion_pipe_hash(uint64_t h, const void *data, size_t len);
+#define AION_PIPE_HASH0 0xcbf29ce484222325ULL
+/* Hash of the keys used by the stages in mask, plus extra text. */
+uint64_t aion_pipe_stage_hash(const aion_pipeline_config *c, unsigned mask, const char *extra);
+/* Hash of a file's bytes (0 if it cannot be read). */
+uint64_t aion_pipe_file_hash(const char *path);
+
+/* Resolve a path of the configuration: absolute or existing as given stays,
+ * else relative to base_dir when the file exists there. */
+void aion_pipe_resolve(const aion_pipeline_config *c, const char *in, char *out, size_t cap);
+
+/* Files: write text atomically (tmp + fsync + rename), read a whole file
+ * (malloc'd, NUL-terminated; NULL if absent), mkdir -p, remove a stage folder's files. */
+aion_status aion_pipe_write_atomic(const char *path, const char *text, size_t len, aion_error *err);
+char *aion_pipe_read_file(const char *path, size_t *len);
+int aion_pipe_mkdirs(const char *path);
+void aion_pipe_clear_dir(const char *path);
+
+/* JSON text helpers. */
+void aion_pipe_json_str(aion_strbuf *b, const char *s);
+void aion_pipe_json_num(aion_strbuf *b, double v);
+
+/* Transport analysis of one production trajectory (analyse.c): results JSON
+ * object appended to res. */
+aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj, double T, long first_frame,
+                                double dt_fs, int nthreads, aion_strbuf *res, aion_error *err);
+
+/* Report (report.c): read the stage results under out_dir and write
+ * report.html and summary.json. */
+typedef struct pipe_stage_info {
+    char name[64];
+    char hash[20];
+    int reused;            /* finished in an earlier run */
+    int resumed;           /* continued from a checkpoint */
+    double seconds;        /* wall time of the stage (of its last session when resumed) */
+    uint64_t seed;
+} pipe_stage_info;
+
+aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out_dir, const pipe_stage_info *st, int nst,
+                             double wall_s, const char *started, aion_pipeline_summary *sum, char *notes,
+                             size_t notes_cap, aion_error *err);
+
+#endif

@@ -1,0 +1,850 @@
+/*
+ * Pipeline report: reads the stage records (out/stages/<name>/stage.json),
+ * fits Arrhenius to the tracer diffusivities (weighted least squares of ln D
+ * on 1/T, errors of ln D from the GLS errors of D; src/analysis/fit.c),
+ * extrapolates D and the Nernst–Einstein conductivity to report_T with the
+ * full covariance of (ln D0, Ea) (the 1σ band of ln D at T is
+ * sqrt(Var lnD0 + Var Ea/(kT)² − 2 Cov/(kT))), and writes a self-contained
+ * report.html (inline SVG plots, tables, provenance) and summary.json.
+ */
+#include "pipeline.h"
+
+#include <cjson/cJSON.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+static cJSON *load_stage(const char *out, const char *name)
+{
+    char path[3400];
+    snprintf(path, sizeof path, "%s/stages/%s/stage.json", out, name);
+    char *s = aion_pipe_read_file(path, NULL);
+    if (!s) return NULL;
+    cJSON *j = cJSON_Parse(s);
+    free(s);
+    return j;
+}
+
+static double num(const cJSON *o, const char *path)
+{
+    /* dotted path */
+    char buf[256], *sv = NULL;
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *c = o;
+    for (char *t = strtok_r(buf, ".", &sv); t && c; t = strtok_r(NULL, ".", &sv)) c = cJSON_GetObjectItemCaseSensitive(c, t);
+    return cJSON_IsNumber(c) ? c->valuedouble : NAN;
+}
+
+static const cJSON *item(const cJSON *o, const char *path)
+{
+    char buf[256], *sv = NULL;
+    snprintf(buf, sizeof buf, "%s", path);
+    const cJSON *c = o;
+    for (char *t = strtok_r(buf, ".", &sv); t && c; t = strtok_r(NULL, ".", &sv)) c = cJSON_GetObjectItemCaseSensitive(c, t);
+    return c;
+}
+
+/* Array of numbers -> malloc'd doubles; returns count (0 on failure). */
+static int array(const cJSON *a, double **out)
+{
+    int n = cJSON_IsArray(a) ? cJSON_GetArraySize(a) : 0;
+    *out = NULL;
+    if (n <= 0) return 0;
+    double *v = malloc(sizeof(double) * (size_t)n);
+    if (!v) return 0;
+    int k = 0;
+    const cJSON *e;
+    cJSON_ArrayForEach(e, a) v[k++] = cJSON_IsNumber(e) ? e->valuedouble : NAN;
+    *out = v;
+    return n;
+}
+
+static void html_esc(aion_strbuf *b, const char *t)
+{
+    for (; t && *t; t++) {
+        switch (*t) {
+        case '<': aion_sb_puts(b, "&lt;"); break;
+        case '>': aion_sb_puts(b, "&gt;"); break;
+        case '&': aion_sb_puts(b, "&amp;"); break;
+        case '"': aion_sb_puts(b, "&quot;"); break;
+        default: aion_sb_putc(b, *t);
+        }
+    }
+}
+
+/* Number with uncertainty in scientific notation: (1.23 ± 0.04)×10⁻⁶. */
+static void pm(aion_strbuf *b, double v, double e)
+{
+    if (!isfinite(v)) {
+        aion_sb_puts(b, "–");
+        return;
+    }
+    int ex = v != 0 ? (int)floor(log10(fabs(v))) : 0;
+    if (ex >= -2 && ex <= 3) {
+        if (isfinite(e)) aion_sb_printf(b, "%.3g ± %.2g", v, e);
+        else aion_sb_printf(b, "%.3g", v);
+        return;
+    }
+    double s = pow(10, ex);
+    if (isfinite(e)) aion_sb_printf(b, "(%.3g ± %.2g)×10<sup>%d</sup>", v / s, e / s, ex);
+    else aion_sb_printf(b, "%.3g×10<sup>%d</sup>", v / s, ex);
+}
+
+static void sci(aion_strbuf *b, double v)
+{
+    if (!isfinite(v)) {
+        aion_sb_puts(b, "–");
+        return;
+    }
+    int ex = v != 0 ? (int)floor(log10(fabs(v))) : 0;
+    if (ex >= -2 && ex <= 3) aion_sb_printf(b, "%.3g", v);
+    else aion_sb_printf(b, "%.3g×10<sup>%d</sup>", v / pow(10, ex), ex);
+}
+
+static void add_svg(aion_strbuf *b, aion_plot *p, int w, int h)
+{
+    char *svg = p ? aion_plot_svg(p, w, h) : NULL;
+    if (svg) {
+        aion_sb_puts(b, "<div class=\"plot\">");
+        aion_sb_puts(b, svg);
+        aion_sb_puts(b, "</div>\n");
+    }
+    free(svg);
+}
+
+static void warnings_html(aion_strbuf *b, const cJSON *d)
+{
+    const cJSON *w = item(d, "warnings"), *e;
+    int first = 1;
+    cJSON_ArrayForEach(e, w)
+    {
+        if (!cJSON_IsString(e)) continue;
+        aion_sb_puts(b, first ? "" : "; ");
+        html_esc(b, e->valuestring);
+        first = 0;
+    }
+}
+
+/* Reference values of ../shared/docs/science.md §5 for Li–P–O(–N) glasses. */
+static int li_p_o(const char *composition)
+{
+    int z[16], n;
+    double a[16];
+    if (aion_parse_formula(composition, z, a, 16, &n, NULL) != AION_OK) return 0;
+    int li = 0, p = 0, o = 0, other = 0;
+    for (int k = 0; k < n; k++) {
+        if (z[k] == 3) li = 1;
+        else if (z[k] == 15) p = 1;
+        else if (z[k] == 8) o = 1;
+        else if (z[k] != 7) other = 1;
+    }
+    return li && p && o && !other;
+}
+
+typedef struct tdata {
+    double T, D, De, Dlo, Dhi, Dc, Dce, H, He, sig, sige, signe, signee, hops, rsd, chi2, t0, t1, ntr, ngp;
+    double vol, ion_n, frames, fw_msd, fw_D;
+    int dims;
+    const cJSON *tr;   /* transport results */
+    const cJSON *md;   /* md results */
+    const cJSON *npt;  /* npt results (may be NULL) */
+} tdata;
+
+aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, const pipe_stage_info *stg, int nst,
+                             double wall_s, const char *started, aion_pipeline_summary *sum, char *notes,
+                             size_t notes_cap, aion_error *err)
+{
+    aion_status st = AION_OK;
+    cJSON *q = NULL, *str = NULL, *tj[AION_PIPELINE_MAX_T] = {0}, *mj[AION_PIPELINE_MAX_T] = {0},
+          *nj[AION_PIPELINE_MAX_T] = {0}, *val = NULL;
+    tdata td[AION_PIPELINE_MAX_T];
+    aion_strbuf h, js, nb;
+    aion_plot *pl = NULL;
+    char name[64], host[256] = "", finished[64];
+    int nt = c->n_temps;
+    time_t now = time(NULL);
+    strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    gethostname(host, sizeof host - 1);
+    aion_sb_init(&h);
+    aion_sb_init(&js);
+    aion_sb_init(&nb);
+    memset(td, 0, sizeof td);
+    if (!(q = load_stage(out, "quench")) || !(str = load_stage(out, "structure"))) {
+        st = aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record missing or unreadable", out);
+        goto done;
+    }
+    for (int k = 0; k < nt; k++) {
+        double T = c->temps_K[k];
+        snprintf(name, sizeof name, "transport-%gK", T);
+        tj[k] = load_stage(out, name);
+        snprintf(name, sizeof name, "md-%gK", T);
+        mj[k] = load_stage(out, name);
+        snprintf(name, sizeof name, "npt-%gK", T);
+        if (c->npt_ps > 0) nj[k] = load_stage(out, name);
+        if (!tj[k] || !mj[k]) {
+            st = aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K missing or unreadable", out, T);
+            goto done;
+        }
+        const cJSON *r = item(tj[k], "results");
+        tdata *d = &td[k];
+        d->T = T;
+        d->tr = r;
+        d->md = item(mj[k], "results");
+        d->npt = nj[k] ? item(nj[k], "results") : NULL;
+        d->D = num(r, "tracer.D_cm2_s");
+        d->De = num(r, "tracer.D_err_cm2_s");
+        d->Dlo = num(r, "tracer.D_95_lo_cm2_s");
+        d->Dhi = num(r, "tracer.D_95_hi_cm2_s");
+        d->Dc = num(r, "collective.D_cm2_s");
+        d->Dce = num(r, "collective.D_err_cm2_s");
+        d->H = num(r, "haven");
+        d->He = num(r, "haven_err");
+        d->sig = num(r, "conductivity.sigma_S_cm");
+        d->sige = num(r, "conductivity.sigma_err_S_cm");
+        d->signe = num(r, "conductivity.sigma_ne_S_cm");
+        d->signee = num(r, "conductivity.sigma_ne_err_S_cm");
+        d->hops = num(r, "tracer.n_hops_eff");
+        d->rsd = num(r, "tracer.rsd_he2018");
+        d->chi2 = num(r, "tracer.chi2_dof");
+        d->t0 = num(r, "tracer.fit_start_fs");
+        d->t1 = num(r, "tracer.fit_end_fs");
+        d->ntr = num(r, "tracer.intercept_A2");
+        d->dims = (int)num(r, "tracer.n_dims");
+        d->ngp = num(r, "ngp_max");
+        d->vol = num(r, "volume_A3");
+        d->ion_n = num(r, "n_ions");
+        d->frames = num(r, "frames");
+        d->fw_msd = num(r, "framework.msd_max_A2");
+        d->fw_D = num(r, "framework.D_cm2_s");
+        if (d->fw_msd > 3.0)
+            aion_sb_printf(&nb, "%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
+                                "temperature is above the glass transition of the model\n",
+                           T, c->framework, d->fw_msd);
+    }
+    if (c->validation_report[0]) {
+        char vp[AION_PIPELINE_STR];
+        aion_pipe_resolve(c, c->validation_report, vp, sizeof vp);
+        char *s = aion_pipe_read_file(vp, NULL);
+        val = s ? cJSON_Parse(s) : NULL;
+        free(s);
+        if (!val) aion_sb_printf(&nb, "potential.validation_report %s: missing or not JSON\n", vp);
+    }
+
+    /* ---------------- Arrhenius ---------------- */
+    double fT[AION_PIPELINE_MAX_T], fD[AION_PIPELINE_MAX_T], fE[AION_PIPELINE_MAX_T];
+    int nf = 0;
+    for (int k = 0; k < nt; k++) {
+        if (td[k].D > 0 && td[k].De > 0 && isfinite(td[k].De)) {
+            fT[nf] = td[k].T, fD[nf] = td[k].D, fE[nf] = td[k].De;
+            nf++;
+        } else {
+            aion_sb_printf(&nb, "%g K left out of the Arrhenius fit: D* not positive with a finite error\n", td[k].T);
+        }
+    }
+    aion_arrhenius ar;
+    memset(&ar, 0, sizeof ar);
+    int have_fit = 0, chi_scaled = 0;
+    double Tr = c->report_T_K, D300 = NAN, sd = NAN, sdn = NAN;
+    if (nf >= 2) {
+        aion_arrhenius_opts ao;
+        aion_arrhenius_opts_init(&ao);
+        aion_error e2;
+        if (aion_arrhenius_fit(fT, fD, fE, nf, &ao, &ar, &e2) == AION_OK) {
+            have_fit = 1;
+            if (ar.chi2_dof > 1 && nf > 2) {
+                /* the points scatter more than their errors: scale the covariance by χ²/dof (Birge) */
+                double chi2 = ar.chi2_dof;
+                ao.scale_by_chi2 = 1;
+                if (aion_arrhenius_fit(fT, fD, fE, nf, &ao, &ar, &e2) == AION_OK) {
+                    chi_scaled = 1;
+                    aion_sb_printf(&nb, "Arrhenius fit: chi2/dof = %.2g > 1: the errors of ln D0, Ea and the band are "
+                                        "scaled by sqrt(chi2/dof) = %.2g%s\n",
+                                   chi2, sqrt(chi2),
+                                   chi2 > 3 ? " (the points do not follow one straight line within their errors: "
+                                              "a glass that changes between temperatures, or curvature)"
+                                            : "");
+                }
+            }
+            D300 = aion_arrhenius_predict(&ar, Tr, &sd, &sdn);
+        } else {
+            aion_sb_printf(&nb, "Arrhenius fit failed: %s\n", e2.msg);
+        }
+    } else {
+        aion_sb_printf(&nb, "fewer than 2 usable temperatures: no Arrhenius fit\n");
+    }
+    if (have_fit && nf < 4) aion_sb_printf(&nb, "Arrhenius fit from only %d temperatures\n", nf);
+    /* Nernst–Einstein at the report temperature with the glass volume */
+    double vglass = num(q, "results.final_hold.volume_A3"), nion = td[0].ion_n;
+    double fac = aion_nernst_einstein_factor(nion, c->ion_charge, vglass, Tr);
+    double s300 = fac * D300, s300lo = fac * D300 * exp(-sd), s300hi = fac * D300 * exp(sd);
+    /* weighted mean Haven ratio */
+    double hw = 0, hs = 0;
+    for (int k = 0; k < nt; k++)
+        if (isfinite(td[k].H) && td[k].He > 0 && isfinite(td[k].He)) {
+            hw += 1 / (td[k].He * td[k].He);
+            hs += td[k].H / (td[k].He * td[k].He);
+        }
+    double Hm = hw > 0 ? hs / hw : NAN, Hme = hw > 0 ? 1 / sqrt(hw) : NAN;
+    /* Arrhenius of σT from the charge MSD (direct, noisier) */
+    aion_arrhenius as;
+    int have_sfit = 0;
+    double sdir300 = NAN, sdsd = NAN;
+    {
+        double sT[AION_PIPELINE_MAX_T], sv[AION_PIPELINE_MAX_T], se[AION_PIPELINE_MAX_T];
+        int ns = 0;
+        for (int k = 0; k < nt; k++)
+            if (td[k].sig > 0 && td[k].sige > 0 && isfinite(td[k].sige)) {
+                sT[ns] = td[k].T, sv[ns] = td[k].sig, se[ns] = td[k].sige;
+                ns++;
+            }
+        aion_arrhenius_opts ao;
+        aion_arrhenius_opts_init(&ao);
+        ao.times_T = 1;
+        if (ns >= 2 && aion_arrhenius_fit(sT, sv, se, ns, &ao, &as, NULL) == AION_OK) {
+            have_sfit = 1;
+            if (as.chi2_dof > 1 && ns > 2) {
+                ao.scale_by_chi2 = 1;
+                aion_arrhenius_fit(sT, sv, se, ns, &ao, &as, NULL);
+            }
+            sdir300 = aion_arrhenius_predict(&as, Tr, &sdsd, NULL);
+        }
+    }
+    if (sum) {
+        sum->n_temps = nt;
+        for (int k = 0; k < nt; k++) {
+            sum->T_K[k] = td[k].T;
+            sum->D[k] = td[k].D;
+            sum->D_err[k] = td[k].De;
+        }
+        sum->Ea_eV = have_fit ? ar.Ea_eV : NAN;
+        sum->Ea_err = have_fit ? ar.Ea_err : NAN;
+        sum->D_report = D300;
+        sum->D_report_lo = D300 * exp(-sd);
+        sum->D_report_hi = D300 * exp(sd);
+        sum->sigma_report = s300;
+        sum->sigma_report_lo = s300lo;
+        sum->sigma_report_hi = s300hi;
+        sum->density_gcc = num(q, "results.final_hold.density_gcc");
+    }
+
+    /* ---------------- summary.json ---------------- */
+    aion_sb_puts(&js, "{\n\"program\": \"aion\", \"version\": \"" AION_VERSION "\", \"commit\": \"" AION_GIT_COMMIT
+                      "\", \"flags\": \"" AION_CFLAGS "\",\n\"name\": ");
+    aion_pipe_json_str(&js, c->name);
+    aion_sb_puts(&js, ", \"pipeline_file\": ");
+    aion_pipe_json_str(&js, c->source[0] ? c->source : "(built-in default)");
+    aion_sb_puts(&js, ", \"host\": ");
+    aion_pipe_json_str(&js, host);
+    aion_sb_printf(&js, ", \"started\": \"%s\", \"finished\": \"%s\", \"wall_s\": %.3f,\n\"potential\": ", started,
+                   finished, wall_s);
+    aion_pipe_json_str(&js, c->potential);
+    aion_sb_puts(&js, ", \"composition\": ");
+    aion_pipe_json_str(&js, c->composition);
+    aion_sb_printf(&js, ", \"atoms\": %d, \"ion\": \"%s\",\n\"glass\": {\"density_gcc\": ",
+                   (int)num(q, "results.atoms"), c->ion);
+    aion_pipe_json_num(&js, num(q, "results.final_hold.density_gcc"));
+    aion_sb_puts(&js, ", \"density_sd_gcc\": ");
+    aion_pipe_json_num(&js, num(q, "results.final_hold.density_sd_gcc"));
+    aion_sb_puts(&js, ", \"volume_A3\": ");
+    aion_pipe_json_num(&js, vglass);
+    aion_sb_puts(&js, ", \"Qn\": [");
+    {
+        const cJSON *qa = item(str, "results.qn.fraction"), *e;
+        int first = 1;
+        cJSON_ArrayForEach(e, qa)
+        {
+            aion_sb_puts(&js, first ? "" : ", ");
+            aion_pipe_json_num(&js, cJSON_IsNumber(e) ? e->valuedouble : NAN);
+            first = 0;
+        }
+    }
+    aion_sb_puts(&js, "], \"o_bridging\": ");
+    aion_pipe_json_num(&js, num(str, "results.qn.o_bridging"));
+    aion_sb_puts(&js, "},\n\"temperatures\": [");
+    for (int k = 0; k < nt; k++) {
+        tdata *d = &td[k];
+        aion_sb_printf(&js, "%s\n {\"T_K\": ", k ? "," : "");
+        aion_pipe_json_num(&js, d->T);
+        const char *keys[] = {"D_cm2_s", "D_err_cm2_s", "D_95_lo_cm2_s", "D_95_hi_cm2_s", "D_sigma_cm2_s",
+                              "D_sigma_err_cm2_s", "haven", "haven_err", "sigma_S_cm", "sigma_err_S_cm",
+                              "sigma_ne_S_cm", "sigma_ne_err_S_cm", "n_hops_eff", "chi2_dof", "volume_A3",
+                              "framework_msd_max_A2", "framework_D_cm2_s"};
+        double vals[] = {d->D, d->De, d->Dlo, d->Dhi, d->Dc, d->Dce, d->H, d->He, d->sig, d->sige, d->signe, d->signee,
+                         d->hops, d->chi2, d->vol, d->fw_msd, d->fw_D};
+        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+            aion_sb_printf(&js, ", \"%s\": ", keys[i]);
+            aion_pipe_json_num(&js, vals[i]);
+        }
+        aion_sb_puts(&js, ", \"mean_temperature_K\": ");
+        aion_pipe_json_num(&js, num(d->md, "mean_temperature_K"));
+        aion_sb_puts(&js, "}");
+    }
+    aion_sb_puts(&js, "],\n\"arrhenius\": ");
+    if (have_fit) {
+        aion_sb_puts(&js, "{\"Ea_eV\": ");
+        aion_pipe_json_num(&js, ar.Ea_eV);
+        aion_sb_puts(&js, ", \"Ea_err_eV\": ");
+        aion_pipe_json_num(&js, ar.Ea_err);
+        aion_sb_puts(&js, ", \"lnD0\": ");
+        aion_pipe_json_num(&js, ar.lnA);
+        aion_sb_puts(&js, ", \"lnD0_err\": ");
+        aion_pipe_json_num(&js, ar.lnA_err);
+        aion_sb_puts(&js, ", \"cov_lnD0_Ea\": ");
+        aion_pipe_json_num(&js, ar.cov_lnA_Ea);
+        aion_sb_puts(&js, ", \"chi2_dof\": ");
+        aion_pipe_json_num(&js, ar.chi2_dof);
+        aion_sb_printf(&js, ", \"errors_scaled_by_chi2\": %s, \"points\": %d, \"at\": {\"T_K\": ",
+                       chi_scaled ? "true" : "false", nf);
+        aion_pipe_json_num(&js, Tr);
+        aion_sb_puts(&js, ", \"D_cm2_s\": ");
+        aion_pipe_json_num(&js, D300);
+        aion_sb_puts(&js, ", \"D_1sigma\": [");
+        aion_pipe_json_num(&js, D300 * exp(-sd));
+        aion_sb_puts(&js, ", ");
+        aion_pipe_json_num(&js, D300 * exp(sd));
+        aion_sb_puts(&js, "], \"D_1sigma_without_covariance\": [");
+        aion_pipe_json_num(&js, D300 * exp(-sdn));
+        aion_sb_puts(&js, ", ");
+        aion_pipe_json_num(&js, D300 * exp(sdn));
+        aion_sb_puts(&js, "], \"sigma_ne_S_cm\": ");
+        aion_pipe_json_num(&js, s300);
+        aion_sb_puts(&js, ", \"sigma_ne_1sigma\": [");
+        aion_pipe_json_num(&js, s300lo);
+        aion_sb_puts(&js, ", ");
+        aion_pipe_json_num(&js, s300hi);
+        aion_sb_puts(&js, "], \"haven_mean\": ");
+        aion_pipe_json_num(&js, Hm);
+        aion_sb_puts(&js, ", \"haven_mean_err\": ");
+        aion_pipe_json_num(&js, Hme);
+        aion_sb_puts(&js, ", \"sigma_ne_over_haven_S_cm\": ");
+        aion_pipe_json_num(&js, s300 / Hm);
+        aion_sb_puts(&js, ", \"sigma_charge_msd_arrhenius_S_cm\": ");
+        aion_pipe_json_num(&js, have_sfit ? sdir300 : NAN);
+        aion_sb_puts(&js, ", \"sigma_charge_msd_arrhenius_1sigma\": [");
+        aion_pipe_json_num(&js, have_sfit ? sdir300 * exp(-sdsd) : NAN);
+        aion_sb_puts(&js, ", ");
+        aion_pipe_json_num(&js, have_sfit ? sdir300 * exp(sdsd) : NAN);
+        aion_sb_puts(&js, "]}}");
+    } else {
+        aion_sb_puts(&js, "null");
+    }
+    aion_sb_puts(&js, ",\n\"stages\": [");
+    for (int k = 0; k < nst; k++)
+        aion_sb_printf(&js, "%s\n {\"name\": \"%s\", \"hash\": \"%s\", \"reused\": %s, \"resumed\": %s, \"seconds\": %.3f, "
+                            "\"seed\": %llu}",
+                       k ? "," : "", stg[k].name, stg[k].hash, stg[k].reused ? "true" : "false",
+                       stg[k].resumed ? "true" : "false", stg[k].seconds, (unsigned long long)stg[k].seed);
+    aion_sb_puts(&js, "],\n\"notes\": ");
+    aion_pipe_json_str(&js, nb.s ? nb.s : "");
+    aion_sb_puts(&js, "\n}\n");
+
+    /* ---------------- report.html ---------------- */
+    aion_sb_puts(&h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aion report: ");
+    html_esc(&h, c->name);
+    aion_sb_puts(&h,
+                 "</title>\n<style>body{font-family:sans-serif;max-width:1100px;margin:1em auto;padding:0 1em;color:#222}"
+                 "table{border-collapse:collapse;margin:0.5em 0}td,th{border:1px solid #bbb;padding:3px 8px;text-align:right}"
+                 "th{background:#eee}td.l,th.l{text-align:left}.plot{display:inline-block;margin:4px}"
+                 ".note{background:#fff6d5;border-left:4px solid #e0b000;padding:6px 10px;margin:8px 0}"
+                 "pre{background:#f6f6f6;padding:8px;overflow-x:auto;font-size:12px}h2{border-bottom:1px solid #ccc}"
+                 ".big{font-size:1.15em}</style></head><body>\n<h1>aion report: ");
+    html_esc(&h, c->name);
+    aion_sb_puts(&h, "</h1>\n<p class=\"big\">");
+    html_esc(&h, c->composition);
+    aion_sb_printf(&h, " glass, %d atoms, potential <b>", (int)num(q, "results.atoms"));
+    html_esc(&h, c->potential);
+    aion_sb_puts(&h, "</b>. Mobile ion ");
+    html_esc(&h, c->ion);
+    aion_sb_printf(&h, "; MD at %d temperatures (", nt);
+    for (int k = 0; k < nt; k++) aion_sb_printf(&h, "%s%g", k ? ", " : "", td[k].T);
+    aion_sb_printf(&h, " K), %g ps production each.</p>\n", c->prod_ps);
+    if (!strcmp(c->potential, "pedone") || strstr(c->potential, ".pot") || strstr(c->potential, ".json"))
+        aion_sb_puts(&h, "<div class=\"note\"><b>Classical stand-in potential.</b> This run uses a classical "
+                         "pair potential (Pedone et al. 2006, fitted to oxide crystals with partial charges), not a "
+                         "machine-learned potential trained on quantum data for this system. Its Li mobility, "
+                         "activation energy and glass density are properties of that model; compare them with "
+                         "experiment or DFT-based potentials only as a model result.</div>\n");
+
+    /* headline */
+    aion_sb_puts(&h, "<h2>Results</h2>\n<table><tr><th class=\"l\">quantity</th><th>value</th><th class=\"l\">how</th></tr>\n");
+    aion_sb_puts(&h, "<tr><td class=\"l\">activation energy E<sub>a</sub> (tracer D)</td><td>");
+    if (have_fit) aion_sb_printf(&h, "%.3f ± %.3f eV", ar.Ea_eV, ar.Ea_err);
+    else aion_sb_puts(&h, "–");
+    aion_sb_printf(&h, "</td><td class=\"l\">weighted fit of ln D* vs 1/T, %d temperatures, χ²/dof %.2g%s</td></tr>\n",
+                   nf, have_fit ? ar.chi2_dof : NAN, chi_scaled ? " (errors scaled by √(χ²/dof))" : "");
+    aion_sb_printf(&h, "<tr><td class=\"l\">D*(%g K)</td><td>", Tr);
+    sci(&h, D300);
+    aion_sb_puts(&h, " cm²/s</td><td class=\"l\">1σ band ");
+    sci(&h, D300 * exp(-sd));
+    aion_sb_puts(&h, " – ");
+    sci(&h, D300 * exp(sd));
+    aion_sb_puts(&h, " (with the covariance of ln D<sub>0</sub> and E<sub>a</sub>; without it: ");
+    sci(&h, D300 * exp(-sdn));
+    aion_sb_puts(&h, " – ");
+    sci(&h, D300 * exp(sdn));
+    aion_sb_puts(&h, ")</td></tr>\n");
+    aion_sb_printf(&h, "<tr><td class=\"l\">σ(%g K), Nernst–Einstein, H<sub>R</sub> = 1</td><td>", Tr);
+    sci(&h, s300);
+    aion_sb_puts(&h, " S/cm</td><td class=\"l\">1σ band ");
+    sci(&h, s300lo);
+    aion_sb_puts(&h, " – ");
+    sci(&h, s300hi);
+    aion_sb_printf(&h, "; N = %g ions of charge %g e in the glass volume %.1f Å³</td></tr>\n", nion, c->ion_charge,
+                   vglass);
+    aion_sb_printf(&h, "<tr><td class=\"l\">σ(%g K) / H<sub>R</sub></td><td>", Tr);
+    sci(&h, s300 / Hm);
+    aion_sb_puts(&h, " S/cm</td><td class=\"l\">with the weighted mean Haven ratio ");
+    pm(&h, Hm, Hme);
+    aion_sb_puts(&h, " of the MD temperatures</td></tr>\n");
+    aion_sb_printf(&h, "<tr><td class=\"l\">σ(%g K) from the charge MSD</td><td>", Tr);
+    sci(&h, have_sfit ? sdir300 : NAN);
+    aion_sb_puts(&h, " S/cm</td><td class=\"l\">Arrhenius fit of σT; 1σ band ");
+    sci(&h, have_sfit ? sdir300 * exp(-sdsd) : NAN);
+    aion_sb_puts(&h, " – ");
+    sci(&h, have_sfit ? sdir300 * exp(sdsd) : NAN);
+    aion_sb_printf(&h, "%s</td></tr>\n", have_sfit ? "" : " (not every temperature gave σ > 0)");
+    aion_sb_puts(&h, "<tr><td class=\"l\">glass density (");
+    aion_sb_printf(&h, "%g K, NPT)</td><td>%.3f ± %.3f g/cm³</td><td class=\"l\">mean ± standard deviation over the "
+                       "second half of the final hold of the quench (mean pressure %.2f GPa)</td></tr>\n</table>\n",
+                   c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.density_sd_gcc"),
+                   num(q, "results.final_hold.pressure_GPa"));
+    if (nb.len) {
+        aion_sb_puts(&h, "<div class=\"note\"><b>Notes.</b><br>");
+        for (const char *p = nb.s; *p; p++) {
+            if (*p == '\n') aion_sb_puts(&h, "<br>");
+            else {
+                char t[2] = {*p, 0};
+                html_esc(&h, t);
+            }
+        }
+        aion_sb_puts(&h, "</div>\n");
+    }
+    if (li_p_o(c->composition)) {
+        aion_sb_puts(&h, "<h3>Literature (reference values, not computed here)</h3>\n<table><tr><th class=\"l\">system"
+                         "</th><th class=\"l\">value</th><th class=\"l\">source</th></tr>\n"
+                         "<tr><td class=\"l\">amorphous Li<sub>3</sub>PO<sub>4</sub></td><td class=\"l\">E<sub>a</sub> ≈ "
+                         "0.55 eV</td><td class=\"l\">neural-network potential MD</td></tr>\n"
+                         "<tr><td class=\"l\">amorphous LiPON</td><td class=\"l\">σ(300 K) ≈ 1–3×10<sup>−6</sup> S/cm, "
+                         "E<sub>a</sub> ≈ 0.5–0.6 eV</td><td class=\"l\">experiment; NequIP MD (124 atoms) gave "
+                         "~1×10<sup>−6</sup> S/cm</td></tr>\n"
+                         "<tr><td class=\"l\">γ-Li<sub>3</sub>PO<sub>4</sub> crystal</td><td class=\"l\">σ(25 °C) ≈ "
+                         "4×10<sup>−18</sup> S/cm, E<sub>a</sub> 1.24 eV</td><td class=\"l\">experiment</td></tr>\n"
+                         "</table>\n");
+        if (have_fit)
+            aion_sb_printf(&h, "<p>Here E<sub>a</sub> = %.2f ± %.2f eV against ≈ 0.55 eV for amorphous Li<sub>3</sub>PO"
+                               "<sub>4</sub> with a neural-network potential (a difference of %.1fσ of this run's "
+                               "statistical error). The statistical error does not include the potential's own error, "
+                               "the glass's dependence on the quench rate and size, or the assumption of one "
+                               "activation energy from the MD temperatures down to %g K.</p>\n",
+                           ar.Ea_eV, ar.Ea_err, fabs(ar.Ea_eV - 0.55) / ar.Ea_err, Tr);
+    }
+
+    /* MSD plot */
+    pl = aion_plot_create("tracer MSD of the mobile ion (production runs), fits dashed", "t (ps)", "MSD (Å²)");
+    for (int k = 0; k < nt; k++) {
+        double *t = NULL, *m = NULL;
+        int n1 = array(item(td[k].tr, "msd.t_ps"), &t), n2 = array(item(td[k].tr, "msd.tracer_A2"), &m);
+        char lab[64];
+        snprintf(lab, sizeof lab, "%g K", td[k].T);
+        if (n1 == n2 && n1 > 0) aion_plot_add(pl, lab, t, m, NULL, n1, AION_PLOT_LINE);
+        free(t);
+        free(m);
+        double fx[2] = {td[k].t0 / 1000, td[k].t1 / 1000}, fy[2];
+        for (int i = 0; i < 2; i++) fy[i] = td[k].ntr + 2.0 * td[k].dims * td[k].D * 1e4 * fx[i]; /* 1 cm²/s = 1e4 Å²/ps */
+        aion_plot_add(pl, "", fx, fy, NULL, 2, AION_PLOT_LINE | AION_PLOT_DASHED | AION_PLOT_SAME_COLOR);
+    }
+    aion_sb_puts(&h, "<h2>Mean squared displacement</h2>\n");
+    add_svg(&h, pl, 640, 420);
+    aion_plot_free(pl);
+    pl = NULL;
+
+    /* Arrhenius plot */
+    if (have_fit) {
+        double Tmax = fT[0];
+        for (int k = 1; k < nf; k++) Tmax = fmax(Tmax, fT[k]);
+        double Tmin = Tr;
+        for (int k = 0; k < nf; k++) Tmin = fmin(Tmin, fT[k]);
+        enum { NBAND = 41 };
+        double bx[NBAND], by[NBAND], be[NBAND], ly[NBAND];
+        for (int i = 0; i < NBAND; i++) {
+            double inv = 1000.0 / Tmax + (1000.0 / Tmin - 1000.0 / Tmax) * i / (NBAND - 1);
+            double T = 1000.0 / inv, s1;
+            double v = aion_arrhenius_predict(&ar, T, &s1, NULL);
+            bx[i] = inv;
+            ly[i] = v;
+            by[i] = 0.5 * (v * exp(s1) + v * exp(-s1)); /* band centre and half width: exactly v·e^{±s} */
+            be[i] = 0.5 * (v * exp(s1) - v * exp(-s1));
+        }
+        double px[AION_PIPELINE_MAX_T];
+        for (int k = 0; k < nf; k++) px[k] = 1000.0 / fT[k];
+        pl = aion_plot_create("Arrhenius plot of the tracer diffusivity", "1000/T (1/K)", "D* (cm²/s)");
+        aion_plot_set_log(pl, 0, 1);
+        aion_plot_add(pl, "MD (±1σ)", px, fD, fE, nf, AION_PLOT_POINTS);
+        aion_plot_add(pl, "fit", bx, ly, NULL, NBAND, AION_PLOT_LINE);
+        aion_plot_add(pl, "1σ band (covariance)", bx, by, be, NBAND, AION_PLOT_BAND | AION_PLOT_SAME_COLOR);
+        /* the extrapolated point and its (asymmetric) 1σ interval */
+        double x3[2] = {1000.0 / Tr, 1000.0 / Tr}, y3[2] = {D300 * exp(-sd), D300 * exp(sd)};
+        char lab[64];
+        snprintf(lab, sizeof lab, "extrapolated to %g K", Tr);
+        aion_plot_add(pl, lab, x3, &D300, NULL, 1, AION_PLOT_POINTS);
+        aion_plot_add(pl, "", x3, y3, NULL, 2, AION_PLOT_LINE | AION_PLOT_SAME_COLOR);
+        aion_sb_puts(&h, "<h2>Arrhenius</h2>\n");
+        add_svg(&h, pl, 640, 420);
+        aion_plot_free(pl);
+        pl = NULL;
+        aion_sb_printf(&h, "<p>ln D* = ln D<sub>0</sub> − E<sub>a</sub>/(k<sub>B</sub>T): ln D<sub>0</sub> = %.3f ± %.3f "
+                           "(D in cm²/s), E<sub>a</sub> = %.4f ± %.4f eV, cov(ln D<sub>0</sub>, E<sub>a</sub>) = %.3g eV, "
+                           "χ²/dof = %.2f%s. The band is ±1σ of ln D from the full covariance.</p>\n",
+                       ar.lnA, ar.lnA_err, ar.Ea_eV, ar.Ea_err, ar.cov_lnA_Ea, ar.chi2_dof,
+                       chi_scaled ? " (covariance scaled by χ²/dof)" : "");
+    }
+
+    /* transport table */
+    aion_sb_puts(&h, "<h2>Transport at each temperature</h2>\n<table><tr><th>T (K)</th><th>⟨T⟩ (K)</th>"
+                     "<th>ρ (g/cm³)</th><th>D* (cm²/s)</th><th>95% interval</th><th>D<sub>σ</sub> (cm²/s)</th>"
+                     "<th>H<sub>R</sub></th><th>σ charge MSD (S/cm)</th><th>σ<sub>NE</sub> (S/cm)</th>"
+                     "<th>fit window (ps)</th><th>eff. hops</th><th>χ²/dof</th><th>framework max MSD (Å²)</th>"
+                     "<th class=\"l\">warnings</th></tr>\n");
+    for (int k = 0; k < nt; k++) {
+        tdata *d = &td[k];
+        aion_sb_printf(&h, "<tr><td>%g</td><td>%.1f</td><td>%.3f</td><td>", d->T, num(d->md, "mean_temperature_K"),
+                       num(d->md, "density_gcc"));
+        pm(&h, d->D, d->De);
+        aion_sb_puts(&h, "</td><td>");
+        sci(&h, d->Dlo);
+        aion_sb_puts(&h, " – ");
+        sci(&h, d->Dhi);
+        aion_sb_puts(&h, "</td><td>");
+        pm(&h, d->Dc, d->Dce);
+        aion_sb_puts(&h, "</td><td>");
+        pm(&h, d->H, d->He);
+        aion_sb_puts(&h, "</td><td>");
+        pm(&h, d->sig, d->sige);
+        aion_sb_puts(&h, "</td><td>");
+        pm(&h, d->signe, d->signee);
+        aion_sb_printf(&h, "</td><td>%.3g – %.3g</td><td>%.0f</td><td>%.2f</td><td>%.2f</td><td class=\"l\">",
+                       d->t0 / 1000, d->t1 / 1000, d->hops, d->chi2, d->fw_msd);
+        warnings_html(&h, item(d->tr, "tracer"));
+        aion_sb_puts(&h, "</td></tr>\n");
+    }
+    aion_sb_printf(&h, "</table>\n<p>D* from the tracer MSD (all time origins) by generalised least squares with "
+                       "the MSD covariance model of docs/analysis.md over %g–%g of each production run; errors 1σ. "
+                       "D<sub>σ</sub> and the charge-MSD conductivity come from the collective displacement of all "
+                       "%s ions, one walker: they are much noisier than D*. Drift: centre of mass of the framework "
+                       "removed. Effective hops: N·MSD<sub>max</sub>/a² with a = %g Å (He et al. 2018 estimate the "
+                       "relative error of D as 3.43/√N<sub>eff</sub> + 0.04). Framework: the largest MSD of %s over "
+                       "the run; beyond ~3 Å² the network flows (a liquid, not the glass).</p>\n",
+                   c->fit_start, c->fit_end, c->ion, c->hop_A, c->framework[0] ? c->framework : "(none)");
+
+    /* structure */
+    aion_sb_printf(&h, "<h2>Glass structure (%g K, final hold of the quench, %d frames)</h2>\n", c->t_final_K,
+                   (int)num(str, "results.frames"));
+    /* two panels: pairs with the mobile ion, and the rest (the network) */
+    for (int panel = 0; panel < 2; panel++) {
+        char title[96];
+        snprintf(title, sizeof title, panel ? "partial RDFs of the network" : "partial RDFs with %s", c->ion);
+        pl = aion_plot_create(title, "r (Å)", "g(r)");
+        const cJSON *arr = item(str, "results.rdf"), *e;
+        cJSON_ArrayForEach(e, arr)
+        {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "a"), *b = cJSON_GetObjectItemCaseSensitive(e, "b");
+            if (!cJSON_IsString(a) || !cJSON_IsString(b) || !strcmp(a->valuestring, "all")) continue;
+            int with_ion = !strcmp(a->valuestring, c->ion) || !strcmp(b->valuestring, c->ion);
+            if (with_ion != !panel) continue;
+            double *r = NULL, *g = NULL;
+            int n1 = array(cJSON_GetObjectItemCaseSensitive(e, "r"), &r), n2 = array(cJSON_GetObjectItemCaseSensitive(e, "g"), &g);
+            char lab[32];
+            snprintf(lab, sizeof lab, "%s–%s", a->valuestring, b->valuestring);
+            if (n1 == n2 && n1 > 0) aion_plot_add(pl, lab, r, g, NULL, n1, AION_PLOT_LINE);
+            free(r);
+            free(g);
+        }
+        add_svg(&h, pl, 520, 360);
+        aion_plot_free(pl);
+        pl = NULL;
+    }
+    pl = aion_plot_create("Qⁿ speciation of P (n = bridging O)", "n", "fraction");
+    {
+        double *qv = NULL, xs[9] = {0, 1, 2, 3, 4, 5, 6, 7, 8};
+        int n = array(item(str, "results.qn.fraction"), &qv);
+        if (n > 5) n = 5;
+        if (n > 0) aion_plot_add(pl, "", xs, qv, NULL, n, AION_PLOT_LINE | AION_PLOT_POINTS);
+        free(qv);
+    }
+    add_svg(&h, pl, 400, 380);
+    aion_plot_free(pl);
+    pl = NULL;
+    aion_sb_puts(&h, "<table><tr><th class=\"l\">pair</th><th>first peak (Å)</th><th>first minimum (Å)</th>"
+                     "<th>coordination at the minimum</th></tr>\n");
+    {
+        const cJSON *arr = item(str, "results.rdf"), *e;
+        cJSON_ArrayForEach(e, arr)
+        {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "a"), *b = cJSON_GetObjectItemCaseSensitive(e, "b");
+            if (!cJSON_IsString(a) || !cJSON_IsString(b)) continue;
+            aion_sb_printf(&h, "<tr><td class=\"l\">%s–%s</td><td>%.2f</td><td>%.2f</td><td>%.2f</td></tr>\n",
+                           a->valuestring, b->valuestring, num(e, "first_peak_A"), num(e, "first_min_A"),
+                           num(e, "cn_first_min"));
+        }
+    }
+    aion_sb_puts(&h, "</table>\n<p>Qⁿ (P–O bonds within ");
+    aion_sb_printf(&h, "%g Å): ", c->qn_cutoff_A);
+    {
+        const cJSON *qa = item(str, "results.qn.fraction"), *e;
+        int k = 0;
+        cJSON_ArrayForEach(e, qa)
+        {
+            if (k > 4) break;
+            aion_sb_printf(&h, "%sQ<sup>%d</sup> %.3f", k ? ", " : "", k, cJSON_IsNumber(e) ? e->valuedouble : NAN);
+            k++;
+        }
+    }
+    aion_sb_printf(&h, "; mean P–O coordination %.3f; bridging O %.3f, non-bridging %.3f, free O %.3f; mean "
+                       "P-cluster size %.2f.</p>\n",
+                   num(str, "results.qn.mean_coordination"), num(str, "results.qn.o_bridging"),
+                   num(str, "results.qn.o_nonbridging"), num(str, "results.qn.o_free"),
+                   num(str, "results.qn.mean_fragment"));
+    /* density during the quench */
+    {
+        char path[3400];
+        snprintf(path, sizeof path, "%s/stages/quench/thermo.csv", out);
+        FILE *fp = fopen(path, "r");
+        if (fp) {
+            char line[1024];
+            double *tx = NULL, *dy = NULL;
+            long n = 0, cap = 0;
+            while (fgets(line, sizeof line, fp)) {
+                long stp;
+                double t, T, a1, a2, a3, a4, P, V, rho;
+                if (sscanf(line, "%ld,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf,%lf", &stp, &t, &T, &a1, &a2, &a3, &a4, &P, &V, &rho) != 10)
+                    continue;
+                if (n == cap) {
+                    cap = cap ? 2 * cap : 1024;
+                    double *nx = realloc(tx, sizeof(double) * (size_t)cap), *ny;
+                    if (!nx) break;
+                    tx = nx;
+                    ny = realloc(dy, sizeof(double) * (size_t)cap);
+                    if (!ny) break;
+                    dy = ny;
+                }
+                tx[n] = T;
+                dy[n] = rho;
+                n++;
+            }
+            fclose(fp);
+            if (n > 0) {
+                pl = aion_plot_create("melt-quench (NPT): density against the instantaneous temperature", "T (K)",
+                                      "density (g/cm³)");
+                aion_plot_add(pl, "", tx, dy, NULL, (int)n, AION_PLOT_POINTS);
+                add_svg(&h, pl, 540, 340);
+                aion_plot_free(pl);
+                pl = NULL;
+            }
+            free(tx);
+            free(dy);
+        }
+    }
+
+    /* potential validation */
+    aion_sb_puts(&h, "<h2>Potential</h2>\n<p><b>");
+    html_esc(&h, c->potential);
+    aion_sb_puts(&h, "</b> (Coulomb: ");
+    html_esc(&h, c->coulomb);
+    aion_sb_puts(&h, ")</p>\n<details><summary>self-description of the potential</summary><pre>");
+    {
+        const cJSON *d = item(q, "results.potential");
+        html_esc(&h, cJSON_IsString(d) ? d->valuestring : "");
+    }
+    aion_sb_puts(&h, "</pre></details>\n");
+    if (val) {
+        aion_sb_puts(&h, "<h3>Validation errors (training report)</h3>\n<table><tr><th class=\"l\">set</th><th>configs</th>"
+                         "<th>energy MAE (meV/atom)</th><th>energy RMSE (meV/atom)</th><th>force MAE (meV/Å)</th>"
+                         "<th>force RMSE (meV/Å)</th><th>stress RMSE (GPa)</th></tr>\n");
+        const cJSON *sets = item(val, "sets"), *e;
+        cJSON_ArrayForEach(e, sets)
+        {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(e, "all");
+            if (!a) continue;
+            aion_sb_puts(&h, "<tr><td class=\"l\">");
+            html_esc(&h, e->string);
+            aion_sb_printf(&h, "</td><td>%.0f</td><td>%.3g</td><td>%.3g</td><td>%.3g</td><td>%.3g</td><td>%.3g</td></tr>\n",
+                           num(a, "n_configs"), num(a, "energy_mae_meV_atom"), num(a, "energy_rmse_meV_atom"),
+                           num(a, "force_mae_meV_A"), num(a, "force_rmse_meV_A"), num(a, "stress_rmse_GPa"));
+        }
+        aion_sb_puts(&h, "</table>\n");
+    } else {
+        aion_sb_puts(&h, "<p>No training report for this potential (potential.validation_report): no validation "
+                         "errors against quantum-mechanical reference data can be shown.</p>\n");
+    }
+
+    /* statistics and limits */
+    aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a cubic cell of %.1f Å; one glass "
+                       "(one quench, %g K/ps cooling); %g ps of production per temperature, frames every %g fs. "
+                       "Errors are statistical (1σ) for this glass and these runs: they do not include "
+                       "glass-to-glass variation (another seed gives another glass), finite-size effects, the "
+                       "quench-rate dependence of the glass, or the potential's error. The extrapolation to %g K "
+                       "assumes one activation energy below the lowest MD temperature.</p>\n",
+                   (int)num(q, "results.atoms"), nion, c->ion, cbrt(vglass), c->cool_rate_K_ps, c->prod_ps, c->frame_fs,
+                   Tr);
+
+    /* provenance */
+    aion_sb_puts(&h, "<h2>Provenance</h2>\n<table>");
+    aion_sb_puts(&h, "<tr><td class=\"l\">program</td><td class=\"l\">aion " AION_VERSION " (commit " AION_GIT_COMMIT
+                     "), flags " AION_CFLAGS "</td></tr>\n<tr><td class=\"l\">host</td><td class=\"l\">");
+    html_esc(&h, host);
+    aion_sb_printf(&h, "</td></tr>\n<tr><td class=\"l\">run</td><td class=\"l\">started %s, report %s, this session "
+                       "%.1f s</td></tr>\n<tr><td class=\"l\">pipeline</td><td class=\"l\">",
+                   started, finished, wall_s);
+    html_esc(&h, c->source[0] ? c->source : "built-in default (examples/pipelines/default.yaml)");
+    aion_sb_puts(&h, "</td></tr>\n<tr><td class=\"l\">threads</td><td class=\"l\">");
+    if (c->threads > 0) aion_sb_printf(&h, "%d in all", c->threads);
+    else aion_sb_puts(&h, "all (OpenMP default)");
+    aion_sb_printf(&h, ", %d per production run; quench: ", c->threads_per_run);
+    if (c->quench_threads > 0) aion_sb_printf(&h, "%d", c->quench_threads);
+    else aion_sb_puts(&h, "all");
+    aion_sb_puts(&h, "</td></tr>\n</table>\n");
+    aion_sb_puts(&h, "<table><tr><th class=\"l\">stage</th><th class=\"l\">input hash</th><th>seed</th><th>wall (s)</th>"
+                     "<th class=\"l\">this session</th></tr>\n");
+    for (int k = 0; k < nst; k++)
+        aion_sb_printf(&h, "<tr><td class=\"l\">%s</td><td class=\"l\"><code>%s</code></td><td>%llu</td><td>%.1f</td>"
+                           "<td class=\"l\">%s</td></tr>\n",
+                       stg[k].name, stg[k].hash, (unsigned long long)stg[k].seed, stg[k].seconds,
+                       stg[k].reused ? "reused (finished earlier)" : stg[k].resumed ? "continued from a checkpoint" : "computed");
+    aion_sb_puts(&h, "</table>\n<h3>Effective configuration</h3>\n<pre>");
+    {
+        char *y = aion_pipeline_config_yaml(c);
+        html_esc(&h, y ? y : "");
+        free(y);
+    }
+    aion_sb_puts(&h, "</pre>\n</body></html>\n");
+
+    if (h.oom || js.oom || nb.oom) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory writing the report");
+        goto done;
+    }
+    {
+        char path[3400];
+        snprintf(path, sizeof path, "%s/summary.json", out);
+        if ((st = aion_pipe_write_atomic(path, js.s, js.len, err)) != AION_OK) goto done;
+        snprintf(path, sizeof path, "%s/report.html", out);
+        if ((st = aion_pipe_write_atomic(path, h.s, h.len, err)) != AION_OK) goto done;
+    }
+    if (notes && notes_cap) snprintf(notes, notes_cap, "%s", nb.s ? nb.s : "");
+done:
+    aion_plot_free(pl);
+    cJSON_Delete(q);
+    cJSON_Delete(str);
+    cJSON_Delete(val);
+    for (int k = 0; k < AION_PIPELINE_MAX_T; k++) {
+        cJSON_Delete(tj[k]);
+        cJSON_Delete(mj[k]);
+        cJSON_Delete(nj[k]);
+    }
+    aion_sb_free(&h);
+    aion_sb_free(&js);
+    aion_sb_free(&nb);
+    return st;
+}
