@@ -1690,6 +1690,49 @@ enum { AION_PLOT_BAND = 4, AION_PLOT_DASHED = 8, AION_PLOT_SAME_COLOR = 16 };
 
 
 /* ===================================================================== */
+/* Section: structure generation (data sets) */
+/* Perturbations for training sets (src/core/perturb.c). None of them keeps
+ * labels: energy, forces, stress and per-atom energies are dropped (their has
+ * bits cleared); velocities and free-form fields are kept. Thread-safe on
+ * distinct frames. */
+
+/* Random symmetric strain: the six independent components of eps uniform in
+ * [-max, max] (max is a fraction, 0.03 = 3 %). */
+void aion_strain_random(aion_rng *rng, double max, double eps[3][3]);
+/* Homogeneous deformation by the symmetric strain eps: cell rows and positions
+ * v become v·(I + eps) (fractional coordinates unchanged). Needs a cell; eps
+ * must be finite and symmetric and det(I + eps) > 0 (AION_ERR_INVALID). */
+aion_status aion_frame_strain(aion_frame *f, const double eps[3][3], aion_error *err);
+/* Add a normal deviate of standard deviation sigma_A (Å) to every Cartesian
+ * component of every position (as ASE's Atoms.rattle). */
+aion_status aion_frame_rattle(aion_frame *f, double sigma_A, aion_rng *rng, aion_error *err);
+/* Delete the atoms with del[i] != 0 (del has f->n entries), keeping the order
+ * of the rest; every per-atom array and column follows. */
+aion_status aion_frame_remove_atoms(aion_frame *f, const unsigned char *del, aion_error *err);
+
+/* Substitution with charge compensation: `count` atoms of z_from, chosen
+ * uniformly at random, become z_to; then n_remove atoms of z_remove, chosen
+ * uniformly among those left, are deleted (z_remove 0 / n_remove 0: none).
+ * LiPON-like glasses: {O, N, 2k, O, k} replaces 3 O(2-) by 2 N(3-) (neutral):
+ * Li3PO4 -> Li3PO(4-1.5x)Nx. */
+typedef struct aion_subst {
+    int z_from, z_to, count;
+    int z_remove, n_remove;
+} aion_subst;
+/* Masses (if present) follow the new element; type indices and charges are
+ * dropped. AION_ERR_INVALID if there are not enough atoms to substitute or
+ * remove (f unchanged then). */
+aion_status aion_frame_substitute(aion_frame *f, const aion_subst *s, aion_rng *rng, aion_error *err);
+
+/* Keep species, positions and the cell, plus the AION_HAS_* data in keep_has,
+ * the free-form fields and the per-atom columns whose names are in keys[0..
+ * nkeys-1]; drop everything else (for compact data sets). NULL is a no-op. */
+void aion_frame_strip(aion_frame *f, unsigned keep_has, const char *const *keys, int nkeys);
+
+
+
+
+/* ===================================================================== */
 /* Units (edges only)                                                    */
 /* ===================================================================== */
 
