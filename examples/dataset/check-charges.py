@@ -7,11 +7,14 @@ so the check refuses sound structures. The danger it guards against is the runaw
 third-order term (docs/labelling.md: a P charge of -17 e at -661 eV/atom). A retried structure is
 accepted when its final charges are chemically sane and its energy is not below the normally
 labelled ones:
-  Li in [0, 1.2] e; P in [-1, 3] e; O and N in [-2, 0] e; total energy per atom not lower than the
-  lowest of the reference family by more than 0.1 eV/atom.
-Usage: check-charges.py WORKDIR RETRY_LABELLED.xyz REFERENCE_LABELLED.xyz
+  Li in [0, 1.2] e; P in [-1, 3] e; O and N in [-2, 0] e; energy per atom not more than 1 eV/atom
+  below the lowest structure of the same composition that passed the check (in any of the
+  REFERENCE files; a runaway lands hundreds of eV/atom lower, while density alone moves xTB energies
+  by tenths of an eV/atom). Without such a structure only the charges are checked.
+Usage: check-charges.py WORKDIR RETRY_LABELLED.xyz REFERENCE_LABELLED.xyz...
 Prints the 0-based positions (in RETRY_LABELLED.xyz) of accepted frames, one per line; reasons
 for rejections go to stderr."""
+import os
 import sys
 
 from ase.io import read
@@ -33,9 +36,16 @@ def mulliken(path):
     return out
 
 
-workdir, retry_path, ref_path = sys.argv[1:4]
-ref = read(ref_path, ":")
-emin = min(a.get_potential_energy() / len(a) for a in ref) if ref else -1e9
+workdir, retry_path = sys.argv[1:3]
+emin = {}
+for ref_path in sys.argv[3:]:
+    if os.path.getsize(ref_path) == 0:
+        continue
+    for r in read(ref_path, ":"):
+        f = r.get_chemical_formula()
+        emin[f] = min(emin.get(f, 1e9), r.get_potential_energy() / len(r))
+if os.path.getsize(retry_path) == 0:
+    sys.exit(0)
 for k, a in enumerate(read(retry_path, ":")):
     idx = int(a.info["label_index"])
     q = mulliken(f"{workdir}/jobs/s{idx:06d}/cp2k.out")
@@ -46,9 +56,9 @@ for k, a in enumerate(read(retry_path, ":")):
         print(f"{retry_path}: frame {k}: {len(q)} Mulliken charges for {len(a)} atoms", file=sys.stderr)
     elif bad:
         print(f"{retry_path}: frame {k}: rejected, charges {', '.join(bad[:5])}", file=sys.stderr)
-    elif epa < emin - 0.1:
-        print(f"{retry_path}: frame {k}: rejected, {epa:.3f} eV/atom below the family minimum {emin:.3f}",
-              file=sys.stderr)
+    elif epa < emin.get(a.get_chemical_formula(), -1e9) - 1.0:
+        print(f"{retry_path}: frame {k}: rejected, {epa:.3f} eV/atom, more than 1 eV/atom below "
+              f"{emin[a.get_chemical_formula()]:.3f}", file=sys.stderr)
     else:
         qli = max(c for el, c in q if el == "Li")
         print(f"{retry_path}: frame {k}: accepted (max Li charge {qli:.3f} e, {epa:.3f} eV/atom)", file=sys.stderr)

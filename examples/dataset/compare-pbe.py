@@ -44,6 +44,11 @@ print(f"forces ({fp.size} components): RMS PBE {1000 * np.sqrt(np.mean(fp ** 2))
       f"xTB - PBE RMS {1000 * np.sqrt(np.mean(df ** 2)):.0f}, MAE {1000 * np.mean(np.abs(df)):.0f}, "
       f"max {1000 * np.abs(df).max():.0f} meV/A; slope xTB on PBE {slope:.3f}; "
       f"correlation {np.corrcoef(fx, fp)[0, 1]:.3f}")
+sym = np.concatenate([np.repeat(a.get_chemical_symbols(), 3) for a, _ in pairs])
+for el in sorted(set(sym)):
+    m = sym == el
+    print(f"  {el}: RMS PBE {1000 * np.sqrt(np.mean(fp[m] ** 2)):.0f}, RMS xTB - PBE {1000 * np.sqrt(np.mean(df[m] ** 2)):.0f}"
+          f" meV/A, slope {np.dot(fx[m], fp[m]) / np.dot(fp[m], fp[m]):.3f}")
 gpa = 160.21766208
 for a, b in pairs:
     sp, sx = a.get_stress(voigt=False) * gpa, b.get_stress(voigt=False) * gpa

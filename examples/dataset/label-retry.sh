@@ -25,6 +25,7 @@ for fam in $families; do
     $AION label --in "$S/retry-$fam.xyz" --out "$L/retry-$fam.xyz" --template examples/dataset/xtb-nocheck.inp \
         --keep --jobs 1 --threads-per-job 1 ||
         echo "label-retry.sh: $fam: some structures failed again (see $L/retry-$fam.xyz.work/failures.txt)" >&2
-    /usr/bin/python3 examples/dataset/check-charges.py "$L/retry-$fam.xyz.work" "$L/retry-$fam.xyz" "$L/$fam.xyz" \
+    refs=$(ls "$L"/*.xyz | grep -v "/retry-\|/pbe-ref")
+    /usr/bin/python3 examples/dataset/check-charges.py "$L/retry-$fam.xyz.work" "$L/retry-$fam.xyz" $refs \
         >"$L/retry-$fam.accepted"
 done

@@ -1,7 +1,7 @@
 #!/bin/sh
 # Regenerates the shipped Li-P-O(-N) data set from scratch (examples/dataset/README.md):
 #   structures -> GFN1-xTB labels -> second pass for the charge-check refusals -> train/test files.
-# Every step restarts where it stopped when run again. Several hours on one loaded core; the PBE
+# Every step restarts where it stopped when run again. About two hours on one loaded core; the PBE
 # reference subset (label-pbe.sh, about an hour more) runs only with --pbe.
 set -e
 cd "$(dirname "$0")"

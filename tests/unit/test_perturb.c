@@ -14,8 +14,10 @@ static void make_frame(aion_frame *f, int n)
     f->has |= AION_HAS_CELL | AION_HAS_ENERGY | AION_HAS_STRESS;
     aion_cell_from_params(abc, ang, f->cell);
     f->pbc[0] = f->pbc[1] = f->pbc[2] = 1;
-    aion_column *c = aion_frame_column_add(f, "tag", 'S', 1);
-    aion_column *d = aion_frame_column_add(f, "q", 'R', 2);
+    aion_frame_column_add(f, "tag", 'S', 1);
+    aion_frame_column_add(f, "q", 'R', 2);
+    /* fetched after both adds: adding a column may move the column array */
+    aion_column *c = aion_frame_column_get(f, "tag"), *d = aion_frame_column_get(f, "q");
     for (int i = 0; i < n; i++) {
         char buf[16];
         f->z[i] = zs[i % 4];
