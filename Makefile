@@ -37,7 +37,9 @@ $(BUILD)/%.o: %.c
 
 # The MTP kernel is written for fused multiply-adds (C11 mode turns contraction
 # off) and vector square roots (no errno).
-$(BUILD)/src/potential/mtp.o: CFLAGS += -ffp-contract=fast -fno-math-errno
+$(BUILD)/src/potential/mtp.o $(BUILD)/src/potential/mtp_train.o: CFLAGS += -ffp-contract=fast -fno-math-errno
+# The classical pair kernel's vector loops need square roots without errno.
+$(BUILD)/src/potential/classical.o: CFLAGS += -fno-math-errno
 
 $(LIB): $(LIB_OBJ)
 	@rm -f $@
@@ -55,7 +57,7 @@ test: all
 
 FUZZ_SRC := $(sort $(wildcard tests/fuzz/fuzz_*.c))
 FUZZ_BIN := $(FUZZ_SRC:tests/fuzz/%.c=$(BUILD)/fuzz/%)
-FUZZ_COMMON := -Wno-pass-failed -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer -Iinclude -Isrc -Isrc/core -fopenmp
+FUZZ_COMMON := -Wno-pass-failed -DAION_GIT_COMMIT='"$(GIT_COMMIT)"' -DAION_CFLAGS='"fuzz"' -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE -O1 -g -fno-omit-frame-pointer -Iinclude -Isrc -Isrc/core -fopenmp
 FUZZ_LIB_OBJ := $(LIB_SRC:%.c=$(BUILD)/fuzzlib/%.o)
 fuzz: $(FUZZ_BIN)
 # the library is compiled once with coverage instrumentation, then linked into each target

@@ -23,13 +23,18 @@ typedef struct args {
     long first, last, stride;
     int drift, dims, bins, nq, lorch, max_points, sigma_T, mem, no_kurt, center, za, zb;
     int formers[8], n_formers, anion;
+    const char *sites;
+    int site_z, strict, boot;
+    double rsite, grid, min_dist;
+    int bins_given, n_edges;
+    double edges[257];
 } args;
 
 static void usage(void)
 {
     printf(
         "usage: aion analyze <what> --traj FILE [options]\n"
-        "  what: msd | diffusion | conductivity | vanhove | rdf | adf | sq | qn | arrhenius | residence\n"
+        "  what: msd | diffusion | conductivity | vanhove | slab | rdf | adf | sq | qn | arrhenius | residence\n"
         "trajectory:\n"
         "  --traj FILE          trajectory (extxyz, LAMMPS dump, XDATCAR, ...), streamed\n"
         "  --format NAME        file format (default: from the name)\n"
@@ -49,11 +54,24 @@ static void usage(void)
         "  --no-kurtosis        Gaussian covariance model only\n"
         "  --mem MB             memory for stored positions before spilling to disk (2048)\n"
         "  --tmpdir DIR         where to spill (default $TMPDIR or /tmp)\n"
+        "slab (z-resolved D_xy and D_z, origins binned by height along c):\n"
+        "  --bins N             equal bins over the cell height (default 10)\n"
+        "  --edges z0,z1,...    explicit bin edges (A, increasing; gaps allowed via separate runs)\n"
         "structure:\n"
         "  --rmax A --bins N    RDF range and bins (default 10, 200)\n"
         "  --qmax 1/A --nq N    S(q) grid (default 20, 400); --no-lorch\n"
         "  --center P --a O --b O --rcut A [--rcut-b A]   bond angles a-center-b\n"
         "  --formers P,Si --anion O --rcut A              Qn speciation (default P,Si / O / 2.0)\n"
+        "residence:\n"
+        "  --species Li         the ion (first species given)\n"
+        "  --sites FILE|density site centres: the atoms of --site-species (default: the ion) in a\n"
+        "                       structure file (fractional coordinates are used), or maxima of the\n"
+        "                       ion density over the trajectory (two passes)\n"
+        "  --rsite A            an ion is in the nearest centre within A (default 1.0; large = Voronoi)\n"
+        "  --strict             a stay ends when the ion leaves the sphere (default: when it\n"
+        "                       enters another site)\n"
+        "  --grid A --min-dist A   density grid and merge distance for --sites density (0.2, 1.5)\n"
+        "  --boot N             bootstrap replicas over ions (200)\n"
         "arrhenius:\n"
         "  --data CSV           columns T,D[,D_error] (header line), D in cm2/s\n"
         "  --at K               extrapolate to K (default 300)\n"
@@ -126,6 +144,18 @@ static int parse(args *a, int argc, char **argv)
         else if (!strcmp(o, "--tmpdir")) a->tmpdir = TAKE();
         else if (!strcmp(o, "--data")) a->data = TAKE();
         else if (!strcmp(o, "--structure")) a->structure = TAKE();
+        else if (!strcmp(o, "--sites")) a->sites = TAKE();
+        else if (!strcmp(o, "--site-species")) {
+            int z = v ? aion_element_z(v) : 0;
+            if (!z) return cli_fail("%s needs an element", o);
+            i++;
+            a->site_z = z;
+        }
+        else if (!strcmp(o, "--strict")) a->strict = 1;
+        else if (!strcmp(o, "--rsite")) { if (num(o, TAKE(), &a->rsite)) return 1; }
+        else if (!strcmp(o, "--grid")) { if (num(o, TAKE(), &a->grid)) return 1; }
+        else if (!strcmp(o, "--min-dist")) { if (num(o, TAKE(), &a->min_dist)) return 1; }
+        else if (!strcmp(o, "--boot")) { if (inum(o, TAKE(), &l)) return 1; a->boot = (int)l; }
         else if (!strcmp(o, "--species") || !strcmp(o, "--formers") || !strcmp(o, "--type-map")) {
             int *dst = !strcmp(o, "--species") ? a->species : !strcmp(o, "--formers") ? a->formers : a->type_z;
             int max = !strcmp(o, "--species") ? 16 : !strcmp(o, "--formers") ? 8 : 32;
@@ -179,7 +209,19 @@ static int parse(args *a, int argc, char **argv)
         else if (!strcmp(o, "--first")) { if (inum(o, TAKE(), &a->first)) return 1; }
         else if (!strcmp(o, "--last")) { if (inum(o, TAKE(), &a->last)) return 1; }
         else if (!strcmp(o, "--stride")) { if (inum(o, TAKE(), &a->stride)) return 1; }
-        else if (!strcmp(o, "--bins")) { if (inum(o, TAKE(), &l)) return 1; a->bins = (int)l; }
+        else if (!strcmp(o, "--bins")) { if (inum(o, TAKE(), &l)) return 1; a->bins = (int)l; a->bins_given = 1; }
+        else if (!strcmp(o, "--edges")) {
+            if (!v) return cli_fail("--edges needs a list of heights (A)");
+            char buf[4096];
+            snprintf(buf, sizeof buf, "%s", TAKE());
+            a->n_edges = 0;
+            for (char *tok = strtok(buf, ","); tok; tok = strtok(NULL, ",")) {
+                if (a->n_edges >= 257) return cli_fail("--edges: at most 257 values");
+                if (num(o, tok, &a->edges[a->n_edges])) return 1;
+                a->n_edges++;
+            }
+            if (a->n_edges < 2) return cli_fail("--edges needs at least two heights");
+        }
         else if (!strcmp(o, "--nq")) { if (inum(o, TAKE(), &l)) return 1; a->nq = (int)l; }
         else if (!strcmp(o, "--mem")) { if (inum(o, TAKE(), &l)) return 1; a->mem = (int)l; }
         else if (!strcmp(o, "--max-points")) { if (inum(o, TAKE(), &l)) return 1; a->max_points = (int)l; }
@@ -360,6 +402,11 @@ static int run_transport(const args *a, int argc, char **argv)
     o.dims = a->dims;
     o.mem_limit_mb = a->mem > 0 ? (size_t)a->mem : 0;
     o.tmpdir = a->tmpdir;
+    const int slab = !strcmp(a->what, "slab");
+    if (slab) {
+        o.slab_bins = a->n_edges ? a->n_edges - 1 : a->bins_given ? a->bins : 10;
+        o.slab_edges_A = a->n_edges ? a->edges : NULL;
+    }
     if (aion_transport_create(&tr, &o, &e)) {
         rc = cli_fail("%s", e.msg);
         goto done;
@@ -383,8 +430,10 @@ static int run_transport(const args *a, int argc, char **argv)
     cJSON *groups = cJSON_AddArrayToObject(res, "groups");
     const char *dn = "xyz";
     int vh = !strcmp(a->what, "vanhove");
-    plot = aion_plot_create(vh ? "self part of the van Hove function" : "mean squared displacement",
-                            vh ? "r (Å)" : "t (ps)", vh ? "4πr² G_s(r,t) (1/Å)" : "MSD (Å²)");
+    if (slab) plot = aion_plot_create("z-resolved diffusivity", "height along c (Å)", "D (cm²/s)");
+    else
+        plot = aion_plot_create(vh ? "self part of the van Hove function" : "mean squared displacement",
+                                vh ? "r (Å)" : "t (ps)", vh ? "4πr² G_s(r,t) (1/Å)" : "MSD (Å²)");
     for (int g = 0; g < aion_transport_ngroups(tr); g++) {
         aion_msd_result m;
         aion_transport_msd(tr, g, &m);
@@ -427,10 +476,61 @@ static int run_transport(const args *a, int argc, char **argv)
             tx[np] = k * m.dt_fs / 1000;
             ty[np] = m.msd[k];
         }
-        aion_plot_add(plot, sym, tx, ty, NULL, (int)np, AION_PLOT_LINE);
+        if (!slab) aion_plot_add(plot, sym, tx, ty, NULL, (int)np, AION_PLOT_LINE);
         free(tx);
         free(ty);
         if (!strcmp(a->what, "msd")) continue;
+        if (slab) {
+            cJSON *sl = cJSON_AddArrayToObject(gj, "slab");
+            double *zc = malloc(sizeof(double) * (size_t)o.slab_bins), *dv = malloc(sizeof(double) * (size_t)o.slab_bins),
+                   *de = malloc(sizeof(double) * (size_t)o.slab_bins), *zv = malloc(sizeof(double) * (size_t)o.slab_bins),
+                   *ze = malloc(sizeof(double) * (size_t)o.slab_bins);
+            printf("%-3s   bin (A)          atoms   t_half (ps)   D_xy (cm2/s)             D_z (cm2/s)\n", sym);
+            for (int b = 0; b < o.slab_bins; b++) {
+                aion_slab_result sr;
+                aion_slab_diffusion sd;
+                aion_transport_slab(tr, g, b, &sr);
+                zc[b] = 0.5 * (sr.edges_A[b] + sr.edges_A[b + 1]);
+                dv[b] = de[b] = zv[b] = ze[b] = NAN;
+                cJSON *bj = cJSON_CreateObject();
+                cJSON_AddItemToArray(sl, bj);
+                add_num(bj, "z_lo_A", sr.edges_A[b]);
+                add_num(bj, "z_hi_A", sr.edges_A[b + 1]);
+                add_num(bj, "atoms_mean", sr.n_mean);
+                cJSON_AddItemToObject(bj, "survival", curve(sr.survival, sr.n, a->max_points, sr.dt_fs, NULL));
+                cJSON *mdj = cJSON_AddObjectToObject(bj, "msd_dir_A2");
+                for (int d = 0; d < 3; d++) {
+                    char k[2] = {dn[d], 0};
+                    cJSON_AddItemToObject(mdj, k, curve(sr.msd_dir[d], sr.n, a->max_points, sr.dt_fs, NULL));
+                }
+                if (aion_transport_slab_diffusion(tr, g, b, &fo, &sd)) {
+                    cJSON_AddStringToObject(bj, "error", aion_transport_errmsg(tr));
+                    printf("      %6.2f..%-6.2f  %6.2f   -             (%s)\n", sr.edges_A[b], sr.edges_A[b + 1], sr.n_mean,
+                           aion_transport_errmsg(tr));
+                    continue;
+                }
+                add_num(bj, "t_half_fs", sd.t_half_fs);
+                cJSON_AddItemToObject(bj, "xy", diffusion_json(&sd.xy));
+                cJSON_AddItemToObject(bj, "z", diffusion_json(&sd.z));
+                dv[b] = sd.xy.D;
+                de[b] = sd.xy.D_err;
+                zv[b] = sd.z.D;
+                ze[b] = sd.z.D_err;
+                printf("      %6.2f..%-6.2f  %6.2f   %-12.4g  %.4g ± %-10.2g  %.4g ± %.2g\n", sr.edges_A[b],
+                       sr.edges_A[b + 1], sr.n_mean, sd.t_half_fs / 1000, sd.xy.D, sd.xy.D_err, sd.z.D, sd.z.D_err);
+            }
+            char lab[64];
+            snprintf(lab, sizeof lab, "%s D_xy", sym);
+            aion_plot_add(plot, lab, zc, dv, de, o.slab_bins, AION_PLOT_POINTS | AION_PLOT_LINE);
+            snprintf(lab, sizeof lab, "%s D_z", sym);
+            aion_plot_add(plot, lab, zc, zv, ze, o.slab_bins, AION_PLOT_POINTS);
+            free(zc);
+            free(dv);
+            free(de);
+            free(zv);
+            free(ze);
+            continue;
+        }
         aion_group_transport gt;
         if (aion_transport_diffusion(tr, g, &fo, &gt)) {
             fprintf(stderr, "aion: %s: %s\n", sym, aion_transport_errmsg(tr));
@@ -766,6 +866,206 @@ static int run_arrhenius(const args *a, int argc, char **argv)
     return rc;
 }
 
+/* --- residence ---------------------------------------------------------------- */
+
+static int open_traj(const args *a, aion_reader **rd)
+{
+    aion_read_opts ro;
+    aion_error e;
+    aion_read_opts_init(&ro);
+    if (a->format) {
+        ro.format = aion_format_from_name(a->format);
+        if (ro.format == AION_FMT_AUTO) return cli_fail("unknown format '%s'", a->format);
+    }
+    ro.type_z = a->n_type_z ? a->type_z : NULL;
+    ro.n_type_z = a->n_type_z;
+    if (aion_reader_open(rd, a->traj, &ro, &e)) return cli_fail("%s", e.msg);
+    return 0;
+}
+
+/* Site centres (fractional) of species z from a structure file. */
+static int sites_from_file(const args *a, int z, double (**out)[3], int *n)
+{
+    aion_reader *rd = NULL;
+    aion_read_opts ro;
+    aion_error e;
+    aion_frame f;
+    double inv[3][3];
+    aion_read_opts_init(&ro);
+    ro.type_z = a->n_type_z ? a->type_z : NULL;
+    ro.n_type_z = a->n_type_z;
+    if (aion_reader_open(&rd, a->sites, &ro, &e)) return cli_fail("%s", e.msg);
+    aion_frame_init(&f);
+    int rc = 1;
+    if (aion_reader_next(rd, &f)) {
+        rc = cli_fail("%s: %s", a->sites, aion_reader_errmsg(rd));
+        goto done;
+    }
+    if (!(f.has & AION_HAS_CELL) || aion_cell_inverse(f.cell, inv)) {
+        rc = cli_fail("%s: the site file needs a cell", a->sites);
+        goto done;
+    }
+    *n = 0;
+    *out = malloc(sizeof **out * (size_t)(f.n ? f.n : 1));
+    for (int i = 0; i < f.n; i++) {
+        if (f.z[i] != z) continue;
+        for (int k = 0; k < 3; k++)
+            (*out)[*n][k] = f.pos[i][0] * inv[0][k] + f.pos[i][1] * inv[1][k] + f.pos[i][2] * inv[2][k];
+        (*n)++;
+    }
+    if (!*n) {
+        rc = cli_fail("%s: no %s atoms to use as sites", a->sites, aion_element_symbol(z));
+        goto done;
+    }
+    rc = 0;
+done:
+    aion_frame_free(&f);
+    aion_reader_close(rd);
+    return rc;
+}
+
+static int run_residence(const args *a, int argc, char **argv)
+{
+    aion_reader *rd = NULL;
+    aion_residence *res = NULL;
+    aion_sitefind *sf = NULL;
+    aion_error e;
+    cJSON *root = NULL;
+    aion_plot *plot = NULL;
+    double (*sites)[3] = NULL;
+    int n_sites = 0, rc = 1;
+    if (!a->traj) return cli_fail("analyze residence: --traj FILE is required");
+    if (!a->n_species) return cli_fail("analyze residence: give the ion with --species");
+    if (!a->sites) return cli_fail("analyze residence: give --sites FILE or --sites density");
+    const int zi = a->species[0];
+    if (!strcmp(a->sites, "density")) {
+        aion_sitefind_opts so = {.z_ion = zi, .grid_A = a->grid, .min_dist_A = a->min_dist, .stride = a->stride};
+        aion_frame f;
+        if (aion_sitefind_create(&sf, &so, &e)) return cli_fail("%s", e.msg);
+        if (open_traj(a, &rd)) goto done;
+        aion_frame_init(&f);
+        aion_status st;
+        long idx = 0;
+        while ((st = aion_reader_next(rd, &f)) == AION_OK) {
+            if (idx >= a->first && (a->last < 0 || idx <= a->last) && aion_sitefind_add(sf, &f)) {
+                aion_frame_free(&f);
+                rc = cli_fail("%s", aion_sitefind_errmsg(sf));
+                goto done;
+            }
+            idx++;
+        }
+        aion_frame_free(&f);
+        if (st != AION_EOF) {
+            rc = cli_fail("%s", aion_reader_errmsg(rd));
+            goto done;
+        }
+        aion_reader_close(rd);
+        rd = NULL;
+        const double (*sfrac)[3] = NULL;
+        n_sites = aion_sitefind_get(sf, &sfrac);
+        if (n_sites < 1) {
+            rc = cli_fail("no density maxima found for %s", aion_element_symbol(zi));
+            goto done;
+        }
+        sites = malloc(sizeof *sites * (size_t)n_sites);
+        memcpy(sites, sfrac, sizeof *sites * (size_t)n_sites);
+        printf("%d sites found from the %s density\n", n_sites, aion_element_symbol(zi));
+    } else if (sites_from_file(a, a->site_z ? a->site_z : zi, &sites, &n_sites)) {
+        goto done;
+    }
+    aion_residence_opts o;
+    aion_residence_opts_init(&o);
+    o.z_ion = zi;
+    o.site_frac = (const double(*)[3])sites;
+    o.n_sites = n_sites;
+    o.r_site = a->rsite;
+    o.strict = a->strict;
+    o.drift = (aion_drift)a->drift;
+    o.first_frame = a->first;
+    o.last_frame = a->last;
+    o.stride = a->stride;
+    o.dt_fs = a->dt;
+    o.step_fs = a->timestep;
+    o.n_boot = a->boot;
+    if (aion_residence_create(&res, &o, &e)) {
+        rc = cli_fail("%s", e.msg);
+        goto done;
+    }
+    if (open_traj(a, &rd)) goto done;
+    if (aion_residence_read(res, rd) || aion_residence_finish(res)) {
+        rc = cli_fail("%s: %s", a->traj, aion_residence_errmsg(res));
+        goto done;
+    }
+    aion_residence_result s;
+    aion_residence_get(res, &s);
+    root = run_record(a, argc, argv);
+    cJSON *j = cJSON_AddObjectToObject(root, "results");
+    cJSON_AddStringToObject(j, "ion", aion_element_symbol(zi));
+    cJSON_AddStringToObject(j, "counting", a->strict ? "strict (ends on leaving the sphere)"
+                                                     : "transition (ends on entering another site)");
+    add_num(j, "r_site_A", o.r_site > 0 ? o.r_site : 1.0);
+    cJSON_AddNumberToObject(j, "frames", (double)s.n_frames);
+    add_num(j, "dt_fs", s.dt_fs);
+    cJSON_AddNumberToObject(j, "ions", s.n_ions);
+    cJSON_AddNumberToObject(j, "sites", s.n_sites);
+    cJSON_AddNumberToObject(j, "stays_complete", (double)s.n_complete);
+    cJSON_AddNumberToObject(j, "stays_censored", (double)s.n_censored);
+    cJSON_AddNumberToObject(j, "stays_left_out", (double)s.n_left);
+    add_num(j, "fraction_between_sites", s.f_between);
+    cJSON *km = cJSON_AddObjectToObject(j, "kaplan_meier");
+    add_num(km, "mean_fs", s.km_mean_fs);
+    add_num(km, "mean_err_fs", s.km_mean_err_fs);
+    add_num(km, "mean_95_lo_fs", s.km_lo_fs);
+    add_num(km, "mean_95_hi_fs", s.km_hi_fs);
+    cJSON_AddBoolToObject(km, "restricted_lower_bound", s.km_restricted);
+    cJSON *ml = cJSON_AddObjectToObject(j, "geometric_mle");
+    add_num(ml, "mean_fs", s.mle_mean_fs);
+    add_num(ml, "mean_err_fs", s.mle_err_fs);
+    add_num(ml, "mean_err_bootstrap_fs", s.mle_boot_err_fs);
+    cJSON *nv = cJSON_AddObjectToObject(j, "completed_only");
+    add_num(nv, "mean_fs", s.naive_mean_fs);
+    add_num(nv, "mean_err_fs", s.naive_err_fs);
+    double *tx = malloc(sizeof(double) * (size_t)s.n_surv), *hy = malloc(sizeof(double) * (size_t)s.n_surv);
+    for (int k = 0; k < s.n_surv; k++) {
+        tx[k] = k * s.dt_fs;
+        hy[k] = (double)s.complete_hist[k];
+    }
+    cJSON_AddItemToObject(j, "survival", curve(s.survival, s.n_surv, a->max_points, s.dt_fs, NULL));
+    cJSON_AddItemToObject(j, "completed_histogram", curve(hy, s.n_surv, s.n_surv, s.dt_fs, NULL));
+    cJSON *sj = cJSON_AddArrayToObject(j, "site_list");
+    for (int k = 0; k < n_sites; k++) {
+        cJSON *one = cJSON_CreateObject();
+        cJSON *fr = cJSON_AddArrayToObject(one, "frac");
+        for (int d = 0; d < 3; d++) cJSON_AddItemToArray(fr, cJSON_CreateNumber(sites[k][d]));
+        add_num(one, "occupancy", s.site_occupancy[k]);
+        cJSON_AddNumberToObject(one, "entries", (double)s.site_entries[k]);
+        cJSON_AddItemToArray(sj, one);
+    }
+    plot = aion_plot_create("residence in sites (Kaplan-Meier)", "t (ps)", "survival S(t)");
+    for (int k = 0; k < s.n_surv; k++) tx[k] /= 1000;
+    aion_plot_add(plot, aion_element_symbol(zi), tx, s.survival, NULL, s.n_surv, AION_PLOT_LINE);
+    free(tx);
+    free(hy);
+    printf("%s in %d sites: %ld complete stays, %ld censored, %ld left out; %.1f%% of the time between sites\n",
+           aion_element_symbol(zi), n_sites, s.n_complete, s.n_censored, s.n_left, 100 * s.f_between);
+    printf("mean residence: %.4g ± %.2g ps (Kaplan-Meier%s), %.4g ± %.2g ps (geometric MLE), "
+           "%.4g ps (completed stays only, biased low)\n",
+           s.km_mean_fs / 1000, s.km_mean_err_fs / 1000, s.km_restricted ? ", lower bound: longest stay censored" : "",
+           s.mle_mean_fs / 1000, s.mle_err_fs / 1000, s.naive_mean_fs / 1000);
+    if (s.n_complete < 30)
+        fprintf(stderr, "aion: warning: only %ld complete stays: the residence time is poorly determined\n",
+                s.n_complete);
+    rc = write_outputs(a, root, plot);
+done:
+    cJSON_Delete(root);
+    aion_plot_free(plot);
+    aion_residence_free(res);
+    aion_sitefind_free(sf);
+    aion_reader_close(rd);
+    free(sites);
+    return rc;
+}
+
 int cmd_analyze(int argc, char **argv)
 {
     args a;
@@ -775,11 +1075,12 @@ int cmd_analyze(int argc, char **argv)
     }
     if (parse(&a, argc, argv)) return 2;
     const char *w = a.what;
-    if (!strcmp(w, "msd") || !strcmp(w, "diffusion") || !strcmp(w, "conductivity") || !strcmp(w, "vanhove"))
+    if (!strcmp(w, "msd") || !strcmp(w, "diffusion") || !strcmp(w, "conductivity") || !strcmp(w, "vanhove") ||
+        !strcmp(w, "slab"))
         return run_transport(&a, argc, argv);
     if (!strcmp(w, "rdf") || !strcmp(w, "sq") || !strcmp(w, "adf") || !strcmp(w, "qn"))
         return run_structure(&a, argc, argv);
     if (!strcmp(w, "arrhenius")) return run_arrhenius(&a, argc, argv);
-    if (!strcmp(w, "residence")) return cli_fail("analyze residence: not implemented yet");
+    if (!strcmp(w, "residence")) return run_residence(&a, argc, argv);
     return cli_fail("analyze: unknown analysis '%s' (see aion analyze --help)", w);
 }

@@ -12,7 +12,8 @@ static const char *usage =
     "usage: aion quench (--composition FORMULA --atoms N | --in FILE) [--potential SPEC] [options]\n"
     "Melt-quench at constant pressure: equilibrate at --t-start, heat to --t-melt at --rate K/ps, hold\n"
     "--hold ps, cool at --rate through the --anneal temperatures (held --anneal-time ps each) to --t-final,\n"
-    "hold --final-time ps. Writes OUT/glass.xyz, OUT/thermo.csv, the trajectory and OUT/run.json.";
+    "hold --final-time ps. Writes OUT/start.xyz (the relaxed start), OUT/glass.xyz, OUT/thermo.csv, the\n"
+    "trajectory and OUT/run.json.";
 
 int cmd_quench(int argc, char **argv)
 {
@@ -121,6 +122,8 @@ int cmd_quench(int argc, char **argv)
             cli_fail("%s", err.msg);
             goto done;
         }
+        /* the start of the dynamics, so that other codes can run the same protocol */
+        if (!m.restart && mdcli_write_structure(&m, f, "start.xyz")) goto done;
     }
     if (aion_md_create(&md, f, p, &o, &err) != AION_OK) {
         cli_fail("%s", err.msg);

@@ -33,6 +33,7 @@ void mdcli_defaults(mdcli *m)
     m->checkpoint_every = 1000;
     m->progress_every = 10;
     m->fmax = 0.05;
+    m->grade_every = 100;
 }
 
 #define OPT(n, ty, p, h) t[k++] = (cli_opt){n, ty, p, h, 0, NULL, 0}
@@ -88,6 +89,10 @@ int mdcli_output_opts(mdcli *m, cli_opt *t, int max)
     OPT("thermo-every", OPT_LONG, &m->thermo_every, "steps between thermo.csv lines");
     OPT("checkpoint-every", OPT_LONG, &m->checkpoint_every, "steps between checkpoints");
     OPT("restart", OPT_FLAG, &m->restart, "continue from OUT/checkpoint.bin (same options)");
+    OPT("grade", OPT_FLAG, &m->grade, "log the MTP extrapolation grade to OUT/grade.csv (needs POT.als from aion train)");
+    OPT("grade-every", OPT_LONG, &m->grade_every, "steps between extrapolation grades (default 100)");
+    OPT("grade-stop", OPT_DBL, &m->grade_stop, "stop (with a checkpoint) when the extrapolation grade exceeds this (e.g. 10)");
+    OPT("active-set", OPT_STR, &m->active_set, "active set for --grade (default: the potential with .als)");
     return k;
 }
 
@@ -176,6 +181,14 @@ typedef struct {
     const char *label;
     struct timespec t0;
     long done0;
+    /* extrapolation grade */
+    aion_mtp_grade *grade;
+    aion_md *md;
+    FILE *gcsv;
+    long grade_every;
+    double grade_stop, gamma, gamma_stop;
+    long stop_step;
+    int grade_failed;
 } progress_ctx;
 
 static int on_progress(void *user, long done, long total, const aion_thermo *t)
@@ -185,12 +198,36 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
     char extra[128];
     clock_gettime(CLOCK_MONOTONIC, &now);
     double el = (double)(now.tv_sec - c->t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - c->t0.tv_nsec);
-    snprintf(extra, sizeof extra, "T %.0f K  P %.3g GPa  ρ %.3f", t->temp_K, t->press * AION_EV_A3_TO_GPA, t->density);
+    if (c->grade && t->step % c->grade_every == 0) {
+        double g = 0;
+        int worst = -1;
+        if (aion_mtp_grade_compute(c->grade, aion_md_frame(c->md), &g, NULL, &worst)) {
+            cli_fail("extrapolation grade: %s", aion_mtp_grade_errmsg(c->grade));
+            c->grade_failed = 1;
+            return 1;
+        }
+        c->gamma = g;
+        if (c->gcsv) {
+            fprintf(c->gcsv, "%ld,%.6f,%.6g,%d\n", t->step, t->time_fs / 1000.0, g, worst + 1);
+            fflush(c->gcsv);
+        }
+        if (c->grade_stop > 0 && g > c->grade_stop) {
+            c->gamma_stop = g;
+            c->stop_step = t->step;
+            return 1;
+        }
+    }
+    if (c->grade)
+        snprintf(extra, sizeof extra, "T %.0f K  P %.3g GPa  ρ %.3f  γ %.2f", t->temp_K, t->press * AION_EV_A3_TO_GPA,
+                 t->density, c->gamma);
+    else
+        snprintf(extra, sizeof extra, "T %.0f K  P %.3g GPa  ρ %.3f", t->temp_K, t->press * AION_EV_A3_TO_GPA,
+                 t->density);
     cli_progress(c->label, done, total, el > 0 ? (double)(done - c->done0) / el : 0, extra);
     return cli_stop_requested();
 }
 
-int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
+int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
 {
     aion_run_opts ro;
     aion_error err;
@@ -216,18 +253,89 @@ int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, c
     ro.progress = on_progress;
     ro.user = &pc;
     ro.progress_every = m->progress_every;
+    memset(&pc, 0, sizeof pc);
     pc.label = label;
     clock_gettime(CLOCK_MONOTONIC, &pc.t0);
     pc.done0 = 0;
+    if (m->grade || m->grade_stop > 0) {
+        size_t L = strlen(m->potential);
+        int zs[64], nz = m->species ? cli_parse_species(m->species, zs, 64) : 0;
+        char gpath[4096];
+        if (L < 5 || strcmp(m->potential + L - 4, ".mtp"))
+            return cli_fail("--grade and --grade-stop need an MTP potential (.mtp)");
+        if (nz <= 0) return cli_fail("--grade needs --species");
+        if (aion_mtp_grade_create(&pc.grade, m->potential, m->active_set, zs, nz, m->threads, &err))
+            return cli_fail("%s", err.msg);
+        pc.md = md;
+        pc.grade_every = m->grade_every > 0 ? m->grade_every : 100;
+        pc.grade_stop = m->grade_stop;
+        /* the callback must run at every grade step */
+        if (ro.progress_every <= 0 || pc.grade_every % ro.progress_every) ro.progress_every = pc.grade_every;
+        snprintf(gpath, sizeof gpath, "%s/grade.csv", m->out);
+        pc.gcsv = fopen(gpath, m->restart ? "a" : "w");
+        if (!pc.gcsv) {
+            aion_mtp_grade_free(pc.grade);
+            return cli_fail("%s: cannot write", gpath);
+        }
+        if (!m->restart) fprintf(pc.gcsv, "step,time_ps,gamma_max,worst_atom\n");
+    }
     cli_catch_signals();
+    long step0 = aion_md_step_count(md);
+    struct timespec w0, w1, c0, c1;
+    clock_gettime(CLOCK_MONOTONIC, &w0);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c0);
     st = aion_md_run(md, segs, nseg, &ro, &err);
+    clock_gettime(CLOCK_MONOTONIC, &w1);
+    clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &c1);
     cli_progress_end();
+    m->run_steps = aion_md_step_count(md) - step0;
+    m->run_wall_s = (double)(w1.tv_sec - w0.tv_sec) + 1e-9 * (double)(w1.tv_nsec - w0.tv_nsec);
+    m->run_cpu_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
+    if (pc.gcsv) fclose(pc.gcsv);
+    aion_mtp_grade_free(pc.grade);
+    if (pc.grade_failed) return 1;
+    if (st == AION_EOF && pc.stop_step) {
+        char xp[4200];
+        aion_writer *w = NULL;
+        aion_write_opts wo;
+        aion_error e2;
+        aion_write_opts_init(&wo);
+        wo.format = AION_FMT_EXTXYZ;
+        snprintf(xp, sizeof xp, "%s/extrapolating.xyz", m->out);
+        if (aion_writer_open(&w, xp, &wo, &e2) == AION_OK) {
+            if (aion_writer_write(w, aion_md_frame(md)) == AION_OK) aion_writer_close(w, &e2);
+            else aion_writer_abort(w);
+        }
+        fprintf(stderr, "aion: extrapolation grade %.3g > %g at step %ld: stopped; configuration in %s/extrapolating.xyz "
+                        "(label it and retrain), checkpoint %s\n", pc.gamma_stop, pc.grade_stop, pc.stop_step, m->out, ck);
+        return 4;
+    }
     if (st == AION_EOF) {
         fprintf(stderr, "aion: stopped at step %ld; checkpoint written to %s (continue with --restart)\n",
                 aion_md_step_count(md), ck);
         return 3;
     }
     if (st != AION_OK) return cli_fail("%s", err.msg);
+    return 0;
+}
+
+int mdcli_write_structure(const mdcli *m, const aion_frame *f, const char *name)
+{
+    char path[4096];
+    aion_writer *w;
+    aion_error err;
+    aion_write_opts wo;
+    if (cli_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
+    snprintf(path, sizeof path, "%s/%s", m->out, name);
+    aion_write_opts_init(&wo);
+    wo.format = AION_FMT_EXTXYZ;
+    if (aion_writer_open(&w, path, &wo, &err) != AION_OK) return cli_fail("%s", err.msg);
+    if (aion_writer_write(w, f) != AION_OK) {
+        cli_fail("%s", aion_writer_errmsg(w));
+        aion_writer_abort(w);
+        return 1;
+    }
+    if (aion_writer_close(w, &err) != AION_OK) return cli_fail("%s", err.msg);
     return 0;
 }
 
@@ -258,6 +366,15 @@ int mdcli_finish(const mdcli *m, aion_md *md, cli_record *rec, const char *final
     cli_record_number(rec, "results", "final_volume_A3", t.volume);
     cli_record_number(rec, "results", "final_density_gcc", t.density);
     cli_record_string(rec, "results", "final_structure", path);
+    {
+        double n = (double)f->n, as = m->run_wall_s > 0 ? n * (double)m->run_steps / m->run_wall_s : 0;
+        cli_record_number(rec, "results", "run_steps", (double)m->run_steps);
+        cli_record_number(rec, "results", "run_wall_s", m->run_wall_s);
+        cli_record_number(rec, "results", "run_cpu_s", m->run_cpu_s);
+        cli_record_number(rec, "results", "atom_steps_per_s", as);
+        fprintf(stderr, "aion: %ld steps in %.3f s wall, %.3f s CPU: %.4g atom-steps/s\n", m->run_steps, m->run_wall_s,
+                m->run_cpu_s, as);
+    }
     snprintf(rpath, sizeof rpath, "%s/run.json", m->out);
     if (cli_record_write(rec, rpath)) return cli_fail("%s: cannot write the run record", rpath);
     printf("final: T %.1f K, E_pot %.6f eV, P %.4f GPa, V %.2f Å³, density %.4f g/cm³\nwrote %s and %s\n", t.temp_K,

@@ -24,6 +24,15 @@ typedef struct mdcli {
     long traj_every, thermo_every, checkpoint_every, progress_every;
     int restart, minimize;
     double fmax;
+    /* filled by mdcli_run: the dynamics of this invocation (a restart counts
+     * only its own steps) */
+    long run_steps;
+    double run_wall_s, run_cpu_s;
+    /* MTP extrapolation grade along the run (OUT/grade.csv) */
+    int grade;
+    long grade_every;
+    double grade_stop;
+    const char *active_set;
 } mdcli;
 
 /* Defaults; the table entries point into m. Returns the count (<= max). */
@@ -39,9 +48,15 @@ aion_potential *mdcli_potential(const mdcli *m);
 int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **groups);
 /* Run segments with outputs in m->out (traj.xyz / traj.dump / thermo.csv /
  * checkpoint.bin), progress bar and SIGINT/SIGTERM checkpointing.
- * Returns 0 on success, 1 on error, 3 when stopped by a signal. */
-int mdcli_run(const mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label);
-/* Write the final structure and the thermo summary into the record. */
+ * With --grade/--grade-stop and an .mtp potential, the extrapolation grade
+ * of the configuration is logged every grade_every steps to OUT/grade.csv
+ * and the run stops (checkpoint written) once it exceeds grade_stop.
+ * Returns 0 on success, 1 on error, 3 when stopped by a signal, 4 when
+ * stopped by the extrapolation grade. Fills m->run_steps/run_wall_s/run_cpu_s. */
+int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label);
+/* Write f as extended XYZ to OUT/name (creates OUT); returns 0 on success. */
+int mdcli_write_structure(const mdcli *m, const aion_frame *f, const char *name);
+/* Write the final structure, the thermo summary and the speed into the record. */
 int mdcli_finish(const mdcli *m, aion_md *md, cli_record *rec, const char *final_name);
 
 #endif

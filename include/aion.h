@@ -368,6 +368,19 @@ void aion_potential_free(aion_potential *p);
 size_t aion_potential_state_size(const aion_potential *p);
 aion_status aion_potential_state_save(const aion_potential *p, void *buf, size_t len);
 aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t len, const aion_frame *f);
+/* Energies of f with ONE atom k moved: energy[q] = total energy (eV) of f with
+ * atom k at Cartesian x[q] (Å), every other atom as in f (f->pos[k] itself is
+ * not used), for q < npts. Equal to aion_potential_compute on each moved
+ * configuration to rounding. Classical pair models (with DSF, cut or Ewald
+ * Coulomb) and MTPs have a fast path for cells periodic in 3D (O(neighbours
+ * of x) per point, plus O(N_k) for Ewald, after one O(N) set-up per call);
+ * otherwise one full evaluation per point. Uses the potential's threads over
+ * the points; like compute, not reentrant on one handle. Used by the
+ * screening scans (aion screen). Message in aion_potential_errmsg. */
+aion_status aion_potential_probe(aion_potential *p, const aion_frame *f, int k, int npts, const double (*x)[3],
+                                 double *energy);
+/* 1 if p has a fast path for aion_potential_probe (periodic cells), else 0. */
+int aion_potential_has_probe(const aion_potential *p);
 
 /* ===================================================================== */
 /* Random numbers (xoshiro256**, Blackman & Vigna 2018)                  */
@@ -532,6 +545,161 @@ int aion_mtp_basis_size(int level, int *n_radial);
 aion_status aion_mtp_write_untrained(const char *path, int level, int n_species, double min_dist,
                                      double max_dist, int radial_basis_size, aion_error *err);
 
+/* --- Training (aion train; docs/training.md) ---------------------------
+ * Loss (MLIP-2's default "vibrations" normalisation), summed over configurations k
+ * with N_k atoms:
+ *   L = sum_k [ w_e (dE_k/N_k)^2 + (w_f/N_k) sum_i |dF_i|^2 + w_s sum_ab (dW_ab/N_k)^2 ]
+ * (dE energy error in eV, dF force errors in eV/Å, dW virial errors in eV: the
+ * stress error times the volume). Terms a frame lacks are left out. The
+ * species constants and moment coefficients solve a regularised linear least-
+ * squares problem (QR, column-scaled, relative ridge) at every evaluation; the
+ * radial coefficients are optimised by L-BFGS on that reduced loss (variable
+ * projection) with exact gradients. Deterministic for a given seed and any
+ * thread count. */
+typedef struct aion_train_iter {
+    int iter;               /* L-BFGS iteration (0 = initial point) */
+    long nevals;            /* loss evaluations so far */
+    double loss;            /* training loss L */
+    double rmse_e, rmse_f, rmse_s;   /* training RMSE: eV/atom, eV/Å per component, eV/Å³ per component */
+    double valid_loss;      /* validation loss (NAN when not evaluated at this iteration) */
+    double valid_rmse_e, valid_rmse_f, valid_rmse_s;
+    double grad_norm;       /* |dL/d radial| */
+    double cpu_s, wall_s;   /* cumulative, this process and earlier runs restored from a checkpoint */
+} aion_train_iter;
+
+typedef struct aion_train_opts {
+    int level;               /* basis level 2..28 (default 16); ignored with init_path */
+    double cutoff;           /* Å (default 5.0); ignored with init_path */
+    double min_dist;         /* Å; 0 = the shortest pair distance in the training set, rounded down to 0.01 Å */
+    int radial_size;         /* Chebyshev polynomials (default 8) */
+    const int *species_z;    /* Z of species 0, 1, ... (required) */
+    int n_species;
+    const char *init_path;   /* start from this trained or untrained .mtp (NULL = random radial coefficients) */
+    double w_energy, w_force, w_stress;  /* default 1, 0.01, 0.001 */
+    double ridge;            /* relative ridge of the linear solve (default 1e-12) */
+    int max_iter;            /* L-BFGS iterations (default 1000) */
+    double tol;              /* stop when L fell by less than tol*L over the last 50 iterations (default 1e-3) */
+    int lbfgs_memory;        /* default 12 */
+    uint64_t seed;           /* random initial radial coefficients */
+    int nthreads;            /* 0 = OpenMP default */
+    int valid_every;         /* evaluate the validation set every N iterations (default 10) */
+    const char *checkpoint;  /* optimiser state file, written every checkpoint_every iterations (NULL = none) */
+    int checkpoint_every;    /* default 10 */
+    int restart;             /* continue from the checkpoint (same data and options) */
+    const char *snapshot;    /* write the current potential here at every checkpoint (NULL = no) */
+    /* Called after every iteration; return nonzero to stop (a checkpoint is written first). */
+    int (*progress)(void *user, const aion_train_iter *it);
+    void *user;
+} aion_train_opts;
+
+void aion_train_opts_init(aion_train_opts *o);
+
+typedef struct aion_mtp_trainer aion_mtp_trainer;
+
+/* Prepare a training run on frames (copied; energies, forces, stresses as the
+ * frames have them) with an optional validation set (may be NULL, 0). */
+aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *train, int ntrain,
+                                    const aion_frame *valid, int nvalid, const aion_train_opts *o,
+                                    aion_error *err);
+/* Optimise until converged, max_iter, or a stop request (then AION_EOF, after
+ * writing the checkpoint). */
+aion_status aion_mtp_trainer_run(aion_mtp_trainer *t, aion_error *err);
+/* Write the current potential (MLIP-2 .mtp). */
+aion_status aion_mtp_trainer_write(const aion_mtp_trainer *t, const char *path, aion_error *err);
+/* History of the iterations (valid until the next run call); returns the count. */
+int aion_mtp_trainer_history(const aion_mtp_trainer *t, const aion_train_iter **it);
+/* Text lines describing the setup (basis, data, parameters); valid while t lives. */
+const char *aion_mtp_trainer_describe(const aion_mtp_trainer *t);
+void aion_mtp_trainer_free(aion_mtp_trainer *t);
+
+/* Error statistics of predictions against reference frames (same atoms and
+ * order). Energies per atom, forces per Cartesian component, stresses per
+ * component (the 6 independent ones). */
+typedef struct aion_fit_errors {
+    long n_e, n_f, n_s;                 /* counts: configurations, force components, stress components */
+    double mae_e, rmse_e, max_e;        /* eV/atom */
+    double mae_f, rmse_f, max_f;        /* eV/Å per component */
+    double mlip_f;                      /* eV/Å: mean over atoms of |dF|/3 (MLIP-2 calc-errors "average") */
+    double mae_s, rmse_s, max_s;        /* eV/Å³ */
+} aion_fit_errors;
+
+/* Statistics over the frames whose config_type (info key) equals type (NULL =
+ * all) and, for force errors, over atoms of element z (0 = all). */
+void aion_fit_errors_compute(const aion_frame *ref, const aion_frame *pred, int n, const char *type, int z,
+                             aion_fit_errors *out);
+
+/* --- Extrapolation grade (MaxVol active set; docs/training.md) ------------
+ * Podryabinkin & Shapeev 2017 (doi:10.1016/j.commatsci.2017.07.010). Rows are
+ * the derivatives of the SITE energies V_i with respect to the linear
+ * parameters (species constants, moment coefficients): x_i = (onehot(z_i),
+ * B_1(n_i), ..., B_m(n_i)), reduced to the q-dimensional row space of the
+ * training sites (column-scaled SVD, relative cut rcond). The active set A is
+ * the q training sites whose rows have (locally) maximal |det| (MaxVol). The
+ * grade of an atom is gamma_i = max_j |(y_i A^-1)_j| (y_i the reduced row);
+ * a configuration's grade is the largest over its atoms. gamma <= 1 means
+ * interpolation; > 2 extrapolation worth labelling; > 10 unreliable.
+ * The active set is stored next to the potential (POT.als, text; format in
+ * docs/training.md) and is tied to the potential's radial basis. */
+typedef struct aion_mtp_grade_opts {
+    double rcond;          /* singular values below rcond * largest are dropped (default 1e-9) */
+    double maxvol_tol;     /* MaxVol stops when every |coefficient| <= 1 + tol (default 1e-3) */
+    int max_swaps;         /* default 100000 */
+    int nthreads;          /* 0 = OpenMP default */
+} aion_mtp_grade_opts;
+
+void aion_mtp_grade_opts_init(aion_mtp_grade_opts *o);
+
+/* Build the active set of the potential mtp_path (elements species_z) from
+ * the training frames and write it to als_path. */
+aion_status aion_mtp_active_set_build(const char *mtp_path, const int *species_z, int n_species,
+                                      const aion_frame *frames, int nframes, const char *als_path,
+                                      const aion_mtp_grade_opts *o, aion_error *err);
+
+typedef struct aion_mtp_grade aion_mtp_grade;
+
+/* Load a potential and its active set (als_path NULL = mtp_path with .mtp
+ * replaced by .als). Fails if the active set belongs to another potential. */
+aion_status aion_mtp_grade_create(aion_mtp_grade **out, const char *mtp_path, const char *als_path,
+                                  const int *species_z, int n_species, int nthreads, aion_error *err);
+/* Grade of a configuration: *gamma_max (largest over atoms), per_atom[n]
+ * (may be NULL), *worst (may be NULL: the atom with the largest grade).
+ * Not thread-safe on one handle (it owns a neighbour list). Message in
+ * aion_mtp_grade_errmsg on failure. */
+aion_status aion_mtp_grade_compute(aion_mtp_grade *g, const aion_frame *f, double *gamma_max, double *per_atom,
+                                   int *worst);
+/* Rank q of the active set. */
+int aion_mtp_grade_rank(const aion_mtp_grade *g);
+const char *aion_mtp_grade_errmsg(const aion_mtp_grade *g);
+void aion_mtp_grade_free(aion_mtp_grade *g);
+
+/* Active-learning selection from a pool: gamma[k] (may be NULL) receives each
+ * pool configuration's grade against the active set; then, greedily, the
+ * configuration with the largest grade above threshold is picked, its
+ * extrapolating atoms are swapped into the active set (MaxVol updates), the
+ * grades of the rest are updated, and so on until no grade exceeds the
+ * threshold or max_pick (0 = no limit) are picked. Similar configurations are
+ * thus picked once. picked[] (capacity npool) receives pool indices in order
+ * of picking, *npicked their count. The handle's active set is not changed. */
+aion_status aion_mtp_select(aion_mtp_grade *g, const aion_frame *pool, int npool, double threshold, int max_pick,
+                            double *gamma, int *picked, int *npicked, aion_error *err);
+
+/* One data set of a fit report: reference frames and the potential's
+ * predictions for them (same atoms and order). */
+typedef struct aion_fit_set {
+    const char *label;         /* "train", "valid", "test" */
+    const aion_frame *ref, *pred;
+    int n;
+} aion_fit_set;
+
+/* Report of a fit into directory dir (created by the caller): report.json
+ * (errors of every set, overall, per element for forces, per config_type;
+ * meV/atom, meV/Å, GPa; the learning curve; extra_json, a JSON object text
+ * or NULL, under "run"), parity_<label>_{energy,forces,stress}.svg for every
+ * set and learning_curve.svg. */
+aion_status aion_fit_report_write(const char *dir, const aion_fit_set *sets, int nsets, const int *species_z,
+                                  int n_species, const aion_train_iter *hist, int nhist, const char *extra_json,
+                                  aion_error *err);
+
 
 
 /* ===================================================================== */
@@ -582,6 +750,13 @@ typedef struct aion_transport_opts {
     double vanhove_rmax_A; /* 0 = 12 Å */
     int vanhove_bins;      /* 0 = 240 */
     int nthreads;          /* 0 = OpenMP default */
+    /* z-resolved (slab) MSDs: bins of the height along the third lattice vector
+     * (h = fractional c · V/|a×b|, i.e. z for c ⟂ ab; first frame's cell, drift-
+     * corrected positions, wrapped into the cell). slab_edges_A: slab_bins+1
+     * increasing heights (Å); NULL = slab_bins equal bins over the cell height.
+     * Every time origin belongs to the bin of the atom's height at that origin. */
+    int slab_bins;
+    const double *slab_edges_A;
 } aion_transport_opts;
 
 void aion_transport_opts_init(aion_transport_opts *o);
@@ -703,6 +878,34 @@ typedef struct aion_conductivity {
 aion_status aion_transport_conductivity(aion_transport *t, const aion_fit_opts *o,
                                         aion_conductivity *out);
 
+/* Slab results (valid after finish; opts.slab_bins > 0): bin b of group g.
+ * MSDs are averaged over the origins in the bin (the atom counted in the bin of
+ * its height at the origin, wherever it goes later); survival[n] = fraction of
+ * those origins whose atom stayed in the bin through the whole lag. */
+typedef struct aion_slab_result {
+    int n_bins;
+    const double *edges_A;     /* n_bins + 1 heights (Å) */
+    long n;                    /* lags */
+    double dt_fs;
+    const double *msd_dir[3];  /* x, y, z (Å²) */
+    const double *origins;     /* origins in the bin at each lag */
+    const double *survival;
+    double n_mean;             /* mean number of the group's atoms in the bin */
+} aion_slab_result;
+aion_status aion_transport_slab(const aion_transport *t, int group, int bin, aion_slab_result *out);
+/* D_xy (n_dims 2: x, y) and D_z of bin b, GLS as aion_msd_fit with n_particles =
+ * n_mean (Gaussian covariance: no kurtosis term). Default window: the standard
+ * rule, but ending no later than t_half (the lag where the survival falls to
+ * 1/2) and then starting at t_half/5 at the latest; explicit times override.
+ * D_z is NaN (warning NOT_DIFFUSIVE) when its fit is impossible (no z motion). */
+typedef struct aion_slab_diffusion {
+    aion_diffusion xy, z;
+    double n_mean;
+    double t_half_fs;          /* survival = 1/2 (inf if never reached) */
+} aion_slab_diffusion;
+aion_status aion_transport_slab_diffusion(aion_transport *t, int group, int bin, const aion_fit_opts *o,
+                                          aion_slab_diffusion *out);
+
 /* Nernst–Einstein factor: σ (S/cm) = factor · D (cm²/s) for n_ions of charge q in V. */
 double aion_nernst_einstein_factor(double n_ions, double charge_e, double volume_A3, double T_K);
 
@@ -734,6 +937,93 @@ aion_status aion_arrhenius_fit(const double *T_K, const double *y, const double 
 /* Value at T (y, not yT); ln_sd: 1σ of ln y with the full covariance;
  * ln_sd_nocov (may be NULL): without the covariance term (as He et al.'s code). */
 double aion_arrhenius_predict(const aion_arrhenius *a, double T_K, double *ln_sd, double *ln_sd_nocov);
+
+/* --- Residence times of ions in sites (src/analysis/residence.c) --- */
+/*
+ * Sites are centres given in fractional coordinates (they follow the cell of
+ * each frame, and the framework's centre of mass with drift != NONE). An ion is
+ * in the nearest centre within r_site (Å) — spheres for a small r_site, Voronoi
+ * polyhedra of the centres (cut at r_site) for a large one — else between sites.
+ * A stay ("residence") starts at the first frame an ion is seen in a site and
+ * ends at the first frame it is seen in a different site (transition-based
+ * counting: excursions out of the sphere that return to the same site do not
+ * end it), or, with strict, at the first frame outside the sphere. Stays already
+ * in progress at the first frame (entry unseen) are left out; stays still in
+ * progress at the last frame are right-censored. Estimators: Kaplan–Meier
+ * survival and its restricted mean, the censored geometric (exponential) MLE,
+ * and the naive mean of completed stays (biased low; for comparison).
+ * Errors: bootstrap over ions (a stay's neighbours in time belong to one ion).
+ */
+typedef struct aion_residence_opts {
+    int z_ion;                      /* mobile species (required) */
+    const double (*site_frac)[3];   /* site centres, fractional (copied) */
+    int n_sites;
+    double r_site;                  /* Å; must be < half the smallest cell width (0 = 1.0) */
+    int strict;                     /* 1: a stay ends when the ion leaves the sphere */
+    aion_drift drift;               /* FRAMEWORK/ALL: sites move with that centre of mass */
+    long first_frame, last_frame, stride;   /* as aion_transport_opts (last < 0 = to the end) */
+    double dt_fs, step_fs;          /* as aion_transport_opts */
+    int n_boot;                     /* bootstrap replicas over ions (0 = 200) */
+    unsigned long long seed;        /* bootstrap seed (0 = fixed default) */
+} aion_residence_opts;
+void aion_residence_opts_init(aion_residence_opts *o);
+
+typedef struct aion_residence aion_residence;
+aion_status aion_residence_create(aion_residence **out, const aion_residence_opts *o, aion_error *err);
+aion_status aion_residence_add(aion_residence *r, const aion_frame *f);
+aion_status aion_residence_read(aion_residence *r, aion_reader *rd);
+/* Close open stays (right-censored) and compute the estimators. */
+aion_status aion_residence_finish(aion_residence *r);
+const char *aion_residence_errmsg(const aion_residence *r);
+void aion_residence_free(aion_residence *r);
+
+typedef struct aion_residence_result {
+    long n_frames;             /* frames used */
+    double dt_fs;              /* between used frames: the time resolution */
+    int n_ions, n_sites;
+    long n_complete;           /* stays with entry and exit seen */
+    long n_censored;           /* entry seen, still there at the last frame */
+    long n_left;               /* in progress at the first frame: left out */
+    double f_between;          /* fraction of ion-frames in no site sphere */
+    /* Kaplan–Meier: S(t) at t = k·dt_fs, k = 0..n_surv-1 (S(0) = 1); the
+     * restricted mean ∫_0^τ S dt up to the longest stay τ (a lower bound of the
+     * mean when the longest stay is censored: km_restricted = 1) */
+    int n_surv;
+    const double *survival;
+    double km_mean_fs, km_mean_err_fs, km_lo_fs, km_hi_fs; /* bootstrap 1σ and 95% percentile interval */
+    int km_restricted;
+    /* Censored geometric MLE (memoryless hops sampled every dt): mean = dt·(d + S)/d,
+     * d completed stays, S = Σ (frames − 1) over all stays; 1σ from the Fisher
+     * information, and the bootstrap 1σ */
+    double mle_mean_fs, mle_err_fs, mle_boot_err_fs;
+    double naive_mean_fs, naive_err_fs;   /* completed stays only (biased low) */
+    /* histogram of completed stays: count[k] stays of k frames (k = 1..n_surv-1) */
+    const long *complete_hist;
+    /* per site: fraction of frames occupied (mean number of ions in it) and entries seen */
+    const double *site_occupancy;
+    const long *site_entries;
+} aion_residence_result;
+aion_status aion_residence_get(const aion_residence *r, aion_residence_result *out);
+
+/* Sites from the time-averaged density of one species: positions histogrammed
+ * on a fractional grid of spacing ~grid_A, smoothed (Gaussian, σ = grid_A),
+ * local maxima above min_rel × the mean density, merged greedily (densest
+ * first) closer than min_dist_A; centres refined per axis by a parabola through
+ * the logarithm of the density at the maximum and its two neighbours. */
+typedef struct aion_sitefind_opts {
+    int z_ion;
+    double grid_A;       /* 0 = 0.2 */
+    double min_dist_A;   /* 0 = 1.5 */
+    double min_rel;      /* 0 = 2 */
+    long stride;         /* frames used (0 = 1) */
+} aion_sitefind_opts;
+typedef struct aion_sitefind aion_sitefind;
+aion_status aion_sitefind_create(aion_sitefind **out, const aion_sitefind_opts *o, aion_error *err);
+aion_status aion_sitefind_add(aion_sitefind *s, const aion_frame *f);
+/* Sites found (fractional; array owned by s); returns the count or < 0 on error. */
+int aion_sitefind_get(aion_sitefind *s, const double (**site_frac)[3]);
+const char *aion_sitefind_errmsg(const aion_sitefind *s);
+void aion_sitefind_free(aion_sitefind *s);
 
 /* --- Structure (src/analysis/structure.c) --- */
 
@@ -1166,6 +1456,112 @@ aion_status aion_random_structure(aion_frame *f, const int *z, const int *count,
 
 
 /* ===================================================================== */
+/* Section: labelling (CP2K) */
+/* Energies, forces and stresses from CP2K (docs/labelling.md): input files
+ * from presets, parsing of CP2K's output with units converted. Running CP2K
+ * (processes, restarts) is the command line's job (app/label_driver.c). */
+
+#define AION_HARTREE_EV 27.211386245988     /* 1 Hartree in eV (CODATA 2018) */
+#define AION_BOHR_A 0.529177210903          /* 1 bohr in Å (CODATA 2018) */
+
+typedef enum aion_cp2k_method {
+    AION_CP2K_XTB = 0,   /* GFN1-xTB with Ewald, OT; fast, for screening and seeds */
+    AION_CP2K_PBE = 1    /* PBE, GTH pseudopotentials, MOLOPT basis, GPW */
+} aion_cp2k_method;
+
+/* "xtb" / "pbe"; from_name returns -1 for an unknown name. */
+const char *aion_cp2k_method_name(aion_cp2k_method m);
+int aion_cp2k_method_from_name(const char *name);
+
+/* Settings of one preset; aion_cp2k_opts_init fills the preset's defaults and
+ * aion_cp2k_opts_set overrides them one "key=value" at a time. */
+typedef struct aion_cp2k_opts {
+    aion_cp2k_method method;
+    double cutoff_Ry;        /* pbe: MGRID CUTOFF (Ry) */
+    double rel_cutoff_Ry;    /* pbe: MGRID REL_CUTOFF (Ry) */
+    double eps_scf;          /* SCF convergence (inner and outer loop) */
+    double eps_default;      /* QS EPS_DEFAULT */
+    int max_scf;             /* inner SCF steps per outer iteration */
+    int max_outer_scf;       /* outer SCF iterations (OT) */
+    int kpoints[3];          /* pbe: Monkhorst-Pack mesh; {1,1,1} = Γ only (OT);
+                              * {0,0,0} = from kspacing per structure */
+    double kspacing;         /* Å⁻¹: n_i = max(1, ceil(2π / (w_i kspacing))), w_i the
+                              * cell widths (as ASE/VASP KSPACING) */
+    int charge;              /* total charge */
+    int stress;              /* 1 = analytical stress tensor (default) */
+    char basis[64];          /* pbe: basis set name (BASIS_MOLOPT) */
+    char data_dir[512];      /* CP2K data files (GTH_POTENTIALS, BASIS_MOLOPT) */
+    /* Optional user template (borrowed; NULL = preset). It is a whole CP2K
+     * input in which @AION_PROJECT@, @AION_CELL@, @AION_COORD@, @AION_KINDS@ and
+     * @AION_SUBSYS@ (= cell + coord + kinds) are replaced; it must contain
+     * @AION_COORD@ or @AION_SUBSYS@. */
+    const char *template_text;
+} aion_cp2k_opts;
+
+/* Preset defaults for method m (see docs/labelling.md for what was measured). */
+void aion_cp2k_opts_init(aion_cp2k_opts *o, aion_cp2k_method m);
+/* Override one setting: "cutoff=800", "rel_cutoff=60", "eps_scf=1e-7",
+ * "eps_default=1e-12", "max_scf=50", "outer_scf=10", "kpoints=2x2x2" (or
+ * "gamma", "auto"), "kspacing=0.5", "charge=0", "stress=0|1", "basis=NAME",
+ * "data_dir=PATH". Unknown keys and bad values are errors. */
+aion_status aion_cp2k_opts_set(aion_cp2k_opts *o, const char *key_value, aion_error *err);
+/* Monkhorst-Pack mesh the options give for cell (kpoints, or from kspacing). */
+void aion_cp2k_kmesh(const aion_cp2k_opts *o, const double cell[3][3], int mesh[3]);
+/* Valence charge q of the GTH pseudopotential CP2K would use for element z
+ * with basis `basis` (the -qN alias of that basis in data_dir/BASIS_MOLOPT,
+ * checked against GTH-PBE-qN in data_dir/GTH_POTENTIALS). */
+aion_status aion_cp2k_valence(const char *data_dir, const char *basis, int z, int *q, aion_error *err);
+
+/* The CP2K input for frame f (3D-periodic, any triclinic cell, every z known)
+ * as a malloc'd string in *text (caller frees). project names CP2K's files. */
+aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const char *project, char **text,
+                            aion_error *err);
+
+/* Why a CP2K run cannot be used. */
+typedef enum aion_cp2k_failure {
+    AION_CP2K_OK = 0,
+    AION_CP2K_FAIL_ABORT,       /* CP2K stopped with an [ABORT] message */
+    AION_CP2K_FAIL_SCF,         /* "SCF run NOT converged" */
+    AION_CP2K_FAIL_INCOMPLETE,  /* the output ends early or lacks energy/forces (crash, kill) */
+    AION_CP2K_FAIL_MALFORMED    /* a block could not be read */
+} aion_cp2k_failure;
+
+/* What one CP2K output file says, in aion units. */
+typedef struct aion_cp2k_result {
+    unsigned has;            /* AION_HAS_ENERGY | AION_HAS_FORCES | AION_HAS_STRESS */
+    int n;                   /* atoms in the force block */
+    double energy;           /* eV (ENERGY| Total FORCE_EVAL) */
+    double (*forces)[3];     /* eV/Å, n rows (malloc'd; aion_cp2k_result_free) */
+    int *z;                  /* element of each force row (0 if not an element) */
+    double stress[3][3];     /* eV/Å³, ASE sign (CP2K prints -stress, in GPa) */
+    int scf_steps;           /* SCF iterations in total (all outer loops) */
+    int scf_converged;       /* 1: a converged SCF and no "NOT converged" */
+    int ended;               /* "PROGRAM ENDED" seen */
+    aion_cp2k_failure failure;
+    char version[64];        /* "CP2K version 2023.1" */
+    char abort_msg[512];     /* text of the [ABORT] box, empty if none */
+    char warning[512];       /* text of the last "*** WARNING" of CP2K, empty if none */
+} aion_cp2k_result;
+
+/* Parse a CP2K output file. If the file holds several runs (CP2K appends),
+ * only the last one counts. Returns AION_OK when the run is usable: it ended,
+ * the SCF converged, energy and forces are present. Otherwise r->failure says
+ * why and err holds "PATH[:LINE]: reason"; the status is AION_ERR_IO (cannot
+ * read), AION_ERR_PARSE (malformed or incomplete), AION_ERR_NUMERIC (SCF not
+ * converged) or AION_ERR_INVALID (CP2K aborted). r is filled with whatever was
+ * found in every case and must be freed. */
+aion_status aion_cp2k_parse_output(const char *path, aion_cp2k_result *r, aion_error *err);
+void aion_cp2k_result_free(aion_cp2k_result *r);
+/* Copy energy, forces and (if present) stress into f after checking that the
+ * atom count and elements match; sets f->has bits and info "scf_steps". */
+aion_status aion_cp2k_result_apply(const aion_cp2k_result *r, aion_frame *f, aion_error *err);
+
+/* 64-bit FNV-1a hash of a string as 16 hex digits (+ NUL) in out[17]: the key
+ * that ties a stored label to the exact CP2K input it came from. */
+void aion_label_key(const char *text, char out[17]);
+
+
+/* ===================================================================== */
 /* Section: pipelines (aion run) */
 /*
  * A pipeline is the main job as one restartable run: make a glass by
@@ -1290,6 +1686,49 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
  * (AION_PLOT_DASHED), or in the colour of the series before it
  * (AION_PLOT_SAME_COLOR, e.g. a fit line next to its data). */
 enum { AION_PLOT_BAND = 4, AION_PLOT_DASHED = 8, AION_PLOT_SAME_COLOR = 16 };
+
+
+
+/* ===================================================================== */
+/* Section: structure generation (data sets) */
+/* Perturbations for training sets (src/core/perturb.c). None of them keeps
+ * labels: energy, forces, stress and per-atom energies are dropped (their has
+ * bits cleared); velocities and free-form fields are kept. Thread-safe on
+ * distinct frames. */
+
+/* Random symmetric strain: the six independent components of eps uniform in
+ * [-max, max] (max is a fraction, 0.03 = 3 %). */
+void aion_strain_random(aion_rng *rng, double max, double eps[3][3]);
+/* Homogeneous deformation by the symmetric strain eps: cell rows and positions
+ * v become v·(I + eps) (fractional coordinates unchanged). Needs a cell; eps
+ * must be finite and symmetric and det(I + eps) > 0 (AION_ERR_INVALID). */
+aion_status aion_frame_strain(aion_frame *f, const double eps[3][3], aion_error *err);
+/* Add a normal deviate of standard deviation sigma_A (Å) to every Cartesian
+ * component of every position (as ASE's Atoms.rattle). */
+aion_status aion_frame_rattle(aion_frame *f, double sigma_A, aion_rng *rng, aion_error *err);
+/* Delete the atoms with del[i] != 0 (del has f->n entries), keeping the order
+ * of the rest; every per-atom array and column follows. */
+aion_status aion_frame_remove_atoms(aion_frame *f, const unsigned char *del, aion_error *err);
+
+/* Substitution with charge compensation: `count` atoms of z_from, chosen
+ * uniformly at random, become z_to; then n_remove atoms of z_remove, chosen
+ * uniformly among those left, are deleted (z_remove 0 / n_remove 0: none).
+ * LiPON-like glasses: {O, N, 2k, O, k} replaces 3 O(2-) by 2 N(3-) (neutral):
+ * Li3PO4 -> Li3PO(4-1.5x)Nx. */
+typedef struct aion_subst {
+    int z_from, z_to, count;
+    int z_remove, n_remove;
+} aion_subst;
+/* Masses (if present) follow the new element; type indices and charges are
+ * dropped. AION_ERR_INVALID if there are not enough atoms to substitute or
+ * remove (f unchanged then). */
+aion_status aion_frame_substitute(aion_frame *f, const aion_subst *s, aion_rng *rng, aion_error *err);
+
+/* Keep species, positions and the cell, plus the AION_HAS_* data in keep_has,
+ * the free-form fields and the per-atom columns whose names are in keys[0..
+ * nkeys-1]; drop everything else (for compact data sets). NULL is a no-op. */
+void aion_frame_strip(aion_frame *f, unsigned keep_has, const char *const *keys, int nkeys);
+
 
 
 

@@ -704,3 +704,64 @@ double aion_arrhenius_predict(const aion_arrhenius *a, double T_K, double *ln_sd
     if (ln_sd_nocov) *ln_sd_nocov = sqrt(v0);
     return exp(ly);
 }
+
+/* z-resolved D: origin-binned MSDs of one bin, GLS with n_particles = mean
+ * occupancy of the bin; default window capped at the survival half-time. */
+aion_status aion_transport_slab_diffusion(aion_transport *t, int group, int bin, const aion_fit_opts *o,
+                                          aion_slab_diffusion *out)
+{
+    aion_slab_result s;
+    aion_error e;
+    aion_status st;
+    if (!t || !out) return AION_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    if ((st = aion_transport_slab(t, group, bin, &s))) {
+        aion_err_set(&e, st, "slab: no results for group %d bin %d (slab_bins set? finished?)", group, bin);
+        an_transport_set_error(t, &e);
+        return st;
+    }
+    out->n_mean = s.n_mean;
+    long nh = -1;
+    for (long n = 1; n < s.n; n++)
+        if (s.survival[n] < 0.5) {
+            nh = n;
+            break;
+        }
+    out->t_half_fs = nh > 0 ? nh * s.dt_fs : INFINITY;
+    if (!(s.n_mean > 0)) {
+        aion_err_set(&e, AION_ERR_INVALID, "slab bin %d (%g..%g Å) holds no atoms of the group", bin,
+                     s.edges_A[bin], s.edges_A[bin + 1]);
+        an_transport_set_error(t, &e);
+        return AION_ERR_INVALID;
+    }
+    aion_fit_opts f;
+    if (o) f = *o;
+    else aion_fit_opts_init(&f);
+    memset(f.kurt_fs, 0, sizeof f.kurt_fs);
+    f.no_kurtosis = 1;
+    const long nrun = s.n - 1;
+    if (!(f.t_end_fs > 0) && nh > 0) {
+        double end_frac = f.end_frac > 0 ? f.end_frac : 0.5, start_frac = f.start_frac > 0 ? f.start_frac : 0.1;
+        if (nh < (long)llround(end_frac * nrun)) {
+            f.t_end_fs = nh * s.dt_fs;
+            if (!(f.t_start_fs > 0)) f.t_start_fs = fmin(start_frac * nrun, nh / 5.0) * s.dt_fs;
+            if (f.t_start_fs < s.dt_fs) f.t_start_fs = s.dt_fs;
+        }
+    }
+    const double *xy[2] = {s.msd_dir[0], s.msd_dir[1]};
+    double *sum = malloc(sizeof(double) * (size_t)s.n);
+    if (!sum) return AION_ERR_NOMEM;
+    for (long n = 0; n < s.n; n++) sum[n] = xy[0][n] + xy[1][n];
+    st = aion_msd_fit(sum, xy, s.n, s.dt_fs, 2, s.n_mean, &f, &out->xy, &e);
+    free(sum);
+    if (st) {
+        an_transport_set_error(t, &e);
+        return st;
+    }
+    /* D_z may be undefined (no motion along z, e.g. a confined layer): NaN, not an error */
+    if (aion_msd_fit(s.msd_dir[2], NULL, s.n, s.dt_fs, 1, s.n_mean, &f, &out->z, &e)) {
+        out->z.D = out->z.D_err = out->z.D_lo = out->z.D_hi = NAN;
+        out->z.warnings |= AION_WARN_NOT_DIFFUSIVE;
+    }
+    return AION_OK;
+}

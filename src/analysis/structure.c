@@ -3,11 +3,10 @@
  * coordination numbers, neutron-weighted total structure factor, bond-angle
  * distributions, Qⁿ speciation and corner-sharing fragment sizes.
  *
- * Pairs: brute force over all pairs with every periodic image that can lie
- * within r_max (for minimum-imaged fractional differences |Δf_k| ≤ 1/2, images
- * n_k with |n_k| ≤ floor(r_max/w_k + 1/2), w_k the perpendicular cell widths), so
- * r_max may exceed half the cell: an atom's own images count as neighbours.
- * Cost O(N²·images) per frame, fine for the few thousand atoms of MLIP glasses.
+ * Pairs: the linked-cell neighbour list of src/neighbor (periodic images as
+ * ghosts, any triclinic cell, any cut-off), so r_max may exceed half the cell:
+ * an atom's own images count as neighbours. Cost O(N) per frame at fixed
+ * density and cut-off (one list build per frame, skin 0).
  *
  * g_ab(r) = ⟨H_ab(r)⟩ / [N_a (N_b − δ_ab)/V · 4π/3 ((r+dr/2)³ − (r−dr/2)³)]
  * (H_ab: ordered a–b pairs in the bin; an ideal gas gives 1). Coordination
@@ -22,6 +21,7 @@
  * by bridging anions (union–find).
  */
 #include "analysis.h"
+#include "neighbor/nlist.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -57,74 +57,24 @@ double aion_neutron_b(int z)
     return NAN;
 }
 
-/* --- geometry of one frame ------------------------------------------------ */
+/* --- neighbour list of one frame ------------------------------------------- */
 
-typedef struct geom {
-    int n;
-    int pbc[3];
-    double h[3][3];
-    double (*fr)[3]; /* fractional (periodic) or Cartesian (not) */
-    int nimg[3];
-    double V;
-    int periodic;
-} geom;
-
-static aion_status geom_init(geom *g, const aion_frame *f, double rmax, aion_error *err)
+/* Build (or reuse) *nl for frame f: half or full list with cut-off rc, skin 0
+ * (every frame of a trajectory is rebuilt unless the positions repeat). */
+static aion_status frame_nlist(aion_nlist **nl, const aion_frame *f, double rc, int full, int nthreads,
+                               aion_error *err)
 {
-    double inv[3][3], w[3];
-    memset(g, 0, sizeof *g);
-    g->n = f->n;
-    g->periodic = (f->has & AION_HAS_CELL) && (f->pbc[0] || f->pbc[1] || f->pbc[2]);
-    g->fr = malloc(sizeof *g->fr * (size_t)(f->n ? f->n : 1));
-    if (!g->fr) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-    if (!g->periodic) {
-        memcpy(g->fr, f->pos, sizeof *g->fr * (size_t)f->n);
-        return AION_OK;
+    aion_status st;
+    if (!*nl) {
+        aion_nlist_opts no = {.cutoff = rc, .skin = 0.0, .full = full};
+        if ((st = aion_nlist_create(nl, &no, err))) return st;
+        aion_nlist_set_threads(*nl, nthreads);
     }
-    if (aion_cell_inverse(f->cell, inv)) {
-        free(g->fr);
-        g->fr = NULL;
-        return aion_err_set(err, AION_ERR_INVALID, "singular cell");
-    }
-    memcpy(g->h, f->cell, sizeof g->h);
-    memcpy(g->pbc, f->pbc, sizeof g->pbc);
-    g->V = fabs(aion_det3(f->cell));
-    aion_cell_widths(f->cell, w);
-    for (int k = 0; k < 3; k++) g->nimg[k] = f->pbc[k] ? (int)floor(rmax / w[k] + 0.5) : 0;
-    for (int i = 0; i < f->n; i++)
-        for (int k = 0; k < 3; k++)
-            g->fr[i][k] = f->pos[i][0] * inv[0][k] + f->pos[i][1] * inv[1][k] + f->pos[i][2] * inv[2][k];
+    /* frames may differ in size or periodicity: always a fresh build */
+    aion_nlist_invalidate(*nl);
+    if ((st = aion_nlist_update(*nl, f))) return aion_err_set(err, st, "%s", aion_nlist_errmsg(*nl));
     return AION_OK;
 }
-
-static void geom_free(geom *g) { free(g->fr); g->fr = NULL; }
-
-/* Visit every image vector d = r_j + n·h − r_i with |d| < rmax (i == j: n ≠ 0).
- * The body sees d[3] and r2. */
-#define FOR_IMAGES(g, i, j, rmax2, BODY)                                                        \
-    do {                                                                                        \
-        double df_[3];                                                                          \
-        for (int k_ = 0; k_ < 3; k_++) {                                                        \
-            df_[k_] = (g)->fr[j][k_] - (g)->fr[i][k_];                                          \
-            if ((g)->periodic && (g)->pbc[k_]) df_[k_] -= nearbyint(df_[k_]);                   \
-        }                                                                                       \
-        for (int n0_ = -(g)->nimg[0]; n0_ <= (g)->nimg[0]; n0_++)                               \
-            for (int n1_ = -(g)->nimg[1]; n1_ <= (g)->nimg[1]; n1_++)                           \
-                for (int n2_ = -(g)->nimg[2]; n2_ <= (g)->nimg[2]; n2_++) {                     \
-                    if ((i) == (j) && !n0_ && !n1_ && !n2_) continue;                           \
-                    double d[3], r2;                                                            \
-                    if ((g)->periodic) {                                                        \
-                        double a_ = df_[0] + n0_, b_ = df_[1] + n1_, c_ = df_[2] + n2_;         \
-                        for (int k_ = 0; k_ < 3; k_++)                                          \
-                            d[k_] = a_ * (g)->h[0][k_] + b_ * (g)->h[1][k_] + c_ * (g)->h[2][k_]; \
-                    } else {                                                                    \
-                        for (int k_ = 0; k_ < 3; k_++) d[k_] = df_[k_];                         \
-                    }                                                                           \
-                    r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];                               \
-                    if (r2 >= (rmax2)) continue;                                                \
-                    BODY                                                                        \
-                }                                                                               \
-    } while (0)
 
 /* --- RDF -------------------------------------------------------------------- */
 
@@ -141,6 +91,7 @@ struct aion_rdf {
     double *hist;              /* [nsp][nsp][nbins] ordered pair counts */
     double *norm;              /* [nsp][nsp] Σ_frames N_a (N_b − δ_ab)/V */
     double norm_tot;
+    aion_nlist *nl;
 };
 
 aion_status aion_rdf_create(aion_rdf **out, const aion_rdf_opts *o, aion_error *err)
@@ -158,6 +109,7 @@ aion_status aion_rdf_create(aion_rdf **out, const aion_rdf_opts *o, aion_error *
 void aion_rdf_free(aion_rdf *r)
 {
     if (!r) return;
+    aion_nlist_free(r->nl);
     free(r->hist);
     free(r->norm);
     free(r);
@@ -174,7 +126,6 @@ int aion_rdf_species(const aion_rdf *r, const int **z)
 
 aion_status aion_rdf_add(aion_rdf *r, const aion_frame *f)
 {
-    geom g;
     aion_status st;
     const int nb = r->o.n_bins;
     const double rmax = r->o.r_max, dr = rmax / nb;
@@ -210,9 +161,10 @@ aion_status aion_rdf_add(aion_rdf *r, const aion_frame *f)
         for (int z = 0; z <= AION_MAX_Z; z++)
             if (cnt[z] != r->count[z]) return aion_err_set(&r->err, AION_ERR_INVALID, "rdf: the composition changed");
     }
-    if ((st = geom_init(&g, f, rmax, &r->err))) return st;
+    if ((st = frame_nlist(&r->nl, f, rmax, 0, r->o.nthreads, &r->err))) return st;
+    const aion_nlist *nl = r->nl;
     const int N = f->n, nsp = r->nsp;
-    const double rmax2 = rmax * rmax;
+    const double rmax2 = rmax * rmax, V = fabs(aion_det3(f->cell));
     int nth = r->o.nthreads;
 #ifdef _OPENMP
     if (nth <= 0) nth = omp_get_max_threads();
@@ -220,6 +172,8 @@ aion_status aion_rdf_add(aion_rdf *r, const aion_frame *f)
     nth = 1;
 #endif
     int failed = 0;
+    /* Half list: each physical pair (i, j+S) once, self-images included; it is
+     * an ordered pair from both sides (a self-image i, i±S counts twice). */
 #pragma omp parallel num_threads(nth)
     {
         double *h = calloc((size_t)nsp * (size_t)nsp * (size_t)nb, sizeof(double));
@@ -227,19 +181,21 @@ aion_status aion_rdf_add(aion_rdf *r, const aion_frame *f)
 #pragma omp atomic write
             failed = 1;
         }
-#pragma omp for schedule(dynamic, 8)
+#pragma omp for schedule(dynamic, 64)
         for (int i = 0; i < N; i++) {
             if (!h) continue;
-            int si = r->idx[f->z[i]];
-            for (int j = i; j < N; j++) {
-                int sj = r->idx[f->z[j]];
-                FOR_IMAGES(&g, i, j, rmax2, {
-                    int b = (int)(sqrt(r2) / dr);
-                    if (b < nb) {
-                        h[((size_t)si * nsp + sj) * nb + b] += 1.0;
-                        if (j != i) h[((size_t)sj * nsp + si) * nb + b] += 1.0;
-                    }
-                });
+            const int si = r->idx[f->z[i]];
+            for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
+                const int g = nl->nbr[k], sj = r->idx[f->z[nl->owner[g]]];
+                const double d0 = nl->x[g][0] - nl->x[i][0], d1 = nl->x[g][1] - nl->x[i][1],
+                             d2 = nl->x[g][2] - nl->x[i][2];
+                const double r2 = d0 * d0 + d1 * d1 + d2 * d2;
+                if (r2 >= rmax2) continue;
+                const int b = (int)(sqrt(r2) / dr);
+                if (b < nb) {
+                    h[((size_t)si * nsp + sj) * nb + b] += 1.0;
+                    h[((size_t)sj * nsp + si) * nb + b] += 1.0;
+                }
             }
         }
         if (h) {
@@ -248,13 +204,12 @@ aion_status aion_rdf_add(aion_rdf *r, const aion_frame *f)
         }
         free(h);
     }
-    geom_free(&g);
     if (failed) return aion_err_set(&r->err, AION_ERR_NOMEM, "out of memory");
     for (int a = 0; a < nsp; a++)
         for (int b = 0; b < nsp; b++)
-            r->norm[a * nsp + b] += (double)r->count[r->sp[a]] * (double)(r->count[r->sp[b]] - (a == b)) / g.V;
-    r->norm_tot += (double)N * (N - 1) / g.V;
-    r->vsum += g.V;
+            r->norm[a * nsp + b] += (double)r->count[r->sp[a]] * (double)(r->count[r->sp[b]] - (a == b)) / V;
+    r->norm_tot += (double)N * (N - 1) / V;
+    r->vsum += V;
     r->nframes++;
     return AION_OK;
 }
@@ -356,43 +311,45 @@ static void nl_free(nlist_b *l)
     memset(l, 0, sizeof *l);
 }
 
-/* For atoms with ci[i], neighbours j with cj[j] within rc (brute force, images). */
-static aion_status nl_build(nlist_b *l, const aion_frame *f, const unsigned char *ci, const unsigned char *cj,
-                            double rc, aion_error *err)
+/* For atoms with ci[i], neighbours j with cj[j] within rc (from the full
+ * neighbour list *nlh, built here; images included). */
+static aion_status nl_build(nlist_b *l, aion_nlist **nlh, const aion_frame *f, const unsigned char *ci,
+                            const unsigned char *cj, double rc, aion_error *err)
 {
-    geom g;
     aion_status st;
     memset(l, 0, sizeof *l);
-    if ((st = geom_init(&g, f, rc, err))) return st;
+    if ((st = frame_nlist(nlh, f, rc, 1, 0, err))) return st;
+    const aion_nlist *nl = *nlh;
+    const double rc2 = rc * rc;
     l->n = f->n;
     l->off = calloc((size_t)f->n + 1, sizeof(int));
     if (!l->off) goto nomem;
-    const double rc2 = rc * rc;
     for (int i = 0; i < f->n; i++) {
         l->off[i] = (int)l->len;
         if (!ci[i]) continue;
-        for (int j = 0; j < f->n; j++) {
+        for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
+            const int g = nl->nbr[k], j = nl->owner[g];
             if (!cj[j]) continue;
-            FOR_IMAGES(&g, i, j, rc2, {
-                if (l->len == l->cap) {
-                    size_t nc = l->cap ? 2 * l->cap : 256;
-                    nbr *ne = aion_realloc_array(l->e, nc, sizeof *ne);
-                    if (!ne) goto nomem;
-                    l->e = ne;
-                    l->cap = nc;
-                }
-                nbr *e = &l->e[l->len++];
-                e->j = j;
-                memcpy(e->d, d, sizeof d);
-                e->r = sqrt(r2);
-            });
+            double d[3];
+            for (int c = 0; c < 3; c++) d[c] = nl->x[g][c] - nl->x[i][c];
+            const double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+            if (r2 >= rc2) continue;
+            if (l->len == l->cap) {
+                size_t nc = l->cap ? 2 * l->cap : 256;
+                nbr *ne = aion_realloc_array(l->e, nc, sizeof *ne);
+                if (!ne) goto nomem;
+                l->e = ne;
+                l->cap = nc;
+            }
+            nbr *e = &l->e[l->len++];
+            e->j = j;
+            memcpy(e->d, d, sizeof d);
+            e->r = sqrt(r2);
         }
     }
     l->off[f->n] = (int)l->len;
-    geom_free(&g);
     return AION_OK;
 nomem:
-    geom_free(&g);
     nl_free(l);
     return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
 }
@@ -405,6 +362,7 @@ struct aion_adf {
     double *hist;
     double total;
     long centres;
+    aion_nlist *nl;
 };
 
 aion_status aion_adf_create(aion_adf **out, const aion_adf_opts *o, aion_error *err)
@@ -428,6 +386,7 @@ aion_status aion_adf_create(aion_adf **out, const aion_adf_opts *o, aion_error *
 void aion_adf_free(aion_adf *a)
 {
     if (!a) return;
+    aion_nlist_free(a->nl);
     free(a->hist);
     free(a);
 }
@@ -451,7 +410,7 @@ aion_status aion_adf_add(aion_adf *a, const aion_frame *f)
         ci[i] = zmatch(a->o.z_center, f->z[i]);
         cj[i] = zmatch(a->o.z_a, f->z[i]) || zmatch(a->o.z_b, f->z[i]);
     }
-    st = nl_build(&l, f, ci, cj, fmax(a->o.rcut_a, a->o.rcut_b), &a->err);
+    st = nl_build(&l, &a->nl, f, ci, cj, fmax(a->o.rcut_a, a->o.rcut_b), &a->err);
     if (st) goto done;
     const int nb = a->o.n_bins;
     for (int i = 0; i < f->n; i++) {
@@ -505,6 +464,7 @@ struct aion_qn {
     long n_frag;              /* number of fragments */
     int frag_max, frag_cap;
     double *frag_out;
+    aion_nlist *nl;
 };
 
 aion_status aion_qn_create(aion_qn **out, const aion_qn_opts *o, aion_error *err)
@@ -534,6 +494,7 @@ aion_status aion_qn_create(aion_qn **out, const aion_qn_opts *o, aion_error *err
 void aion_qn_free(aion_qn *q)
 {
     if (!q) return;
+    aion_nlist_free(q->nl);
     free(q->frag);
     free(q->frag_out);
     free(q);
@@ -568,7 +529,7 @@ aion_status aion_qn_add(aion_qn *q, const aion_frame *f)
         parent[i] = i;
     }
     /* anion -> formers */
-    if ((st = nl_build(&l, f, isa, isf, q->o.cutoff, &q->err))) goto done;
+    if ((st = nl_build(&l, &q->nl, f, isa, isf, q->o.cutoff, &q->err))) goto done;
     for (int i = 0; i < N; i++) {
         if (!isa[i]) continue;
         int c = l.off[i + 1] - l.off[i];

@@ -30,6 +30,7 @@
 typedef struct group_res {
     double *msd, *dir[3], *coll, *cdir[3];
     double *ngp, *ngpd[3], *vh;
+    double *slab;      /* [slab_bins][5][T]: msd x, y, z, origins, survival */
 } group_res;
 
 struct aion_transport {
@@ -64,6 +65,9 @@ struct aion_transport {
     int n_ngp;
     long *ngp_lag;
     double *qmsd, *qdir[3];
+    /* slab */
+    double inv0[3][3], hc;
+    double *edges;
 };
 
 void aion_transport_opts_init(aion_transport_opts *o)
@@ -132,6 +136,25 @@ aion_status aion_transport_create(aion_transport **out, const aion_transport_opt
         memcpy(t->charge, o->charge, sizeof(double) * (size_t)ng);
         t->o.charge = t->charge;
     }
+    if (o->slab_bins < 0 || o->slab_bins > 10000) {
+        aion_transport_free(t);
+        return aion_err_set(err, AION_ERR_INVALID, "transport: slab_bins must be 0..10000");
+    }
+    t->o.slab_edges_A = NULL;
+    if (o->slab_bins > 0) {
+        t->edges = malloc(sizeof(double) * ((size_t)o->slab_bins + 1));
+        if (!t->edges) goto nomem;
+        if (o->slab_edges_A) {
+            for (int b = 0; b <= o->slab_bins; b++) {
+                t->edges[b] = o->slab_edges_A[b];
+                if (!isfinite(t->edges[b]) || (b && !(t->edges[b] > t->edges[b - 1]))) {
+                    aion_transport_free(t);
+                    return aion_err_set(err, AION_ERR_INVALID, "transport: slab edges must increase");
+                }
+            }
+            t->o.slab_edges_A = t->edges;
+        }
+    }
     t->store.fd = -1;
     *out = t;
     return AION_OK;
@@ -144,6 +167,7 @@ void aion_transport_free(aion_transport *t)
 {
     if (!t) return;
     free(t->species_z);
+    free(t->edges);
     free(t->group_in);
     free(t->charge);
     free(t->z0);
@@ -171,6 +195,7 @@ void aion_transport_free(aion_transport *t)
             free(t->res[g].ngp);
             for (int d = 0; d < 3; d++) free(t->res[g].ngpd[d]);
             free(t->res[g].vh);
+            free(t->res[g].slab);
             for (int d = 0; d < 3; d++) {
                 free(t->res[g].dir[d]);
                 free(t->res[g].cdir[d]);
@@ -411,6 +436,19 @@ aion_status aion_transport_add(aion_transport *t, const aion_frame *f)
         return fail(t, AION_ERR_INVALID, "frame %ld: singular cell", idx);
     if (t->img_mode && !(f->has & AION_HAS_IMAGE))
         return fail(t, AION_ERR_INVALID, "frame %ld lacks the image flags the first frame had", idx);
+    if (first && t->o.slab_bins > 0) {
+        if (!periodic || !f->pbc[2])
+            return fail(t, AION_ERR_INVALID, "slab analysis needs a cell periodic along c");
+        memcpy(t->inv0, inv, sizeof inv);
+        double ab[3] = {f->cell[0][1] * f->cell[1][2] - f->cell[0][2] * f->cell[1][1],
+                        f->cell[0][2] * f->cell[1][0] - f->cell[0][0] * f->cell[1][2],
+                        f->cell[0][0] * f->cell[1][1] - f->cell[0][1] * f->cell[1][0]};
+        /* height = |c·(a×b)| / |a×b| */
+        t->hc = fabs(f->cell[2][0] * ab[0] + f->cell[2][1] * ab[1] + f->cell[2][2] * ab[2]) /
+                sqrt(ab[0] * ab[0] + ab[1] * ab[1] + ab[2] * ab[2]);
+        if (!t->o.slab_edges_A)
+            for (int b = 0; b <= t->o.slab_bins; b++) t->edges[b] = t->hc * b / t->o.slab_bins;
+    }
     /* unwrap: fractional coordinates, accumulated (or image flags), then u = f_u·h(t) */
     for (int i = 0; i < N; i++) {
         const double *r = t->rcur[i];
@@ -538,6 +576,8 @@ aion_status aion_transport_finish(aion_transport *t)
     aion_status st = AION_OK;
     an_msd_plan plan = {0};
     an_msd_acc gacc[3] = {{0}};
+    an_slab_acc gsl = {0};
+    const int nsb = t->o.slab_bins;
     double *block = NULL, *gsum2 = NULL, *gsum4 = NULL, *ghist = NULL;
     long *gcnt = NULL;
     if (!t) return AION_ERR_INVALID;
@@ -580,6 +620,7 @@ aion_status aion_transport_finish(aion_transport *t)
             if (!(r->ngpd[d] = dalloc(nl))) goto nomem;
         r->vh = dalloc((long)nl * nb);
         if (!r->msd || !r->coll || !r->ngp || !r->vh) goto nomem;
+        if (nsb > 0 && !(r->slab = aion_calloc((size_t)nsb * 5, (size_t)T * sizeof(double)))) goto nomem;
         for (int d = 0; d < 3; d++) {
             r->dir[d] = dalloc(T);
             r->cdir[d] = dalloc(T);
@@ -588,6 +629,7 @@ aion_status aion_transport_finish(aion_transport *t)
     }
     for (int d = 0; d < 3; d++)
         if (an_msd_acc_init(&gacc[d], &plan)) goto nomem;
+    if (nsb > 0 && an_slab_acc_init(&gsl, &plan, nsb)) goto nomem;
     gsum2 = dalloc(4L * nl);
     gsum4 = dalloc(4L * nl);
     ghist = dalloc((long)nl * nb);
@@ -613,9 +655,11 @@ aion_status aion_transport_finish(aion_transport *t)
     {
         an_msd_acc acc[3] = {{0}};
         an_msd_work w = {0};
+        an_slab_acc sl = {0};
         double *s2 = dalloc(4L * nl), *s4 = dalloc(4L * nl), *hist = dalloc((long)nl * nb);
         long *cnt = calloc((size_t)nl, sizeof(long));
         int ok = s2 && s4 && hist && cnt && !an_msd_work_init(&w, &plan);
+        if (ok && nsb > 0) ok = !an_slab_acc_init(&sl, &plan, nsb);
         for (int d = 0; d < 3 && ok; d++) ok = !an_msd_acc_init(&acc[d], &plan);
         if (!ok) {
 #pragma omp atomic write
@@ -629,6 +673,7 @@ aion_status aion_transport_finish(aion_transport *t)
             if (bad) break;
             if (ok) {
                 for (int d = 0; d < 3; d++) an_msd_acc_zero(&acc[d], &plan);
+                if (nsb > 0) an_slab_acc_zero(&sl, &plan);
                 memset(s2, 0, sizeof(double) * 4 * (size_t)nl);
                 memset(s4, 0, sizeof(double) * 4 * (size_t)nl);
                 memset(hist, 0, sizeof(double) * (size_t)nl * (size_t)nb);
@@ -647,6 +692,27 @@ aion_status aion_transport_finish(aion_transport *t)
                 for (int a = a0; a < a1; a++) {
                     const double *x = block + (size_t)(a - a0) * (size_t)T * 3;
                     for (int d = 0; d < 3; d++) an_msd_acc_add(&acc[d], &plan, &w, x + d, 3);
+                    if (nsb > 0) {
+                        /* height bins: drift-corrected position u0 + disp, first frame's cell */
+                        const double *u0 = t->u0[t->sel[a]];
+                        for (long k = 0; k < T; k++) {
+                            double sc = 0;
+                            for (int d = 0; d < 3; d++) sc += (u0[d] + x[k * 3 + d]) * t->inv0[d][2];
+                            double hgt = (sc - floor(sc)) * t->hc;
+                            int b = -1;
+                            if (hgt >= t->edges[0] && hgt < t->edges[nsb]) {
+                                int lo = 0, hi = nsb - 1;
+                                while (lo < hi) {
+                                    int mid = (lo + hi + 1) / 2;
+                                    if (t->edges[mid] <= hgt) lo = mid;
+                                    else hi = mid - 1;
+                                }
+                                b = lo;
+                            }
+                            sl.bin[k] = b;
+                        }
+                        an_slab_acc_add(&sl, &plan, x, sl.bin);
+                    }
                     for (int l = 0; l < nl; l++) {
                         long lag = t->ngp_lag[l], K = T - lag;
                         long step = (K + t->o.max_origins - 1) / t->o.max_origins;
@@ -674,6 +740,7 @@ aion_status aion_transport_finish(aion_transport *t)
 #pragma omp critical(an_merge)
             {
                 for (int d = 0; d < 3; d++) an_msd_acc_merge(&gacc[d], &acc[d], &plan);
+                if (nsb > 0) an_slab_acc_merge(&gsl, &sl, &plan);
                 for (int l = 0; l < 4 * nl; l++) {
                     gsum2[l] += s2[l];
                     gsum4[l] += s4[l];
@@ -711,10 +778,17 @@ aion_status aion_transport_finish(aion_transport *t)
                     gcnt[l] = 0;
                 }
                 memset(ghist, 0, sizeof(double) * (size_t)nl * (size_t)nb);
+                for (int b = 0; b < nsb; b++) {
+                    double *base = r->slab + (size_t)b * 5 * (size_t)T;
+                    double *md[3] = {base, base + T, base + 2 * T};
+                    an_slab_acc_result(&gsl, &plan, b, w.buf, w.spec, md, base + 3 * T, base + 4 * T);
+                }
+                if (nsb > 0) an_slab_acc_zero(&gsl, &plan);
             }
         }
         for (int d = 0; d < 3; d++) an_msd_acc_free(&acc[d]);
         an_msd_work_free(&w);
+        an_slab_acc_free(&sl);
         free(s2);
         free(s4);
         free(hist);
@@ -753,6 +827,7 @@ nomem:
     st = fail(t, AION_ERR_NOMEM, "out of memory computing the MSD (%ld frames)", T);
 done:
     for (int d = 0; d < 3; d++) an_msd_acc_free(&gacc[d]);
+    an_slab_acc_free(&gsl);
     free(block);
     free(gsum2);
     free(gsum4);
@@ -805,6 +880,24 @@ const double *aion_transport_charge_msd(const aion_transport *t, const double **
     if (dir3)
         for (int d = 0; d < 3; d++) dir3[d] = t->qdir[d];
     return t->qmsd;
+}
+
+aion_status aion_transport_slab(const aion_transport *t, int group, int bin, aion_slab_result *out)
+{
+    if (!t || !out) return AION_ERR_INVALID;
+    memset(out, 0, sizeof *out);
+    if (!t->res || group < 0 || group >= t->n_groups || bin < 0 || bin >= t->o.slab_bins) return AION_ERR_INVALID;
+    const long T = t->nstored;
+    const double *base = t->res[group].slab + (size_t)bin * 5 * (size_t)T;
+    out->n_bins = t->o.slab_bins;
+    out->edges_A = t->edges;
+    out->n = T;
+    out->dt_fs = t->dt_stored;
+    for (int d = 0; d < 3; d++) out->msd_dir[d] = base + (size_t)d * (size_t)T;
+    out->origins = base + 3 * T;
+    out->survival = base + 4 * T;
+    out->n_mean = out->origins[0] / (double)T;
+    return AION_OK;
 }
 
 /* Accessors for fit.c */

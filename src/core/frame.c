@@ -28,6 +28,7 @@ static void free_column_strings(aion_column *c, int n)
 void aion_frame_free(aion_frame *f)
 {
     if (!f) return;
+    aion_frame_clear(f); /* free-form fields */
     free(f->pos);
     free(f->z);
     free(f->type);
@@ -39,16 +40,6 @@ void aion_frame_free(aion_frame *f)
     free(f->fixed);
     free(f->forces);
     free(f->atom_energy);
-    for (int k = 0; k < f->n_info; k++) {
-        free(f->info[k].key);
-        free(f->info[k].value);
-    }
-    free(f->info);
-    for (int k = 0; k < f->n_cols; k++) {
-        free_column_strings(&f->cols[k], f->n);
-        free_column(&f->cols[k]);
-    }
-    free(f->cols);
     aion_frame_init(f);
 }
 

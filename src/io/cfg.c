@@ -330,7 +330,7 @@ static aion_status cfg_next(aion_reader *r, aion_frame *f)
         break;
     }
     begin = r->lineno;
-    aion_io_frame_clear(f);
+    aion_frame_clear(f);
     if (aion_frame_resize(f, 0, 0)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     for (;;) {
         char *p, *rest, kw[32];

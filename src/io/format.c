@@ -173,35 +173,6 @@ void aion_io_note(aion_reader *r, const char *fmt, ...)
     aion_sb_printf(&r->notes, "%s: %s\n", r->path, msg);
 }
 
-void aion_io_frame_clear(aion_frame *f)
-{
-    for (int k = 0; k < f->n_info; k++) {
-        free(f->info[k].key);
-        free(f->info[k].value);
-    }
-    free(f->info);
-    f->info = NULL;
-    f->n_info = 0;
-    for (int k = 0; k < f->n_cols; k++) {
-        aion_column *c = &f->cols[k];
-        if (c->s)
-            for (long q = 0; q < (long)f->n * c->ncols; q++) free(c->s[q]);
-        free(c->s);
-        free(c->d);
-        free(c->name);
-    }
-    free(f->cols);
-    f->cols = NULL;
-    f->n_cols = 0;
-    f->has = 0;
-    f->energy = 0.0;
-    f->time_fs = 0.0;
-    f->step = 0;
-    memset(f->stress, 0, sizeof f->stress);
-    memset(f->cell, 0, sizeof f->cell);
-    memset(f->pbc, 0, sizeof f->pbc);
-}
-
 int aion_io_split(char *s, char **tok, int max)
 {
     int n = 0;

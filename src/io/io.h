@@ -82,10 +82,6 @@ aion_status aion_io_wfail(aion_writer *w, aion_status code, const char *fmt, ...
 /* Append a line to the reader's notes (shown to the user by the CLI). */
 void aion_io_note(aion_reader *r, const char *fmt, ...) AION_PRINTF(2, 3);
 
-/* Forget the per-frame data a reused frame carries from an earlier read (has
- * bits, info, per-atom columns, energy, stress, step, time, pbc, cell) while
- * keeping its arrays allocated. Readers call it before filling a frame. */
-void aion_io_frame_clear(aion_frame *f);
 
 /* Split s in place on whitespace into at most max tokens; returns the count
  * (tokens beyond max are not split: the last token holds the rest). */

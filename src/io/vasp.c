@@ -310,7 +310,7 @@ static aion_status room_for(aion_reader *r, aion_frame *f, long i, long total)
 static aion_status frame_from_header(aion_reader *r, const vasp_header *h, aion_frame *f, unsigned has)
 {
     long n0 = AION_MIN(h->natoms, AION_MAX(1024L, (long)f->n));
-    aion_io_frame_clear(f);
+    aion_frame_clear(f);
     if (aion_frame_resize(f, (int)n0, AION_HAS_CELL | has)) return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     memcpy(f->cell, h->cell, sizeof f->cell);
     f->pbc[0] = f->pbc[1] = f->pbc[2] = 1;
@@ -1019,7 +1019,7 @@ static aion_status outcar_energy(aion_reader *r, outcar_state *s, aion_frame *f)
     if (!s->have_cell) return aion_io_fail(r, AION_ERR_PARSE, "an ionic step without 'direct lattice vectors'");
     (void)ewo, (void)e0;
 
-    aion_io_frame_clear(f);
+    aion_frame_clear(f);
     if (aion_frame_resize(f, (int)s->natoms, AION_HAS_CELL | AION_HAS_FORCES | AION_HAS_ENERGY | AION_HAS_STEP))
         return aion_io_fail(r, AION_ERR_NOMEM, "out of memory");
     {

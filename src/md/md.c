@@ -436,6 +436,7 @@ static void barostat_drift(aion_md *md, double dt)
     double beta = md->o.compress_GPa * AION_EV_A3_TO_GPA; /* Å³/eV */
     double tau = md->o.tau_p_fs, p0 = md->press_target;
     double lam, lam_new, vol_new, ptr;
+    double lnmu[3][3] = {{0}}; /* log of the deformation, for the energy bookkeeping */
     pressure_tensor(md, p);
     ptr = (p[0][0] + p[1][1] + p[2][2]) / 3.0;
     lam = sqrt(vol);
@@ -446,7 +447,7 @@ static void barostat_drift(aion_md *md, double dt)
     double iso = cbrt(vol_new / vol);
     memset(mu, 0, sizeof mu);
     if (md->o.cell_dof == AION_CELL_ISO) {
-        for (int a = 0; a < 3; a++) mu[a][a] = iso;
+        for (int a = 0; a < 3; a++) mu[a][a] = iso, lnmu[a][a] = log(iso);
     } else {
         /* deviatoric deformation with noise, traceless and symmetric */
         double dev[3][3], noise[3][3], tr = 0.0;
@@ -469,7 +470,10 @@ static void barostat_drift(aion_md *md, double dt)
         /* remove any volume change of the deviatoric part (det e == 1) */
         double d = cbrt(aion_det3(e));
         for (int a = 0; a < 3; a++)
-            for (int b = 0; b < 3; b++) mu[a][b] = e[a][b] / d * iso;
+            for (int b = 0; b < 3; b++) {
+                mu[a][b] = e[a][b] / d * iso;
+                lnmu[a][b] = arg[a][b] + (a == b) * (log(iso) - log(d));
+            }
     }
     if (aion_cell_inverse(mu, muinv) != AION_OK) return;
     for (int a = 0; a < 3; a++)
@@ -493,10 +497,15 @@ static void barostat_drift(aion_md *md, double dt)
         memcpy(md->f.pos[i], r, sizeof r);
         memcpy(md->f.vel[i], v, sizeof v);
     }
-    double dlog[3][3] = {{0}};
-    for (int a = 0; a < 3; a++) dlog[a][a] = log(mu[a][a]);
+    /* change of the potential energy by the deformation, trapezoidal in the
+     * virial (second order; the first-order −W:ln μ drifts by ~kT dt/τ_p per
+     * step from the noise): the half with the virial before the move here,
+     * the other half after the next force evaluation */
     double du = 0.0;
-    for (int a = 0; a < 3; a++) du -= md->virial[a][a] * dlog[a][a];
+    for (int a = 0; a < 3; a++)
+        for (int b = 0; b < 3; b++) du -= 0.5 * md->virial[a][b] * lnmu[a][b];
+    memcpy(md->lnmu_pending, lnmu, sizeof lnmu);
+    md->have_lnmu = 1;
     double cell[3][3];
     aion_matmul3(md->f.cell, mu, cell);
     memcpy(md->f.cell, cell, sizeof cell);
@@ -574,6 +583,11 @@ aion_status aion_md_step(aion_md *md, long nsteps)
         md->step++;
         md->time_fs += dt;
         if ((st = aion_md_compute(md)) != AION_OK) return st;
+        if (md->have_lnmu) {
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) md->heat -= 0.5 * md->virial[a][b] * md->lnmu_pending[a][b];
+            md->have_lnmu = 0;
+        }
         kick(md, 0.5 * dt);
         switch (e) {
         case AION_NVT_CSVR:

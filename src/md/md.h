@@ -40,6 +40,11 @@ struct aion_md {
     /* barostat */
     double press_target;      /* eV/Å³ */
     double heat;              /* energy given to the system by baths (eV) */
+    /* log of the last cell deformation: its potential-energy change is
+     * booked as −½(W_before + W_after) : ln μ, the second half after the next
+     * force evaluation (within the same step, never across a checkpoint) */
+    double lnmu_pending[3][3];
+    int have_lnmu;
     aion_error err;
 };
 

@@ -14,8 +14,9 @@
  * evaluated and take the highest evaluated energy of that ion.
  *
  * Energy models: BVSE (bvse.c) or any aion potential through
- * aion_potential_compute (one instance per thread; the slow, general path:
- * one full evaluation per grid point).
+ * aion_potential_probe (the energy of the cell as one atom is placed at many
+ * points: O(neighbours) per point for pair models and MTPs, a full
+ * evaluation per point for models without a fast path).
  *
  * BVSE evaluation: every pair term has a finite range, so the field is
  * accumulated atom by atom over the grid points inside its range sphere (for
@@ -543,61 +544,46 @@ static void subtract_own_lattice(const scan_t *S, int slot, double *e)
     });
 }
 
-/* Potential path: energies at the listed points with atom `moving` (or an
- * appended probe when moving < 0) placed there. */
+/* Potential path: energies at the listed points with atom `moving` (or the
+ * probe appended last when moving < 0) placed there, all other atoms fixed:
+ * one aion_potential_probe call (one set-up, then O(neighbours of the point)
+ * per point for the models with a fast path; threads over the points). */
 static aion_status potential_scan(scan_t *S, const aion_frame *base, int moving, const int *pts, long npts, double *e,
                                   aion_error *err)
 {
-    aion_status st = AION_OK;
-    aion_error first;
-    memset(&first, 0, sizeof first);
-    int failed = 0;
-#pragma omp parallel num_threads(S->nth)
-    {
-        aion_potential *p = NULL;
-        aion_frame fr;
-        aion_error e1;
-        aion_potential_opts po;
-        aion_frame_init(&fr);
-        if (S->o->potential_opts)
-            po = *S->o->potential_opts;
-        else
-            aion_potential_opts_init(&po);
-        po.nthreads = 1;
-        int ok = aion_potential_create(&p, S->o->potential, &po, &e1) == AION_OK &&
-                 aion_frame_copy(&fr, base) == AION_OK;
-        if (!ok) {
-#pragma omp critical(pes_err)
-            if (!failed) {
-                failed = 1;
-                first = e1;
-            }
-        }
-        int at = moving >= 0 ? moving : fr.n - 1;
-#pragma omp for schedule(dynamic, 8)
-        for (long q = 0; q < npts; q++) {
-            if (!ok || failed) continue;
-            long k = pts[q];
-            long K0 = k / ((long)S->g.n[1] * S->g.n[2]), K1 = (k / S->g.n[2]) % S->g.n[1], K2 = k % S->g.n[2];
-            aion_eval ev;
-            memset(&ev, 0, sizeof ev);
-            grid_point(&S->g, K0, K1, K2, fr.pos[at]);
-            if (aion_potential_compute(p, &fr, &ev) != AION_OK || !isfinite(ev.energy)) {
-#pragma omp critical(pes_err)
-                if (!failed) {
-                    failed = 1;
-                    aion_err_set(&first, AION_ERR_NUMERIC, "potential failed at grid point %ld: %s", k,
-                                 aion_potential_errmsg(p));
-                }
-                continue;
-            }
-            e[k] = ev.energy;
-        }
-        aion_potential_free(p);
-        aion_frame_free(&fr);
+    aion_potential *p = NULL;
+    aion_potential_opts po;
+    aion_status st;
+    double(*x)[3] = NULL, *en = NULL;
+    if (npts <= 0) return AION_OK;
+    if (npts > INT32_MAX) return aion_err_set(err, AION_ERR_INVALID, "too many grid points");
+    if (S->o->potential_opts)
+        po = *S->o->potential_opts;
+    else
+        aion_potential_opts_init(&po);
+    po.nthreads = S->nth;
+    if ((st = aion_potential_create(&p, S->o->potential, &po, err)) != AION_OK) return st;
+    x = malloc((size_t)npts * sizeof *x);
+    en = malloc((size_t)npts * sizeof *en);
+    if (!x || !en) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
     }
-    if (failed) st = aion_err_copy(err, &first);
+    for (long q = 0; q < npts; q++) {
+        long k = pts[q];
+        grid_point(&S->g, k / ((long)S->g.n[1] * S->g.n[2]), (k / S->g.n[2]) % S->g.n[1], k % S->g.n[2], x[q]);
+    }
+    int at = moving >= 0 ? moving : base->n - 1;
+    if ((st = aion_potential_probe(p, base, at, (int)npts, (const double(*)[3])x, en)) != AION_OK) {
+        aion_err_set(err, st, "potential on the grid: %s", aion_potential_errmsg(p));
+        goto done;
+    }
+    for (long q = 0; q < npts; q++) e[pts[q]] = en[q];
     S->n_eval += npts;
+done:
+    free(x);
+    free(en);
+    aion_potential_free(p);
     return st;
 }
 
@@ -934,8 +920,9 @@ aion_status aion_pes_scan(const aion_frame *f, const aion_pes_opts *o, aion_pes_
                 q++;
             }
         fw.z[nfw] = o->mobile_z;
+        fw.pos[nfw][0] = fw.pos[nfw][1] = fw.pos[nfw][2] = 0.0; /* not used: the probe is placed per point */
         S.field = malloc((size_t)np * sizeof *S.field);
-        int *pts = malloc((size_t)np * sizeof *pts);
+        int *pts = calloc((size_t)np, sizeof *pts);
         if (!S.field || !pts) {
             free(pts);
             st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");

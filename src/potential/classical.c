@@ -37,6 +37,7 @@
 #include "ewald.h"
 #include "neighbor/nlist.h"
 #include "potential.h"
+#include "probe.h"
 
 #include <ctype.h>
 #include <errno.h>
@@ -312,8 +313,21 @@ typedef struct cl_model {
     double cutoff, skin;
     aion_nlist *nl;
     int nthreads;
+    /* fused short-range form per type pair (vector kernel), planes of nt*nt:
+     *   E = D e(e−2), e = exp(−a(r−r0))  +  A exp(−b r)  +  c12/r¹² + c6/r⁶  − eshift   (r² < rc2)
+     * usable when every pair has at most one Morse and one Buckingham term, LJ
+     * and integer powers 6 and 12 only, and one cutoff for all its terms */
+    int fused;
+    int any_morse, any_buck, any_pow;
+    double *fz;                      /* FZ_N planes */
     /* work space */
     int ncap, nthcap;
+    int scap;                        /* per-thread pair scratch length */
+    double *scr;                     /* nthcap * SCR_D * scap doubles */
+    int *iscr;                       /* nthcap * 2 * scap ints */
+    int gcap;                        /* local + ghost atoms the next two hold */
+    int *gtype;                      /* type of every local and ghost atom */
+    double *gq;                      /* charge of every local and ghost atom */
     int *type;
     double *q;
     double *fth;                     /* nthcap * ncap * 3 */
@@ -381,6 +395,11 @@ static void model_free(void *self)
     free(m->fth);
     free(m->eth);
     free(m->acc);
+    free(m->fz);
+    free(m->scr);
+    free(m->iscr);
+    free(m->gtype);
+    free(m->gq);
     free(m);
 }
 
@@ -433,6 +452,259 @@ static void model_describe(const void *self, aion_strbuf *sb)
     }
 }
 
+/* ------------------------------------------------------------------ */
+/* Vector kernel                                                      */
+/* ------------------------------------------------------------------ */
+/* Per atom i the pairs within range are gathered into contiguous arrays
+ * (pairs inside their short-range cutoff from the front, Coulomb-only pairs
+ * from the back), then Coulomb, each short-range kind, and the force/virial
+ * reductions run as separate branch-free loops that the compiler vectorises
+ * (#pragma omp simd); the scatter of forces to the partners j stays scalar.
+ * Every atom's pairs are summed in the same order whatever the thread count. */
+
+enum { FZ_RC2, FZ_D, FZ_A, FZ_R0, FZ_BA, FZ_BB, FZ_C12, FZ_C6, FZ_ESH, FZ_N };
+enum { SCR_DX, SCR_DY, SCR_DZ, SCR_R2, SCR_QQ, SCR_E, SCR_FR, SCR_D };
+
+/* exp(x), branch-free (vectorises), for x clamped to [−708, 708]: Cody–Waite
+ * reduction x = k ln2 + r, |r| <= ln2/2, Taylor polynomial of degree 13
+ * (truncation < 5e-18 relative), 2^k from the exponent bits; error ~1 ulp. */
+static inline double cl_exp(double x)
+{
+    const double shifter = 0x1.8p52;
+    x = x < -708.0 ? -708.0 : x > 708.0 ? 708.0 : x;
+    double t = fma(x, 0x1.71547652b82fep0, shifter);
+    double k = t - shifter;
+    double r = fma(k, -0x1.62e42fefa39efp-1, x);
+    r = fma(k, -0x1.abc9e3b39803fp-56, r);
+    double p = 1.0 / 6227020800.0;
+    p = fma(p, r, 1.0 / 479001600.0);
+    p = fma(p, r, 1.0 / 39916800.0);
+    p = fma(p, r, 1.0 / 3628800.0);
+    p = fma(p, r, 1.0 / 362880.0);
+    p = fma(p, r, 1.0 / 40320.0);
+    p = fma(p, r, 1.0 / 5040.0);
+    p = fma(p, r, 1.0 / 720.0);
+    p = fma(p, r, 1.0 / 120.0);
+    p = fma(p, r, 1.0 / 24.0);
+    p = fma(p, r, 1.0 / 6.0);
+    p = fma(p, r, 0.5);
+    p = fma(p, r, 1.0);
+    p = fma(p, r, 1.0);
+    int64_t tb, sb;
+    double sc;
+    memcpy(&tb, &t, sizeof tb);
+    sb = (tb - (int64_t)0x4338000000000000LL + 1023) << 52;
+    memcpy(&sc, &sb, sizeof sc);
+    return p * sc;
+}
+
+/* erfcx(x) for 0 <= x < AION_ERFCX_XMAX: aion_erfcx_poly (ewald.h) written with a
+ * flat table index so that loops over it vectorise (gathers); same operations,
+ * same result bits. */
+static inline double cl_erfcx(double x)
+{
+    const double h = AION_ERFCX_XMAX / AION_ERFCX_NSEG;
+    const double *tab = &aion_erfcx_coef[0][0];
+    int s = (int)(x * (1.0 / h));
+    const int o = s * (AION_ERFCX_DEG + 1);
+    double u = x - (s + 0.5) * h;
+    double u2 = u * u, u4 = u2 * u2, u8 = u4 * u4;
+    double b0 = fma(tab[o + 1], u, tab[o + 0]), b1 = fma(tab[o + 3], u, tab[o + 2]), b2 = fma(tab[o + 5], u, tab[o + 4]);
+    double b3 = fma(tab[o + 7], u, tab[o + 6]), b4 = fma(tab[o + 9], u, tab[o + 8]);
+    double c0 = fma(b1, u2, b0), c1 = fma(b3, u2, b2);
+    return fma(b4, u8, fma(c1, u4, c0));
+}
+
+/* Coulomb part of pairs [b, e): energies and f_r into E, FR (overwritten). */
+static void vk_coulomb(aion_coulomb coul, int b, int e, const double *restrict R2, const double *restrict QQ,
+                       double *restrict E, double *restrict FR, double rcc2, double alpha, double es, double fs)
+{
+    const double ke = AION_COULOMB_EV_A, c = 2.0 * alpha / CL_SQRT_PI, a2 = alpha * alpha;
+    switch (coul) {
+    case AION_COUL_DSF:
+#pragma omp simd
+        for (int p = b; p < e; p++) {
+            const double r2 = R2[p], r = sqrt(r2), rinv = 1.0 / r;
+            const double pre = r2 < rcc2 ? ke * QQ[p] : 0.0;
+            const double ex = cl_exp(-a2 * r2), erfcr = cl_erfcx(alpha * r) * ex;
+            E[p] = pre * (erfcr * rinv - es - r * fs);
+            FR[p] = pre * (erfcr * rinv + c * ex + r * fs) * rinv * rinv;
+        }
+        break;
+    case AION_COUL_EWALD:
+#pragma omp simd
+        for (int p = b; p < e; p++) {
+            const double r2 = R2[p], r = sqrt(r2), rinv = 1.0 / r;
+            const double pre = r2 < rcc2 ? ke * QQ[p] : 0.0;
+            const double ex = cl_exp(-a2 * r2), ee = pre * cl_erfcx(alpha * r) * ex * rinv;
+            E[p] = ee;
+            FR[p] = (ee + pre * c * ex) * rinv * rinv;
+        }
+        break;
+    case AION_COUL_CUT:
+#pragma omp simd
+        for (int p = b; p < e; p++) {
+            const double r2 = R2[p], rinv = 1.0 / sqrt(r2);
+            const double ee = r2 < rcc2 ? ke * QQ[p] * rinv : 0.0;
+            E[p] = ee;
+            FR[p] = ee * rinv * rinv;
+        }
+        break;
+    default:
+        for (int p = b; p < e; p++) E[p] = FR[p] = 0.0;
+        break;
+    }
+}
+
+/* Short-range terms of pairs [0, ns) (type-pair index TP into the planes),
+ * added to E and FR. */
+static void vk_short(const cl_model *m, int ns, const double *restrict R2, const int *restrict TP, double *restrict E,
+                     double *restrict FR)
+{
+    const size_t pl = (size_t)m->nt * m->nt;
+    const double *rc2 = m->fz + FZ_RC2 * pl, *esh = m->fz + FZ_ESH * pl;
+    if (m->any_morse) {
+        const double *D = m->fz + FZ_D * pl, *A = m->fz + FZ_A * pl, *R0 = m->fz + FZ_R0 * pl;
+#pragma omp simd
+        for (int p = 0; p < ns; p++) {
+            const int t = TP[p];
+            const double r2 = R2[p], r = sqrt(r2), in = r2 < rc2[t] ? 1.0 : 0.0;
+            const double ex = cl_exp(-A[t] * (r - R0[t])), d = in * D[t];
+            E[p] += d * ex * (ex - 2.0);
+            FR[p] += 2.0 * A[t] * d * ex * (ex - 1.0) / r;
+        }
+    }
+    if (m->any_buck) {
+        const double *BA = m->fz + FZ_BA * pl, *BB = m->fz + FZ_BB * pl;
+#pragma omp simd
+        for (int p = 0; p < ns; p++) {
+            const int t = TP[p];
+            const double r2 = R2[p], r = sqrt(r2), in = r2 < rc2[t] ? 1.0 : 0.0;
+            const double ex = in * BA[t] * cl_exp(-BB[t] * r);
+            E[p] += ex;
+            FR[p] += ex * BB[t] / r;
+        }
+    }
+    {
+        const double *C12 = m->fz + FZ_C12 * pl, *C6 = m->fz + FZ_C6 * pl;
+        const int pw = m->any_pow;
+#pragma omp simd
+        for (int p = 0; p < ns; p++) {
+            const int t = TP[p];
+            const double r2 = R2[p], in = r2 < rc2[t] ? 1.0 : 0.0;
+            double e = -in * esh[t], fr = 0.0;
+            if (pw) {
+                const double r2inv = 1.0 / r2, r6 = r2inv * r2inv * r2inv;
+                const double a = in * C12[t] * r6 * r6, b6 = in * C6[t] * r6;
+                e += a + b6;
+                fr = (12.0 * a + 6.0 * b6) * r2inv;
+            }
+            E[p] += e;
+            FR[p] += fr;
+        }
+    }
+}
+
+/* Gather the pairs of one atom (list nb[0..len)) into the scratch arrays:
+ * pairs inside their short-range cutoff from the front (*ns), Coulomb-only
+ * pairs from the back (*nc down from cap); pairs out of range are dropped. */
+static void vk_gather(const int *restrict nb, int len, const double (*restrict x)[3], double xi, double yi, double zi,
+                      double qi, const int *restrict gtype, const double *restrict gq, const double *restrict rc2i,
+                      const double *restrict src2i, int cap, int tpi, double *restrict DX, double *restrict DY,
+                      double *restrict DZ, double *restrict R2, double *restrict QQ, int *restrict JO, int *restrict TP,
+                      int *ns_out, int *nc_out)
+{
+    int ns = 0, nc = cap;
+    for (int k = 0; k < len; k++) {
+        const int j = nb[k], tj = gtype[j];
+        const double dx = x[j][0] - xi, dy = x[j][1] - yi, dz = x[j][2] - zi;
+        const double r2 = dx * dx + dy * dy + dz * dz;
+        /* branch-free (the tests are unpredictable): a pair out of range is
+         * written to a free slot and not counted; short range implies in range */
+        const int in = r2 < rc2i[tj], sr = r2 < src2i[tj];
+        const int p = sr ? ns : nc - 1;
+        ns += sr;
+        nc -= in - sr;
+        DX[p] = dx;
+        DY[p] = dy;
+        DZ[p] = dz;
+        R2[p] = r2;
+        QQ[p] = qi * gq[j];
+        JO[p] = j;
+        TP[p] = tpi + tj;
+    }
+    *ns_out = ns;
+    *nc_out = nc;
+}
+
+/* Fuse each type pair's terms into the planes of m->fz; m->fused = 0 when some
+ * pair does not fit the fused form (the generic loop is used then). */
+static aion_status build_fused(cl_model *m)
+{
+    const int nt = m->nt;
+    const size_t pl = (size_t)nt * nt;
+    m->fused = 0;
+    m->fz = aion_calloc(FZ_N * pl, sizeof *m->fz);
+    if (!m->fz) return AION_ERR_NOMEM;
+    for (int p = 0; p < nt * nt; p++) {
+        int nm = 0, nb = 0;
+        double rc2 = -1;
+        for (int k = m->t0[p]; k < m->t0[p] + m->tn[p]; k++) {
+            const kterm *t = &m->kt[k];
+            if (rc2 >= 0 && t->rc2 != rc2) return AION_OK;
+            rc2 = t->rc2;
+            m->fz[FZ_ESH * pl + p] += t->eshift;
+            switch (t->kind) {
+            case CL_LJ:
+                m->fz[FZ_C12 * pl + p] += t->c0;
+                m->fz[FZ_C6 * pl + p] -= t->c1;
+                m->any_pow = 1;
+                break;
+            case CL_BUCK:
+                if (nb++) return AION_OK;
+                m->fz[FZ_BA * pl + p] = t->c0;
+                m->fz[FZ_BB * pl + p] = t->c1;
+                m->fz[FZ_C6 * pl + p] -= t->c2;
+                m->any_buck = 1;
+                if (t->c2 != 0) m->any_pow = 1;
+                break;
+            case CL_MORSE:
+                if (nm++) return AION_OK;
+                m->fz[FZ_D * pl + p] = t->c0;
+                m->fz[FZ_A * pl + p] = t->c1;
+                m->fz[FZ_R0 * pl + p] = t->c2;
+                m->any_morse = 1;
+                break;
+            default:
+                if (t->ipow == 12) m->fz[FZ_C12 * pl + p] += t->c0;
+                else if (t->ipow == 6) m->fz[FZ_C6 * pl + p] += t->c0;
+                else return AION_OK;
+                m->any_pow = 1;
+                break;
+            }
+        }
+        m->fz[FZ_RC2 * pl + p] = rc2 > 0 ? rc2 : 0.0;
+    }
+    m->fused = 1;
+    return AION_OK;
+}
+
+static aion_status ensure_scratch(cl_model *m, int len)
+{
+    if (len <= m->scap && m->scr) return AION_OK;
+    int cap = len + 64;
+    free(m->scr);
+    free(m->iscr);
+    m->scr = aion_calloc((size_t)m->nthcap * SCR_D * (size_t)cap, sizeof *m->scr);
+    m->iscr = aion_calloc((size_t)m->nthcap * 2 * (size_t)cap, sizeof *m->iscr);
+    if (!m->scr || !m->iscr) {
+        m->scap = 0;
+        return AION_ERR_NOMEM;
+    }
+    m->scap = cap;
+    return AION_OK;
+}
+
 static aion_status ensure_work(cl_model *m, int n, int nth, int want_ae)
 {
     if (n > m->ncap || nth > m->nthcap) {
@@ -455,10 +727,41 @@ static aion_status ensure_work(cl_model *m, int n, int nth, int want_ae)
         }
         m->ncap = ncap;
         m->nthcap = nthc;
+        free(m->scr);
+        free(m->iscr);
+        m->scr = NULL;
+        m->iscr = NULL;
+        m->scap = 0;
     }
     if (want_ae && !m->eth) {
         m->eth = aion_calloc((size_t)m->nthcap * (size_t)m->ncap, sizeof *m->eth);
         if (!m->eth) return AION_ERR_NOMEM;
+    }
+    return AION_OK;
+}
+
+/* Types and charges of the atoms of f into m->type, m->q (ensure_work first). */
+static aion_status setup_atoms(cl_model *m, const aion_frame *f, aion_error *err)
+{
+    const int n = f->n;
+    for (int i = 0; i < n; i++) {
+        int z = f->z[i], t = (z >= 0 && z <= AION_MAX_Z) ? m->type_of_z[z] : -1;
+        if (t < 0)
+            return aion_err_set(err, AION_ERR_INVALID, "atom %d: element %s is not in potential '%s'", i + 1,
+                                aion_element_symbol(z), m->def.name);
+        m->type[i] = t;
+    }
+    if (m->coul != AION_COUL_NONE) {
+        if (m->def.charge_from_frame) {
+            if (!(f->has & AION_HAS_CHARGE) || !f->charge)
+                return aion_err_set(err, AION_ERR_INVALID,
+                                    "potential '%s' takes charges from the frame, but the frame has none", m->def.name);
+            memcpy(m->q, f->charge, (size_t)n * sizeof *m->q);
+        } else {
+            for (int i = 0; i < n; i++) m->q[i] = m->qtype[m->type[i]];
+        }
+    } else {
+        memset(m->q, 0, (size_t)n * sizeof *m->q);
     }
     return AION_OK;
 }
@@ -482,25 +785,7 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
     }
     if (nth < 1) nth = 1;
     if (ensure_work(m, n, nth, want_ae) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-    for (int i = 0; i < n; i++) {
-        int z = f->z[i], t = (z >= 0 && z <= AION_MAX_Z) ? m->type_of_z[z] : -1;
-        if (t < 0)
-            return aion_err_set(err, AION_ERR_INVALID, "atom %d: element %s is not in potential '%s'", i + 1,
-                                aion_element_symbol(z), m->def.name);
-        m->type[i] = t;
-    }
-    if (coul != AION_COUL_NONE) {
-        if (m->def.charge_from_frame) {
-            if (!(f->has & AION_HAS_CHARGE) || !f->charge)
-                return aion_err_set(err, AION_ERR_INVALID,
-                                    "potential '%s' takes charges from the frame, but the frame has none", m->def.name);
-            memcpy(m->q, f->charge, (size_t)n * sizeof *m->q);
-        } else {
-            for (int i = 0; i < n; i++) m->q[i] = m->qtype[m->type[i]];
-        }
-    } else {
-        memset(m->q, 0, (size_t)n * sizeof *m->q);
-    }
+    if ((st = setup_atoms(m, f, err)) != AION_OK) return st;
 
     st = aion_nlist_update(nl, f);
     if (st != AION_OK) return aion_err_set(err, st, "neighbour list: %s", aion_nlist_errmsg(nl));
@@ -519,6 +804,27 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
         rcc2 = rce * rce;
     } else if (coul == AION_COUL_NONE) {
         rcc2 = 0;
+    }
+
+    /* the vector kernel needs the fused form and erfcx's table range for every listed pair */
+    const int fast = m->fused && (coul == AION_COUL_NONE || coul == AION_COUL_CUT || alpha * m->cutoff < AION_ERFCX_XMAX);
+    if (fast) {
+        int len = 0;
+        for (int i = 0; i < n; i++) len = AION_MAX(len, nl->offset[i + 1] - nl->offset[i]);
+        if (ensure_scratch(m, len) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        if (nl->nall > m->gcap) {
+            free(m->gtype);
+            free(m->gq);
+            m->gtype = aion_calloc((size_t)nl->nall, sizeof *m->gtype);
+            m->gq = aion_calloc((size_t)nl->nall, sizeof *m->gq);
+            m->gcap = (m->gtype && m->gq) ? nl->nall : 0;
+            if (!m->gcap) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        }
+        /* type and charge of ghosts by their own index: one indirection less per pair */
+        for (int g = 0; g < nl->nall; g++) {
+            m->gtype[g] = m->type[nl->owner[g]];
+            m->gq[g] = m->q[nl->owner[g]];
+        }
     }
 
     {
@@ -545,6 +851,61 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
             memset(ft, 0, (size_t)n * 3 * sizeof *ft);
             if (et) memset(et, 0, (size_t)n * sizeof *et);
 #pragma omp barrier
+            if (fast) {
+                const int sc = m->scap;
+                double *S = m->scr + (size_t)tid * SCR_D * sc;
+                double *restrict DX = S + SCR_DX * sc, *restrict DY = S + SCR_DY * sc, *restrict DZ = S + SCR_DZ * sc;
+                double *restrict R2 = S + SCR_R2 * sc, *restrict QQ = S + SCR_QQ * sc;
+                double *restrict E = S + SCR_E * sc, *restrict FR = S + SCR_FR * sc;
+                int *restrict JO = m->iscr + (size_t)tid * 2 * sc, *restrict TP = JO + sc;
+                const double *frc2 = m->fz + (size_t)FZ_RC2 * nt * nt;
+                const int *restrict gtype = m->gtype;
+                const double *restrict gq = m->gq;
+#pragma omp for schedule(static, 4)
+                for (int i = 0; i < n; i++) {
+                    const int ti = type[i];
+                    const double xi = x[i][0], yi = x[i][1], zi = x[i][2], qi = q[i];
+                    const double *rc2i = prc2 + (size_t)ti * nt, *src2i = frc2 + (size_t)ti * nt;
+                    int ns = 0, nc = sc;
+                    vk_gather(nbr + offset[i], offset[i + 1] - offset[i], x, xi, yi, zi, qi, gtype, gq, rc2i, src2i, sc,
+                              ti * nt, DX, DY, DZ, R2, QQ, JO, TP, &ns, &nc);
+                    vk_coulomb(coul, 0, ns, R2, QQ, E, FR, rcc2, alpha, dsf_es, dsf_fs);
+                    vk_coulomb(coul, nc, sc, R2, QQ, E, FR, rcc2, alpha, dsf_es, dsf_fs);
+                    vk_short(m, ns, R2, TP, E, FR);
+                    /* reductions and the scatter in a fixed order (no vector reductions:
+                     * their order could depend on memory alignment) */
+                    double fxi = 0, fyi = 0, fzi = 0, ei = 0;
+                    for (int rng = 0; rng < 2; rng++) {
+                        const int b = rng ? nc : 0, e = rng ? sc : ns;
+                        for (int p = b; p < e; p++) {
+                            const int jo = owner[JO[p]];
+                            const double fr = FR[p], dx = DX[p], dy = DY[p], dz = DZ[p];
+                            const double fx = fr * dx, fy = fr * dy, fz = fr * dz;
+                            fxi -= fx;
+                            fyi -= fy;
+                            fzi -= fz;
+                            ft[3 * jo] += fx;
+                            ft[3 * jo + 1] += fy;
+                            ft[3 * jo + 2] += fz;
+                            esum += E[p];
+                            w0 += fx * dx;
+                            w1 += fy * dy;
+                            w2 += fz * dz;
+                            w3 += fy * dz;
+                            w4 += fx * dz;
+                            w5 += fx * dy;
+                            if (et) {
+                                ei += 0.5 * E[p];
+                                et[jo] += 0.5 * E[p];
+                            }
+                        }
+                    }
+                    ft[3 * i] += fxi;
+                    ft[3 * i + 1] += fyi;
+                    ft[3 * i + 2] += fzi;
+                    if (et) et[i] += ei;
+                }
+            } else {
 #pragma omp for schedule(static, 4)
             for (int i = 0; i < n; i++) {
                 const int ti = type[i];
@@ -606,6 +967,7 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
                 ft[3 * i + 2] += fzi;
                 if (et) et[i] += ei;
             }
+            } /* generic loop */
             double *acc = m->acc + 8 * tid;
             acc[0] = esum;
             acc[1] = w0;
@@ -671,6 +1033,156 @@ static aion_status model_compute(void *self, const aion_frame *f, aion_eval *out
     return AION_OK;
 }
 
+/* ------------------------------------------------------------------ */
+/* Probe: one atom moved over many points (aion_potential_probe)       */
+/* ------------------------------------------------------------------ */
+
+/* Energy of one pair: types ti, tj, charge product qq, squared distance r2;
+ * the same expressions as model_compute's loop. */
+static inline double pair_energy(const cl_model *m, int ti, int tj, double qq, double r2, double rcc2, double alpha)
+{
+    if (r2 >= m->rc2[ti * m->nt + tj]) return 0.0;
+    const double r = sqrt(r2), r2inv = 1.0 / r2;
+    double e = 0.0, fr;
+    if (r2 < rcc2) {
+        if (m->coul == AION_COUL_DSF) {
+            const double ex = exp(-(alpha * alpha) * r2), pre = AION_COULOMB_EV_A * qq, ar = alpha * r;
+            const double erfcr = ar < AION_ERFCX_XMAX ? aion_erfcx_poly(ar) * ex : erfc(ar);
+            e = pre * (erfcr / r - m->dsf_eshift - r * m->dsf_fshift);
+        } else if (m->coul == AION_COUL_EWALD) {
+            aion_ewald_real_pair(alpha, qq, r, &e, &fr);
+        } else {
+            e = AION_COULOMB_EV_A * qq / r;
+        }
+    }
+    for (int tk = m->t0[ti * m->nt + tj], tend = tk + m->tn[ti * m->nt + tj]; tk < tend; tk++) {
+        const kterm *t = &m->kt[tk];
+        double et1, fr1;
+        if (r2 >= t->rc2) continue;
+        term_eval(t, r, r2inv, &et1, &fr1);
+        e += et1 - t->eshift;
+    }
+    return e;
+}
+
+/*
+ * E(x) = E_rest + Σ_{j≠k, images n} φ_kj(|r_j + n·L − x|) [+ E_recip(x) for Ewald]
+ * E_rest = ½ Σ_{i≠k} Σ_{j≠k, images}' φ_ij            (pairs without atom k)
+ *        + ½ Σ_{n≠0} φ_kk(|n·L|)                       (k with its own images:
+ *                                                       they move with k, so constant)
+ *        + self terms (DSF: Σ_i e_self q_i²; Ewald: self + background)
+ * E_recip(x) = Σ_k A(k) |S_rest(k) + q_k exp(i k·x)|² (S_rest: all atoms but k).
+ * Set-up O(N · neighbours) (+ one structure factor for Ewald); then
+ * O(neighbours of x) (+ O(N_k)) per point. Threads over points; each point is
+ * summed in a fixed order, so results do not depend on the thread count.
+ */
+static aion_status model_probe(void *self, const aion_frame *f, int k, int npts, const double (*x)[3], double *energy,
+                               aion_error *err)
+{
+    cl_model *m = self;
+    const int n = f->n;
+    aion_status st = AION_OK;
+    probe_cells pc;
+    double(*lv)[3] = NULL, *half = NULL;
+    double alpha = m->alpha, rcc2 = m->rcc * m->rcc, e_const = 0.0;
+    int nth = m->nthreads > 0 ? m->nthreads : omp_get_max_threads(), nomem = 0, bad = -1;
+    memset(&pc, 0, sizeof pc);
+    if (nth < 1) nth = 1;
+    if (ensure_work(m, n, 1, 0) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    if ((st = setup_atoms(m, f, err)) != AION_OK) return st;
+    const int *type = m->type;
+    const double *q = m->q;
+    if (m->coul == AION_COUL_EWALD) {
+        if ((st = aion_ewald_prepare(m->ew, f->cell, n, m->q, err)) != AION_OK) return st;
+        alpha = aion_ewald_alpha(m->ew);
+        double rce = aion_ewald_rcut(m->ew);
+        if (rce > m->rcc * (1 + 1e-12))
+            return aion_err_set(err, AION_ERR_INTERNAL, "Ewald real-space cutoff %g A exceeds the list's %g A", rce, m->rcc);
+        rcc2 = rce * rce;
+        if ((st = aion_ewald_probe_prepare(m->ew, f, m->q, k, &e_const, err)) != AION_OK) return st;
+    } else if (m->coul == AION_COUL_NONE) {
+        rcc2 = 0;
+    } else if (m->coul == AION_COUL_DSF) {
+        for (int i = 0; i < n; i++) e_const += m->dsf_self * q[i] * q[i];
+    }
+    if ((st = probe_cells_build(&pc, f, k, m->cutoff, err)) != AION_OK) return st;
+    int nlv = probe_lattice_vectors(f->cell, m->cutoff, &lv);
+    half = malloc((size_t)n * sizeof *half);
+    if (nlv < 0 || !half) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    const int tk = type[k];
+    const double qk = q[k];
+    const int is_ewald = m->coul == AION_COUL_EWALD;
+#pragma omp parallel num_threads(nth)
+    {
+        probe_nbrs nb;
+        memset(&nb, 0, sizeof nb);
+        double *work = is_ewald ? malloc((size_t)aion_ewald_probe_work_size(m->ew) * sizeof *work) : NULL;
+        if (is_ewald && !work) {
+#pragma omp atomic write
+            nomem = 1;
+        }
+        /* pairs without atom k: half of each atom's sum */
+#pragma omp for schedule(dynamic, 8)
+        for (int i = 0; i < n; i++) {
+            half[i] = 0.0;
+            if (i == k || probe_cells_query(&pc, f->pos[i], i, &nb) != AION_OK) {
+                if (i != k) {
+#pragma omp atomic write
+                    nomem = 1;
+                }
+                continue;
+            }
+            double s = 0.0;
+            for (int t = 0; t < nb.n; t++) s += pair_energy(m, type[i], type[nb.j[t]], q[i] * q[nb.j[t]], nb.r2[t], rcc2, alpha);
+            half[i] = 0.5 * s;
+        }
+        double e_rest = 0.0;
+        for (int i = 0; i < n; i++) e_rest += half[i];
+        {
+            double s = 0.0;
+            for (int t = 0; t < nlv; t++)
+                s += pair_energy(m, tk, tk, qk * qk, lv[t][0] * lv[t][0] + lv[t][1] * lv[t][1] + lv[t][2] * lv[t][2],
+                                 rcc2, alpha);
+            e_rest += 0.5 * s + e_const;
+        }
+#pragma omp for schedule(dynamic, 16)
+        for (int p = 0; p < npts; p++) {
+            int stop;
+#pragma omp atomic read
+            stop = nomem;
+            if (stop || probe_cells_query(&pc, x[p], -1, &nb) != AION_OK) {
+#pragma omp atomic write
+                nomem = 1;
+                continue;
+            }
+            double s = 0.0;
+            for (int t = 0; t < nb.n; t++) s += pair_energy(m, tk, type[nb.j[t]], qk * q[nb.j[t]], nb.r2[t], rcc2, alpha);
+            if (is_ewald) s += aion_ewald_probe_recip(m->ew, qk, x[p], work);
+            energy[p] = e_rest + s;
+            if (!isfinite(energy[p])) {
+#pragma omp critical(cl_probe_bad)
+                if (bad < 0 || p < bad) bad = p;
+            }
+        }
+        free(work);
+        probe_nbrs_free(&nb);
+    }
+    if (nomem)
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    else if (bad >= 0)
+        st = aion_err_set(err, AION_ERR_NUMERIC,
+                          "potential '%s': non-finite energy with atom %d at point %d (%g, %g, %g) (on top of another atom?)",
+                          m->def.name, k + 1, bad, x[bad][0], x[bad][1], x[bad][2]);
+done:
+    probe_cells_free(&pc);
+    free(lv);
+    free(half);
+    return st;
+}
+
 /* The summation order depends on the neighbour list's last build: its
  * reference configuration is the state saved in MD checkpoints. */
 static size_t model_state_size(const void *self) { return aion_nlist_state_size(((const cl_model *)self)->nl); }
@@ -694,6 +1206,7 @@ static const aion_potential_ops classical_ops = {
     .state_size = model_state_size,
     .state_save = model_state_save,
     .state_load = model_state_load,
+    .probe = model_probe,
 };
 
 static const aion_potential_ops pedone_ops = {
@@ -705,6 +1218,7 @@ static const aion_potential_ops pedone_ops = {
     .state_size = model_state_size,
     .state_save = model_state_save,
     .state_load = model_state_load,
+    .probe = model_probe,
 };
 
 /* Compile the definition (already merged with the options) into tables. */
@@ -838,6 +1352,7 @@ static aion_status model_build(cl_model *m, const aion_potential_opts *o, aion_e
             m->rc2[p] = rmax * rmax;
         }
     /* each unordered term was stored for (a,b) and (b,a): kt holds at most 2*nterms */
+    if (build_fused(m) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
 
     m->cutoff = AION_MAX(m->sr_max, m->rcc);
     if (!(m->cutoff > 0)) return aion_err_set(err, AION_ERR_INVALID, "%s: no interaction range", d->origin);

@@ -84,6 +84,9 @@ struct aion_ewald {
     int *in_k, *in_i;
     double *pfr, *pe;         /* per pair: fr and energy (pass 1 -> pass 2) */
     long cap_pair;
+    /* probe: structure factor of all atoms but the moved one (nk) */
+    double *psr, *psi;
+    int cap_p;
 };
 
 #define EW_SKIN 1.0 /* Verlet skin of the private neighbour list (Å) */
@@ -129,6 +132,8 @@ void aion_ewald_free(aion_ewald *ew)
     free(ew->in_i);
     free(ew->pfr);
     free(ew->pe);
+    free(ew->psr);
+    free(ew->psi);
     free(ew);
 }
 
@@ -416,37 +421,12 @@ static aion_status ensure_tables(aion_ewald *ew, int n)
     return AION_OK;
 }
 
-aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+/* exp(2πi m s_d) tables of the atoms and structure factors S(k) = Σ_j q_j
+ * exp(i k·r_j) into ew->sr, ew->si (needs nk > 0 and n > 0). */
+static aion_status structure_factors(aion_ewald *ew, const aion_frame *f, const double *q)
 {
     const int n = f->n;
-    const double ke = AION_COULOMB_EV_A;
-    if (!ew->valid || n != ew->n)
-        return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
-    if (!(f->has & AION_HAS_CELL) || !f->pbc[0] || !f->pbc[1] || !f->pbc[2])
-        return aion_err_set(err, AION_ERR_UNSUPPORTED, "ewald: needs a cell periodic in all three directions");
-    if (memcmp(f->cell, ew->cell, sizeof ew->cell) != 0)
-        return aion_err_set(err, AION_ERR_INVALID, "ewald: the frame's cell differs from the prepared one");
-    double qsum = 0.0;
-    for (int i = 0; i < n; i++) qsum += q[i];
-
-    const double alpha = ew->alpha, vol = ew->volume;
-    /* self and background */
-    {
-        double cself = -ke * alpha / sqrt(EW_PI);
-        double cbg = -ke * EW_PI / (2.0 * vol * alpha * alpha);
-        double eself = 0.0;
-        for (int i = 0; i < n; i++) eself += q[i] * q[i];
-        double ebg = cbg * qsum * qsum;
-        if (energy) *energy += cself * eself + ebg;
-        if (atom_energy)
-            for (int i = 0; i < n; i++) atom_energy[i] += cself * q[i] * q[i] + cbg * q[i] * qsum;
-        if (virial)
-            for (int a = 0; a < 3; a++) virial[a][a] += ebg;
-    }
-    const int nk = ew->nk;
-    if (nk == 0 || n == 0) return AION_OK;
-    if (ensure_tables(ew, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    if (ensure_tables(ew, n) != AION_OK) return AION_ERR_NOMEM;
 
     const int nth = ew_threads(ew);
     const int M[3] = {ew->mmax[0], ew->mmax[1], ew->mmax[2]};
@@ -516,6 +496,48 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
             }
         }
     }
+    return AION_OK;
+}
+
+aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
+                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+{
+    const int n = f->n;
+    const double ke = AION_COULOMB_EV_A;
+    if (!ew->valid || n != ew->n)
+        return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
+    if (!(f->has & AION_HAS_CELL) || !f->pbc[0] || !f->pbc[1] || !f->pbc[2])
+        return aion_err_set(err, AION_ERR_UNSUPPORTED, "ewald: needs a cell periodic in all three directions");
+    if (memcmp(f->cell, ew->cell, sizeof ew->cell) != 0)
+        return aion_err_set(err, AION_ERR_INVALID, "ewald: the frame's cell differs from the prepared one");
+    double qsum = 0.0;
+    for (int i = 0; i < n; i++) qsum += q[i];
+
+    const double alpha = ew->alpha, vol = ew->volume;
+    /* self and background */
+    {
+        double cself = -ke * alpha / sqrt(EW_PI);
+        double cbg = -ke * EW_PI / (2.0 * vol * alpha * alpha);
+        double eself = 0.0;
+        for (int i = 0; i < n; i++) eself += q[i] * q[i];
+        double ebg = cbg * qsum * qsum;
+        if (energy) *energy += cself * eself + ebg;
+        if (atom_energy)
+            for (int i = 0; i < n; i++) atom_energy[i] += cself * q[i] * q[i] + cbg * q[i] * qsum;
+        if (virial)
+            for (int a = 0; a < 3; a++) virial[a][a] += ebg;
+    }
+    const int nk = ew->nk;
+    if (nk == 0 || n == 0) return AION_OK;
+    if (structure_factors(ew, f, q) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    const int nth = ew_threads(ew);
+    const int M[3] = {ew->mmax[0], ew->mmax[1], ew->mmax[2]};
+    const int off[3] = {0, M[1], M[2]};
+    const double *er[3] = {ew->er[0], ew->er[1], ew->er[2]};
+    const double *ei[3] = {ew->ei[0], ew->ei[1], ew->ei[2]};
+    const int ncol = ew->ncol;
+    const int *cm1 = ew->col_m1, *cm2 = ew->col_m2, *cm3 = ew->col_m3lo, *cst = ew->col_start;
+    const double *Sr = ew->sr, *Si = ew->si;
 
     /* energy and virial (serial over k: fixed order) */
     {
@@ -843,4 +865,98 @@ aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double
     st = real_nlist(ew, f, q, energy, forces, virial, atom_energy, err);
     if (st != AION_OK) return st;
     return aion_ewald_kspace(ew, f, q, energy, forces, virial, atom_energy, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* probe: one atom moved, the others fixed                                */
+
+aion_status aion_ewald_probe_prepare(aion_ewald *ew, const aion_frame *f, const double *q, int skip, double *e_const,
+                                     aion_error *err)
+{
+    const int n = f->n;
+    const double ke = AION_COULOMB_EV_A;
+    if (!ew->valid || n != ew->n || memcmp(f->cell, ew->cell, sizeof ew->cell) != 0)
+        return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
+    if (skip < 0 || skip >= n) return aion_err_set(err, AION_ERR_INVALID, "ewald: probe atom %d of %d", skip, n);
+    double qsum = 0.0, qsq = 0.0;
+    for (int i = 0; i < n; i++) {
+        qsum += q[i];
+        qsq += q[i] * q[i];
+    }
+    *e_const = -ke * ew->alpha / sqrt(EW_PI) * qsq - ke * EW_PI / (2.0 * ew->volume * ew->alpha * ew->alpha) * qsum * qsum;
+    const int nk = ew->nk;
+    if (nk == 0) return AION_OK;
+    if (nk > ew->cap_p) {
+        free(ew->psr);
+        free(ew->psi);
+        ew->psr = aion_calloc((size_t)nk, sizeof(double));
+        ew->psi = aion_calloc((size_t)nk, sizeof(double));
+        ew->cap_p = ew->psr && ew->psi ? nk : 0;
+        if (!ew->cap_p) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    }
+    double *qr = malloc((size_t)n * sizeof *qr);
+    if (!qr) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    memcpy(qr, q, (size_t)n * sizeof *qr);
+    qr[skip] = 0.0;
+    aion_status st = structure_factors(ew, f, qr);
+    free(qr);
+    if (st != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    memcpy(ew->psr, ew->sr, (size_t)nk * sizeof(double));
+    memcpy(ew->psi, ew->si, (size_t)nk * sizeof(double));
+    return AION_OK;
+}
+
+int aion_ewald_probe_work_size(const aion_ewald *ew)
+{
+    return 2 * ((ew->mmax[0] + 1) + (2 * ew->mmax[1] + 1) + (2 * ew->mmax[2] + 1));
+}
+
+double aion_ewald_probe_recip(const aion_ewald *ew, double qk, const double x[3], double *work)
+{
+    const int M[3] = {ew->mmax[0], ew->mmax[1], ew->mmax[2]};
+    const int off[3] = {0, M[1], M[2]};
+    double *tr[3], *ti[3];
+    tr[0] = work;
+    ti[0] = tr[0] + (M[0] + 1);
+    tr[1] = ti[0] + (M[0] + 1);
+    ti[1] = tr[1] + (2 * M[1] + 1);
+    tr[2] = ti[1] + (2 * M[1] + 1);
+    ti[2] = tr[2] + (2 * M[2] + 1);
+    /* exp(2πi m s_d) by the recurrence of the structure factors */
+    for (int d = 0; d < 3; d++) {
+        double s = x[0] * ew->inv[0][d] + x[1] * ew->inv[1][d] + x[2] * ew->inv[2][d];
+        s -= floor(s);
+        const double c1 = cos(2.0 * EW_PI * s), s1 = sin(2.0 * EW_PI * s);
+        double *R = tr[d] + off[d], *I = ti[d] + off[d];
+        double cr = 1.0, ci = 0.0;
+        R[0] = 1.0;
+        I[0] = 0.0;
+        for (int m = 1; m <= M[d]; m++) {
+            double t = cr * c1 - ci * s1;
+            ci = cr * s1 + ci * c1;
+            cr = t;
+            R[m] = cr;
+            I[m] = ci;
+            if (d > 0) {
+                R[-m] = cr;
+                I[-m] = -ci;
+            }
+        }
+    }
+    const double *Sr = ew->psr, *Si = ew->psi;
+    double e = 0.0;
+    for (int c = 0; c < ew->ncol; c++) {
+        const int m1 = ew->col_m1[c], m2 = ew->col_m2[c] + off[1];
+        const double ar = tr[0][m1], ai = ti[0][m1], br = tr[1][m2], bi = ti[1][m2];
+        const double pr = qk * (ar * br - ai * bi), pi = qk * (ar * bi + ai * br);
+        const int k0 = ew->col_start[c], k1 = ew->col_start[c + 1];
+        const double *e3r = tr[2] + ew->col_m3lo[c] + off[2], *e3i = ti[2] + ew->col_m3lo[c] + off[2];
+        for (int k = k0; k < k1; k++) {
+            const double er3 = e3r[k - k0], ei3 = e3i[k - k0];
+            const double sr = Sr[k] + (pr * er3 - pi * ei3);
+            const double si = Si[k] + (pr * ei3 + pi * er3);
+            e += ew->pref[k] * (sr * sr + si * si);
+        }
+    }
+    return e;
 }

@@ -107,4 +107,18 @@ void aion_ewald_error_estimate(const aion_ewald *ew, double *df_real, double *df
 aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
                                    double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
 
+/* ---- probe: one atom moved over many points, the others fixed ---------- */
+
+/* After prepare (same cell, atom count and charges): store the structure
+ * factor of every atom but `skip`, S_rest(k), and set *e_const to the self +
+ * background energy of all atoms (independent of positions). */
+aion_status aion_ewald_probe_prepare(aion_ewald *ew, const aion_frame *f, const double *q, int skip, double *e_const,
+                                     aion_error *err);
+/* Doubles of scratch that aion_ewald_probe_recip needs. */
+int aion_ewald_probe_work_size(const aion_ewald *ew);
+/* Reciprocal energy with the skipped atom (charge qk) at Cartesian x:
+ * Σ_k A(k) |S_rest(k) + qk exp(i k·x)|², O(N_k). Reads ew only: thread-safe
+ * (one work buffer per thread). */
+double aion_ewald_probe_recip(const aion_ewald *ew, double qk, const double x[3], double *work);
+
 #endif

@@ -29,6 +29,7 @@
 #include "mtp.h"
 #include "neighbor/nlist.h"
 #include "potential.h"
+#include "probe.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -74,6 +75,7 @@ typedef struct mtp_ws {
     int *tmps;
     double *mono, *f, *df, *macc; /* MTP_NB-lane vectors, 64-byte aligned */
     double *m, *g, *cT[4];
+    double *mv;                 /* probe: moments of MTP_NB central atoms, [nmoments][MTP_NB] */
     double *force;              /* per-thread forces [n][3] */
     size_t force_cap;
     double vir[3][3];
@@ -241,6 +243,7 @@ static void ws_free(mtp_ws *w)
     free(w->macc);
     free(w->m);
     free(w->g);
+    free(w->mv);
     for (int d = 0; d < 4; d++) free(w->cT[d]);
     free(w->force);
     memset(w, 0, sizeof *w);
@@ -267,8 +270,9 @@ static int ws_init(mtp_ws *w, const mtp_plan *p)
     w->macc = aligned_array((size_t)p->nbasic * L, sizeof(double));
     w->m = aion_calloc((size_t)p->nmoments, sizeof(double));
     w->g = aion_calloc((size_t)p->nmoments, sizeof(double));
+    w->mv = aligned_array((size_t)p->nmoments * L, sizeof(double));
     for (int d = 0; d < 4; d++) w->cT[d] = aion_calloc((size_t)p->nbasic + 1, sizeof(double));
-    return w->mono && w->f && w->df && w->macc && w->m && w->g && w->cT[0] &&
+    return w->mono && w->f && w->df && w->macc && w->m && w->g && w->mv && w->cT[0] &&
            w->cT[1] && w->cT[2] && w->cT[3];
 }
 
@@ -400,15 +404,14 @@ static inline void sum_terms(const vd *restrict mono, const int *restrict idx, c
     *out = (a0 + a1) + (a2 + a3);
 }
 
-/* Site energy of one atom and dV/dr for each of its neighbours (w->grad). */
-static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws *restrict w, int want_grad)
+/* Basic moments of a central atom of species zi from the batches in w
+ * (pass 1) into w->m[0 .. nbasic-1]. */
+static void basic_moments(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws *restrict w)
 {
     const int K = p->K, nbasic = p->nbasic;
     vd ir, u[3];
-    vd *restrict macc = (vd *)w->macc, *restrict mono = (vd *)w->mono, *restrict f = (vd *)w->f,
-               *restrict df = (vd *)w->df;
-    double *restrict m = w->m, *restrict g = w->g;
-    double e;
+    vd *restrict macc = (vd *)w->macc, *restrict mono = (vd *)w->mono, *restrict f = (vd *)w->f;
+    double *restrict m = w->m;
 
     memset(macc, 0, (size_t)nbasic * sizeof(vd));
     for (int b = 0; b < nbatch; b++) {
@@ -428,6 +431,14 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
         for (int l = 0; l < MTP_NB; l++) s += macc[k][l];
         m[k] = s;
     }
+}
+
+/* Site energy V from the basic moments in m[0 .. nbasic-1]: products
+ * (filling the rest of m) and the linear combination. */
+static double moments_energy(const mtp_plan *restrict p, int zi, double *restrict m)
+{
+    const int nbasic = p->nbasic;
+    double e;
     memset(m + nbasic, 0, (size_t)(p->nmoments - nbasic) * sizeof(double));
     /* products (outputs are sorted and inputs precede them: accumulate each
      * output in a register) */
@@ -442,6 +453,20 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
     }
     e = p->spc[zi];
     for (int a = 0; a < p->nscalar; a++) e += p->xi[a] * m[p->mapping[a]];
+    return e;
+}
+
+/* Site energy of one atom and dV/dr for each of its neighbours (w->grad). */
+static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws *restrict w, int want_grad)
+{
+    const int K = p->K;
+    vd ir, u[3];
+    vd *restrict mono = (vd *)w->mono, *restrict f = (vd *)w->f, *restrict df = (vd *)w->df;
+    double *restrict m = w->m, *restrict g = w->g;
+    double e;
+
+    basic_moments(p, zi, nbatch, w);
+    e = moments_energy(p, zi, m);
     if (!want_grad) return e;
 
     /* adjoint sweep: g = dV/dm */
@@ -483,6 +508,58 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
     return e;
 }
 
+/* Probe kernel, SIMD over central atoms instead of neighbours: lane l is a
+ * central atom of species zi with basic moments Mb[l] (nbasic values) and
+ * cnt[l] >= 1 extra neighbours of species zn at vectors d[off[l] ..
+ * off[l] + cnt[l] - 1]; e[l] receives its site energy. Lanes nl..MTP_NB-1
+ * are padding (as are the lanes with fewer extra neighbours than the most). */
+static void site_energies_lanes(const mtp_plan *restrict p, int zi, int zn, int nl, const double *const *Mb,
+                                const int *cnt, const int *off, const double (*d)[3], mtp_ws *restrict w, double *e)
+{
+    const int nbasic = p->nbasic;
+    const double *cf = p->coef + ((size_t)zi * p->C + (size_t)zn) * (size_t)p->K * (size_t)p->R;
+    vd ir, u[3], *restrict f = (vd *)w->f, *restrict mono = (vd *)w->mono, *restrict m = (vd *)w->mv;
+    double *dx = w->dx, *dy = w->dy, *dz = w->dz;
+    int cmax = 0;
+    for (int l = 0; l < nl; l++) cmax = AION_MAX(cmax, cnt[l]);
+    for (int k = 0; k < nbasic; k++) {
+        double *mk = (double *)&m[k];
+        for (int l = 0; l < MTP_NB; l++) mk[l] = l < nl ? Mb[l][k] : 0.0;
+    }
+    for (int c = 0; c < cmax; c++) {
+        for (int l = 0; l < MTP_NB; l++) {
+            const int use = l < nl && c < cnt[l];
+            dx[l] = use ? d[off[l] + c][0] : p->rcut;
+            dy[l] = use ? d[off[l] + c][1] : 0.0;
+            dz[l] = use ? d[off[l] + c][2] : 0.0;
+        }
+        batch_prepare(p, cf, dx, dy, dz, f, NULL, mono, &ir, u);
+        for (int r = 0; r < p->nrun; r++) {
+            const vd fm = f[p->run[r][1]];
+            const vd *mo = mono + p->run[r][2];
+            vd *acc = m + p->run[r][0];
+            const int len = p->run[r][3];
+            for (int q = 0; q < len; q++) acc[q] += fm * mo[q];
+        }
+    }
+    const vd zero = (vd){0};
+    for (int q = nbasic; q < p->nmoments; q++) m[q] = zero;
+    for (int t = 0; t < p->ntimes;) {
+        const int out = p->times[t].out;
+        vd sum = zero;
+        for (; t < p->ntimes && p->times[t].out == out; t++) {
+            const mtp_times *x = &p->times[t];
+            sum += x->k * m[x->i] * m[x->j];
+        }
+        m[out] = sum;
+    }
+    vd acc = zero + p->spc[zi];
+    for (int a = 0; a < p->nscalar; a++) acc += p->xi[a] * m[p->mapping[a]];
+    for (int l = 0; l < nl; l++) e[l] = acc[l];
+}
+
+static int stage_to_batches(const mtp_plan *p, mtp_ws *w, int nn);
+
 /* Gather atom i's neighbours within the cutoff into species-sorted padded
  * batches. Returns the number of batches, or -1 if two atoms overlap
  * (*bad = neighbour index). */
@@ -491,11 +568,9 @@ static int gather(const mtp_pot *mp, const aion_nlist *nl, const int *spec, int 
     const mtp_plan *p = &mp->plan;
     const int C = p->C;
     const double rc2 = p->rcut * p->rcut;
-    int b0 = nl->offset[i], b1 = nl->offset[i + 1], nn = 0, nb = 0;
-    int cnt[MTP_MAX_SPECIES];
+    int b0 = nl->offset[i], b1 = nl->offset[i + 1], nn = 0;
     const double *xi = nl->x[i];
     if (!ws_reserve(w, b1 - b0, C)) return -2;
-    for (int s = 0; s < C; s++) cnt[s] = 0;
     for (int q = b0; q < b1; q++) {
         int gidx = nl->nbr[q];
         double d0 = nl->x[gidx][0] - xi[0], d1 = nl->x[gidx][1] - xi[1], d2 = nl->x[gidx][2] - xi[2];
@@ -511,9 +586,20 @@ static int gather(const mtp_pot *mp, const aion_nlist *nl, const int *spec, int 
         w->tmpd[3 * nn] = d0;
         w->tmpd[3 * nn + 1] = d1;
         w->tmpd[3 * nn + 2] = d2;
-        cnt[spec[j]]++;
         nn++;
     }
+    return stage_to_batches(p, w, nn);
+}
+
+/* Sort the nn staged neighbours (w->tmpd vectors, w->tmps species, w->tmpj
+ * atoms; room reserved) into species-sorted batches padded with r = rcut
+ * lanes. Returns the number of batches. */
+static int stage_to_batches(const mtp_plan *p, mtp_ws *w, int nn)
+{
+    const int C = p->C;
+    int cnt[MTP_MAX_SPECIES], nb = 0;
+    for (int s = 0; s < C; s++) cnt[s] = 0;
+    for (int q = 0; q < nn; q++) cnt[w->tmps[q]]++;
     /* slots: species s occupies whole batches */
     {
         int start[MTP_MAX_SPECIES], fill[MTP_MAX_SPECIES], slot = 0;
@@ -594,6 +680,52 @@ static int mtp_threads(const mtp_pot *mp)
 #endif
 }
 
+/* Species index of every atom into a new array *spec (caller frees). */
+static aion_status species_of(const mtp_pot *mp, const aion_frame *fr, int **spec_out, aion_error *err)
+{
+    const int n = fr->n;
+    int *spec = aion_calloc(n ? (size_t)n : 1, sizeof *spec);
+    *spec_out = NULL;
+    if (!spec) return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
+    for (int i = 0; i < n; i++) {
+        int z = fr->z[i];
+        int s = (z >= 0 && z <= AION_MAX_Z) ? mp->zmap[z] : -1;
+        if (s < 0) {
+            aion_strbuf sb;
+            aion_status st;
+            aion_sb_init(&sb);
+            for (int q = 0; q < mp->plan.C; q++)
+                aion_sb_printf(&sb, "%s%s", q ? "," : "", aion_element_symbol(mp->species_z[q]));
+            st = aion_err_set(err, AION_ERR_INVALID, "MTP: atom %d is %s, not one of the potential's species (%s)",
+                              i + 1, aion_element_symbol(z), sb.s ? sb.s : "");
+            aion_sb_free(&sb);
+            free(spec);
+            return st;
+        }
+        spec[i] = s;
+    }
+    *spec_out = spec;
+    return AION_OK;
+}
+
+/* At least nt thread workspaces; 0 when out of memory. */
+static int ensure_ws(mtp_pot *mp, int nt)
+{
+    if (nt <= mp->nws) return 1;
+    mtp_ws *nw = aion_realloc_array(mp->ws, (size_t)nt, sizeof *nw);
+    if (!nw) return 0;
+    mp->ws = nw;
+    for (int t = mp->nws; t < nt; t++) {
+        if (!ws_init(&mp->ws[t], &mp->plan)) {
+            ws_free(&mp->ws[t]);
+            mp->nws = t;
+            return 0;
+        }
+    }
+    mp->nws = nt;
+    return 1;
+}
+
 static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out, aion_error *err)
 {
     mtp_pot *mp = self;
@@ -604,23 +736,7 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
     double energy = 0.0, vir[3][3] = {{0}};
     aion_status st;
 
-    spec = aion_calloc(n ? (size_t)n : 1, sizeof *spec);
-    if (!spec) return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
-    for (int i = 0; i < n; i++) {
-        int z = fr->z[i];
-        int s = (z >= 0 && z <= AION_MAX_Z) ? mp->zmap[z] : -1;
-        if (s < 0) {
-            aion_strbuf sb;
-            aion_sb_init(&sb);
-            for (int q = 0; q < p->C; q++) aion_sb_printf(&sb, "%s%s", q ? "," : "", aion_element_symbol(mp->species_z[q]));
-            st = aion_err_set(err, AION_ERR_INVALID, "MTP: atom %d is %s, not one of the potential's species (%s)",
-                              i + 1, aion_element_symbol(z), sb.s ? sb.s : "");
-            aion_sb_free(&sb);
-            free(spec);
-            return st;
-        }
-        spec[i] = s;
-    }
+    if ((st = species_of(mp, fr, &spec, err)) != AION_OK) return st;
     if (n == 0) {
         free(spec);
         out->energy = 0.0;
@@ -633,22 +749,9 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
     nt = mtp_threads(mp);
     if (nt > n) nt = n;
     if (nt < 1) nt = 1;
-    if (nt > mp->nws) {
-        mtp_ws *nw = aion_realloc_array(mp->ws, (size_t)nt, sizeof *nw);
-        if (!nw) {
-            free(spec);
-            return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
-        }
-        mp->ws = nw;
-        for (int t = mp->nws; t < nt; t++) {
-            if (!ws_init(&mp->ws[t], p)) {
-                ws_free(&mp->ws[t]);
-                mp->nws = t;
-                free(spec);
-                return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
-            }
-        }
-        mp->nws = nt;
+    if (!ensure_ws(mp, nt)) {
+        free(spec);
+        return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
     }
     for (int t = 0; t < nt; t++) {
         mtp_ws *w = &mp->ws[t];
@@ -747,6 +850,191 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
     return AION_OK;
 }
 
+/*
+ * Probe (aion_potential_probe): atom k placed at x, every other atom fixed.
+ *   E(x) = Σ_{j≠k} W_j + V_k(x) + Σ_{j ∈ A(x)} [V_j(x) − W_j]
+ * W_j: site energy of atom j in the framework without k (its basic moments
+ * M_j are kept); A(x): the atoms with an image within R_cut of x. Basic
+ * moments are sums over neighbours, so V_j(x) = V(M_j + contributions of the
+ * images of k within R_cut of j): one short batch and one product sweep per
+ * atom of A(x). V_k(x): from the framework images within R_cut of x and from
+ * k's own images n·L (|n·L| < R_cut), which move with k (constant vectors).
+ * Cost per point: |A(x)| sweeps + O(neighbours) radial evaluations, instead
+ * of N site energies.
+ */
+static aion_status mtp_probe(void *self, const aion_frame *fr, int k, int npts, const double (*x)[3], double *energy,
+                             aion_error *err)
+{
+    mtp_pot *mp = self;
+    const mtp_plan *p = &mp->plan;
+    const int n = fr->n, nbasic = p->nbasic;
+    int *spec = NULL, nomem = 0, bad_atom = -1, bad_pt = -1, nt;
+    double *M = NULL, *W = NULL, (*lv)[3] = NULL;
+    probe_cells pc;
+    aion_status st;
+    memset(&pc, 0, sizeof pc);
+    if ((st = species_of(mp, fr, &spec, err)) != AION_OK) return st;
+    nt = mtp_threads(mp);
+    if (nt < 1) nt = 1;
+    if (!ensure_ws(mp, nt)) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
+        goto done;
+    }
+    if ((st = probe_cells_build(&pc, fr, k, p->rcut, err)) != AION_OK) goto done;
+    int nlv = probe_lattice_vectors(fr->cell, p->rcut, &lv);
+    M = malloc((size_t)n * (size_t)(nbasic ? nbasic : 1) * sizeof *M);
+    W = malloc((size_t)n * sizeof *W);
+    if (nlv < 0 || !M || !W) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
+        goto done;
+    }
+    const int sk = spec[k];
+#pragma omp parallel num_threads(nt)
+    {
+#ifdef _OPENMP
+        mtp_ws *w = &mp->ws[omp_get_thread_num()];
+#else
+        mtp_ws *w = &mp->ws[0];
+#endif
+        probe_nbrs nb;
+        int *head = malloc((size_t)n * sizeof *head), *dist = malloc((size_t)n * sizeof *dist), *nxt = NULL;
+        int nxt_cap = 0;
+        memset(&nb, 0, sizeof nb);
+        if (!head || !dist) {
+#pragma omp atomic write
+            nomem = 1;
+        } else {
+            for (int j = 0; j < n; j++) head[j] = -1;
+        }
+        /* the framework without k: site energies and basic moments */
+#pragma omp for schedule(dynamic, 4)
+        for (int j = 0; j < n; j++) {
+            W[j] = 0.0;
+            if (j == k || !head) continue;
+            if (probe_cells_query(&pc, fr->pos[j], j, &nb) != AION_OK || !ws_reserve(w, nb.n, p->C)) {
+#pragma omp atomic write
+                nomem = 1;
+                continue;
+            }
+            for (int t = 0; t < nb.n; t++) {
+                if (nb.r2[t] < 1e-20) {
+#pragma omp critical(mtp_probe_err)
+                    if (bad_atom < 0 || j < bad_atom) bad_atom = j;
+                }
+                memcpy(w->tmpd + 3 * t, nb.d[t], 3 * sizeof(double));
+                w->tmps[t] = spec[nb.j[t]];
+                w->tmpj[t] = nb.j[t];
+            }
+            int nbt = stage_to_batches(p, w, nb.n);
+            basic_moments(p, spec[j], nbt, w);
+            memcpy(M + (size_t)j * nbasic, w->m, (size_t)nbasic * sizeof *M);
+            W[j] = moments_energy(p, spec[j], w->m);
+        }
+        double e_fw = 0.0;
+        for (int j = 0; j < n; j++) e_fw += W[j];
+#pragma omp for schedule(dynamic, 8)
+        for (int q = 0; q < npts; q++) {
+            int stop;
+#pragma omp atomic read
+            stop = nomem;
+            if (stop || bad_atom >= 0 || !head) continue;
+            if (probe_cells_query(&pc, x[q], -1, &nb) != AION_OK || !ws_reserve(w, nb.n + nlv, p->C)) {
+#pragma omp atomic write
+                nomem = 1;
+                continue;
+            }
+            if (nb.n > nxt_cap) {
+                free(nxt);
+                nxt_cap = nb.n + nb.n / 2;
+                if (!(nxt = malloc((size_t)nxt_cap * sizeof *nxt))) {
+                    nxt_cap = 0;
+#pragma omp atomic write
+                    nomem = 1;
+                    continue;
+                }
+            }
+            /* V_k: framework images near x and k's own images */
+            int nn = 0, nd = 0;
+            for (int t = 0; t < nb.n; t++, nn++) {
+                if (nb.r2[t] < 1e-20) {
+#pragma omp critical(mtp_probe_err)
+                    if (bad_pt < 0 || q < bad_pt) bad_pt = q;
+                }
+                memcpy(w->tmpd + 3 * nn, nb.d[t], 3 * sizeof(double));
+                w->tmps[nn] = spec[nb.j[t]];
+                w->tmpj[nn] = nb.j[t];
+            }
+            for (int t = 0; t < nlv; t++, nn++) {
+                memcpy(w->tmpd + 3 * nn, lv[t], 3 * sizeof(double));
+                w->tmps[nn] = sk;
+                w->tmpj[nn] = k;
+            }
+            basic_moments(p, sk, stage_to_batches(p, w, nn), w);
+            double e = moments_energy(p, sk, w->m), de = 0.0;
+            /* the neighbours of x, each with the images of k near it */
+            for (int t = 0; t < nb.n; t++) {
+                int j = nb.j[t];
+                if (head[j] < 0) dist[nd++] = j;
+                nxt[t] = head[j];
+                head[j] = t;
+            }
+            /* each of them with the images of k near it (several when the
+             * cutoff exceeds half the cell), MTP_NB atoms of one species at a time */
+            for (int sj = 0; sj < p->C; sj++) {
+                const double *Ml[MTP_NB];
+                int jl[MTP_NB], cl[MTP_NB], ol[MTP_NB], nl = 0, nv = 0;
+                double el[MTP_NB];
+                for (int a = 0; a <= nd; a++) {
+                    if (a < nd) {
+                        int j = dist[a];
+                        if (spec[j] != sj) continue;
+                        Ml[nl] = M + (size_t)j * nbasic;
+                        ol[nl] = nv;
+                        for (int t = head[j]; t >= 0; t = nxt[t], nv++) {
+                            w->tmpd[3 * nv] = -nb.d[t][0];
+                            w->tmpd[3 * nv + 1] = -nb.d[t][1];
+                            w->tmpd[3 * nv + 2] = -nb.d[t][2];
+                        }
+                        cl[nl] = nv - ol[nl];
+                        jl[nl++] = j;
+                        if (nl < MTP_NB) continue;
+                    }
+                    if (nl == 0) continue;
+                    site_energies_lanes(p, sj, sk, nl, Ml, cl, ol, (const double(*)[3])w->tmpd, w, el);
+                    for (int l = 0; l < nl; l++) de += el[l] - W[jl[l]];
+                    nl = nv = 0;
+                }
+            }
+            for (int a = 0; a < nd; a++) head[dist[a]] = -1;
+            energy[q] = e_fw + e + de;
+        }
+        free(head);
+        free(dist);
+        free(nxt);
+        probe_nbrs_free(&nb);
+    }
+    if (nomem)
+        st = aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
+    else if (bad_atom >= 0)
+        st = aion_err_set(err, AION_ERR_NUMERIC, "MTP: atom %d is on top of another atom", bad_atom + 1);
+    else if (bad_pt >= 0)
+        st = aion_err_set(err, AION_ERR_NUMERIC, "MTP: probe point %d (%g, %g, %g) is on top of an atom", bad_pt,
+                          x[bad_pt][0], x[bad_pt][1], x[bad_pt][2]);
+    else
+        for (int q = 0; q < npts; q++)
+            if (!isfinite(energy[q])) {
+                st = aion_err_set(err, AION_ERR_NUMERIC, "MTP: energy is not finite at probe point %d", q);
+                break;
+            }
+done:
+    probe_cells_free(&pc);
+    free(lv);
+    free(M);
+    free(W);
+    free(spec);
+    return st;
+}
+
 /* Checkpoint state: the neighbour list's reference configuration (it fixes
  * the order of the neighbour sums, hence the last bits of the results). */
 static size_t mtp_state_size(const void *self) { return aion_nlist_state_size(((const mtp_pot *)self)->nl); }
@@ -761,8 +1049,17 @@ static aion_status mtp_state_load(void *self, const void *buf, size_t len, const
     return aion_nlist_state_load(((mtp_pot *)self)->nl, buf, len, f, err);
 }
 
-static const aion_potential_ops mtp_ops = {"mtp",          mtp_compute,    mtp_cutoff,    mtp_describe, mtp_destroy,
-                                           mtp_state_size, mtp_state_save, mtp_state_load};
+static const aion_potential_ops mtp_ops = {
+    .name = "mtp",
+    .compute = mtp_compute,
+    .cutoff = mtp_cutoff,
+    .describe = mtp_describe,
+    .destroy = mtp_destroy,
+    .state_size = mtp_state_size,
+    .state_save = mtp_state_save,
+    .state_load = mtp_state_load,
+    .probe = mtp_probe,
+};
 
 aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, aion_error *err)
 {

@@ -80,4 +80,60 @@ int mtp_basis_count(int level, int *nradial);
 aion_status mtp_basis_generate(mtp_model *m, int level, int nspecies, double min_dist, double max_dist,
                                int rb_size, aion_error *err);
 
+/* ------------------------------------------------------------------ */
+/* Per-site kernels for training and the extrapolation grade           */
+/* (mtp_train.c; scalar code, one atomic environment at a time).       */
+/* An environment is atom i of species zi with nn neighbours inside    */
+/* the cutoff: species zj[j] and pair vectors d[j] = r_j - r_i (Å).     */
+/* ------------------------------------------------------------------ */
+
+typedef struct mtp_tplan {
+    int C, K, R, numax, nmono, nbasic, nmoments, ntimes, nscalar;
+    double rmin, rcut, xs;       /* x = (2r - rmin - rcut) * xs */
+    int *bmu, *bmono, *bnu;      /* per basic moment: radial function, monomial, degree */
+    int *bd[3];                  /* monomial of d mono / d u_c (power bp[c] in front) */
+    double *bp[3];
+    int (*mexp)[3];              /* monomial exponents */
+    int (*mpar)[2];              /* monomial = mono[mpar[0]] * u[mpar[1]] */
+    int *korder, *moff;          /* basic moments grouped by mu: korder[moff[mu] .. moff[mu+1]-1] */
+    int *unset, nunset;          /* non-basic moments no product writes (normally none) */
+    const mtp_times *times;      /* borrowed from the model */
+    const int *mapping;
+} mtp_tplan;
+
+/* Per-thread workspace (grown on demand; zero-initialise, free with mtp_tws_free). */
+typedef struct mtp_tws {
+    int cap;
+    double *r, *u, *Q, *dQ, *f, *df, *mono;
+    double *mod;                 /* [cap][nbasic] tangents of the monomials */
+    double *m, *mb, *mt, *mtb;
+    double *tm;
+    size_t tcap;
+} mtp_tws;
+
+/* Tables for the model's basis (the model must outlive the plan; the plan
+ * does not depend on coefficients, which are read at each call). */
+aion_status mtp_tplan_build(mtp_tplan *tp, const mtp_model *m, aion_error *err);
+void mtp_tplan_free(mtp_tplan *tp);
+/* Make room for nn neighbours (tangents: also for mtp_site_basis with
+ * derivatives). Returns 0 on allocation failure. */
+int mtp_tws_reserve(mtp_tws *w, const mtp_tplan *tp, int nn, int tangents);
+void mtp_tws_free(mtp_tws *w);
+
+/* Site energy V_i; grad (may be NULL) receives dV_i/dd_j. */
+double mtp_site_energy(const mtp_tplan *tp, const mtp_model *m, int zi, int nn, const int *zj, const double (*d)[3],
+                       double (*grad)[3], mtp_tws *w);
+/* Basis values B[a] = B_a(n_i) (a < nscalar). With dB non-NULL also their
+ * derivatives: dB[a] points to a row (valid until the next call with w) whose
+ * entry 3 j + c is dB_a/dd_{j,c}; *ld = row stride. Needs
+ * mtp_tws_reserve(w, tp, nn, 1). */
+void mtp_site_basis(const mtp_tplan *tp, const mtp_model *m, int zi, int nn, const int *zj, const double (*d)[3],
+                    double *B, const double **dB, size_t *ld, mtp_tws *w);
+/* Psi_i = a V_i - sum_j dV_i/dd_j . delta_j and its gradient, ADDED to
+ * g_radial (the [C][K][R] block of central species zi, may be NULL),
+ * g_xi[nscalar] and g_spc[C] (may be NULL). Returns Psi_i. */
+double mtp_site_loss_grad(const mtp_tplan *tp, const mtp_model *m, int zi, int nn, const int *zj,
+                          const double (*d)[3], double a, const double (*delta)[3], double *g_radial, double *g_xi,
+                          double *g_spc, mtp_tws *w);
+
 #endif

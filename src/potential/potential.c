@@ -3,6 +3,9 @@
  * thin wrappers that every caller uses.
  */
 #include "potential.h"
+#include "probe.h"
+
+#include <math.h>
 
 #include <stdlib.h>
 #include <string.h>
@@ -93,6 +96,25 @@ aion_status aion_potential_state_load(aion_potential *p, const void *buf, size_t
     if (!p->ops->state_load) return len == 0 ? AION_OK : aion_err_set(&p->err, AION_ERR_INVALID, "%s: this potential keeps no state", p->ops->name);
     return p->ops->state_load(p->self, buf, len, f, &p->err);
 }
+
+aion_status aion_potential_probe(aion_potential *p, const aion_frame *f, int k, int npts, const double (*x)[3],
+                                 double *energy)
+{
+    p->err.code = AION_OK;
+    p->err.msg[0] = '\0';
+    if (!f || (npts > 0 && (!x || !energy)) || npts < 0)
+        return aion_err_set(&p->err, AION_ERR_INVALID, "probe: NULL argument or negative point count");
+    if (k < 0 || k >= f->n) return aion_err_set(&p->err, AION_ERR_INVALID, "probe: atom %d of %d", k, f->n);
+    for (int q = 0; q < npts; q++)
+        if (!isfinite(x[q][0]) || !isfinite(x[q][1]) || !isfinite(x[q][2]))
+            return aion_err_set(&p->err, AION_ERR_INVALID, "probe: point %d is not finite", q);
+    if (npts == 0) return AION_OK;
+    if (p->ops->probe && (f->has & AION_HAS_CELL) && f->pbc[0] && f->pbc[1] && f->pbc[2])
+        return p->ops->probe(p->self, f, k, npts, x, energy, &p->err);
+    return probe_by_compute(p, f, k, npts, x, energy);
+}
+
+int aion_potential_has_probe(const aion_potential *p) { return p && p->ops->probe != NULL; }
 
 /* Neighbour-list state: int32 n, cell[3][3], pos[n][3] (native doubles). */
 #include "neighbor/nlist.h"

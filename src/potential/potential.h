@@ -25,6 +25,14 @@ typedef struct aion_potential_ops {
     size_t (*state_size)(const void *self);
     aion_status (*state_save)(const void *self, void *buf, size_t len);
     aion_status (*state_load)(void *self, const void *buf, size_t len, const aion_frame *f, aion_error *err);
+    /* Optional fast path of aion_potential_probe: energy[p] = total energy of
+     * f with atom k at x[p] (Cartesian Å), every other atom as in f; f->pos[k]
+     * is ignored. Called only with a cell periodic in 3D, 0 <= k < f->n,
+     * npts >= 1 and finite x. Must agree with compute to rounding (the tests
+     * ask for 1e-10 relative). May use the model's threads over the points;
+     * not reentrant on one handle (like compute). See probe.h. */
+    aion_status (*probe)(void *self, const aion_frame *f, int k, int npts, const double (*x)[3], double *energy,
+                         aion_error *err);
 } aion_potential_ops;
 
 struct aion_potential {

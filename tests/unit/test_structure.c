@@ -1,4 +1,6 @@
-/* Structure analysis: ideal gas g(r) → 1 (r_max beyond half the cell), crystal
+/* Structure analysis: neighbour-list pair counts = brute force over all images
+ * (RDF partial counts, bond angles; periodic skewed cell with r_max beyond half
+ * the cell, and a non-periodic cluster); ideal gas g(r) → 1 (r_max beyond half the cell), crystal
  * shell counts (cubic and skewed cells), partials of rock salt, bond angles of
  * a simple-cubic lattice, Qⁿ and fragments of a hand-built phosphate, S(q). */
 #include "aion.h"
@@ -9,6 +11,169 @@ static void set_cell(aion_frame *f, const double h[3][3])
     memcpy(f->cell, h, sizeof f->cell);
     f->has |= AION_HAS_CELL;
     f->pbc[0] = f->pbc[1] = f->pbc[2] = 1;
+}
+
+
+/* Brute force: every pair with every image n (|n_k| <= 5; atoms lie up to 2 cells out), i == j only n != 0. */
+static void brute_pairs(const aion_frame *f, double rmax, int periodic,
+                        void (*visit)(void *ctx, int i, int j, const double d[3], double r), void *ctx)
+{
+    const int M = periodic ? 5 : 0;
+    for (int i = 0; i < f->n; i++)
+        for (int j = 0; j < f->n; j++)
+            for (int a = -M; a <= M; a++)
+                for (int b = -M; b <= M; b++)
+                    for (int c = -M; c <= M; c++) {
+                        if (i == j && !a && !b && !c) continue;
+                        double d[3];
+                        for (int k = 0; k < 3; k++)
+                            d[k] = f->pos[j][k] - f->pos[i][k] + a * f->cell[0][k] + b * f->cell[1][k] +
+                                   c * f->cell[2][k];
+                        double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+                        if (r < rmax) visit(ctx, i, j, d, r);
+                    }
+}
+
+typedef struct rdf_ctx {
+    const aion_frame *f;
+    double dr;
+    int nb;
+    double h[2][2][64]; /* [Li/O][Li/O][bin] ordered pairs */
+} rdf_ctx;
+
+static void rdf_visit(void *c, int i, int j, const double d[3], double r)
+{
+    rdf_ctx *x = c;
+    (void)d;
+    int b = (int)(r / x->dr);
+    if (b < x->nb) x->h[x->f->z[i] == 8][x->f->z[j] == 8][b] += 1;
+}
+
+typedef struct adf_ctx {
+    const aion_frame *f;
+    double rc;
+    int nb;
+    /* neighbours of the current centre */
+    double d[4096][3], r[4096];
+    int n;
+} adf_ctx;
+
+static void adf_collect(void *c, int i, int j, const double d[3], double r)
+{
+    adf_ctx *x = c;
+    (void)i;
+    if (x->f->z[j] != 8 || x->n >= 4096) return;
+    memcpy(x->d[x->n], d, sizeof x->d[0]);
+    x->r[x->n++] = r;
+}
+
+static void random_frame(aion_frame *f, int N, const double h[3][3], int periodic, unsigned long long seed)
+{
+    aion_frame_resize(f, N, 0);
+    if (periodic) set_cell(f, h);
+    unsigned long long s = seed;
+    for (int i = 0; i < N; i++) {
+        double fr[3] = {test_rand(&s), test_rand(&s), test_rand(&s)};
+        for (int d = 0; d < 3; d++) f->pos[i][d] = fr[0] * h[0][d] + fr[1] * h[1][d] + fr[2] * h[2][d];
+        if (periodic && i % 7 == 0) f->pos[i][0] += 2.0 * h[0][0]; /* outside the cell */
+        f->z[i] = i % 3 ? 8 : 3;
+    }
+}
+
+static void test_nlist_equals_brute_force(void)
+{
+    const double h[3][3] = {{8, 0, 0}, {2.5, 7.5, 0}, {-1.5, 1, 9}};
+    aion_frame f;
+    aion_frame_init(&f);
+    random_frame(&f, 90, h, 1, 11);
+    /* RDF: r_max beyond half the cell widths */
+    const int nb = 48;
+    /* not a multiple of a lattice vector length (|a| = 8 would put self-images
+     * exactly on a bin edge, where rounding decides) */
+    const double rmax = 9.7;
+    static rdf_ctx rc;
+    memset(&rc, 0, sizeof rc);
+    rc.f = &f;
+    rc.dr = rmax / nb;
+    rc.nb = nb;
+    brute_pairs(&f, rmax, 1, rdf_visit, &rc);
+    aion_rdf_opts o = {.r_max = rmax, .n_bins = nb};
+    aion_rdf *r = NULL;
+    CHECK_OK(aion_rdf_create(&r, &o, NULL));
+    CHECK_OK(aion_rdf_add(r, &f));
+    int zz[2] = {3, 8};
+    long na[2] = {30, 60};
+    double worst = 0, total = 0;
+    for (int a = 0; a < 2; a++)
+        for (int b = 0; b < 2; b++) {
+            double cn[48], cum = 0;
+            CHECK_OK(aion_rdf_get(r, zz[a], zz[b], NULL, NULL, cn));
+            for (int k = 0; k < nb; k++) {
+                cum += rc.h[a][b][k];
+                worst = fmax(worst, fabs(cn[k] * na[a] - cum));
+            }
+            total += cum;
+        }
+    CHECK(total > 3e4);
+    CHECK(worst < 1e-8);
+    printf("rdf: %.0f ordered pairs, largest count difference vs brute force %.2g\n", total, worst);
+    aion_rdf_free(r);
+
+    /* bond angles O-Li-O within 3.1 Å, periodic and non-periodic */
+    for (int periodic = 1; periodic >= 0; periodic--) {
+        if (!periodic) {
+            aion_frame_free(&f);
+            aion_frame_init(&f);
+            random_frame(&f, 160, h, 0, 5);
+        }
+        aion_adf_opts ao = {.z_center = 3, .z_a = 8, .z_b = 8, .rcut_a = 3.1, .rcut_b = 3.1, .n_bins = 36};
+        aion_adf *ad = NULL;
+        CHECK_OK(aion_adf_create(&ad, &ao, NULL));
+        CHECK_OK(aion_adf_add(ad, &f));
+        static adf_ctx ac;
+        double hb[36] = {0}, nang = 0;
+        long centres = 0;
+        for (int i = 0; i < f.n; i++) {
+            if (f.z[i] != 3) continue;
+            centres++;
+            memset(&ac, 0, sizeof ac);
+            ac.f = &f;
+            /* neighbours of i only */
+            const int M = periodic ? 5 : 0;
+            for (int j = 0; j < f.n; j++)
+                for (int a = -M; a <= M; a++)
+                    for (int b = -M; b <= M; b++)
+                        for (int c = -M; c <= M; c++) {
+                            if (i == j && !a && !b && !c) continue;
+                            double d[3];
+                            for (int k = 0; k < 3; k++)
+                                d[k] = f.pos[j][k] - f.pos[i][k] + a * f.cell[0][k] + b * f.cell[1][k] +
+                                       c * f.cell[2][k];
+                            double rr = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+                            if (rr < 3.1) adf_collect(&ac, i, j, d, rr);
+                        }
+            for (int p = 0; p < ac.n; p++)
+                for (int q = p + 1; q < ac.n; q++) {
+                    double cs = (ac.d[p][0] * ac.d[q][0] + ac.d[p][1] * ac.d[q][1] + ac.d[p][2] * ac.d[q][2]) /
+                                (ac.r[p] * ac.r[q]);
+                    cs = fmax(-1, fmin(1, cs));
+                    int b = (int)(acos(cs) * 180.0 / M_PI / 5.0);
+                    if (b > 35) b = 35;
+                    hb[b] += 1;
+                    nang += 1;
+                }
+        }
+        double th[36], p[36], n_angles = 0, w2 = 0;
+        CHECK_OK(aion_adf_get(ad, th, p, &n_angles));
+        CHECK_NEAR(n_angles * centres, nang, 1e-9);
+        for (int k = 0; k < 36; k++) w2 = fmax(w2, fabs(p[k] * n_angles * centres * 5.0 - hb[k]));
+        CHECK(w2 < 1e-8);
+        CHECK(nang > 50);
+        printf("adf (%s): %.0f angles, largest bin difference vs brute force %.2g\n",
+               periodic ? "periodic" : "cluster", nang, w2);
+        aion_adf_free(ad);
+    }
+    aion_frame_free(&f);
 }
 
 static void test_ideal_gas(void)
@@ -232,6 +397,7 @@ static void test_neutron_table(void)
 
 int main(void)
 {
+    TEST_RUN(test_nlist_equals_brute_force);
     TEST_RUN(test_ideal_gas);
     TEST_RUN(test_crystal);
     TEST_RUN(test_rocksalt);
