@@ -16,6 +16,10 @@
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+
+/* guards FFTW's planner, which is process-global and not thread-safe */
+static pthread_mutex_t an_fftw_planner_lock = PTHREAD_MUTEX_INITIALIZER;
 
 size_t an_fft_size(size_t n)
 {
@@ -42,9 +46,13 @@ aion_status an_msd_plan_init(an_msd_plan *p, long T)
     buf = fftw_malloc(sizeof(double) * p->L);
     spec = fftw_malloc(sizeof(fftw_complex) * (p->L / 2 + 1));
     if (!buf || !spec) goto fail;
-    /* Planning is not thread-safe in FFTW; callers plan from one thread. */
+    /* FFTW's planner (creating and destroying plans) is not thread-safe: distinct
+     * transport handles used from distinct threads (aion run analyses
+     * temperatures side by side) must not plan at once. fftw_execute is safe. */
+    pthread_mutex_lock(&an_fftw_planner_lock);
     p->fwd = fftw_plan_dft_r2c_1d((int)p->L, buf, spec, FFTW_ESTIMATE);
     p->bwd = fftw_plan_dft_c2r_1d((int)p->L, spec, buf, FFTW_ESTIMATE);
+    pthread_mutex_unlock(&an_fftw_planner_lock);
     if (!p->fwd || !p->bwd) goto fail;
     fftw_free(buf);
     fftw_free(spec);
@@ -59,8 +67,10 @@ fail:
 void an_msd_plan_free(an_msd_plan *p)
 {
     if (!p) return;
+    pthread_mutex_lock(&an_fftw_planner_lock);
     if (p->fwd) fftw_destroy_plan(p->fwd);
     if (p->bwd) fftw_destroy_plan(p->bwd);
+    pthread_mutex_unlock(&an_fftw_planner_lock);
     memset(p, 0, sizeof *p);
 }
 
