@@ -345,6 +345,11 @@ static int cfg_loss(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, co
     const int n = c->n;
     const double N = n;
     double E = 0, W[3][3] = {{0}}, dE = 0, dW[3][3] = {{0}}, loss = 0;
+    /* A quantity with weight 0 is not part of the loss (and its rows are zero, so
+     * it cannot be recovered from the stored rows): it is neither predicted nor
+     * accumulated here; the report evaluates it with the production evaluator. */
+    const int use_e = c->has_e && t->o.w_energy > 0, use_f = c->has_f && t->o.w_force > 0,
+              use_s = c->has_s && t->o.w_stress > 0;
     if (!thread_reserve(h, t, c, 0, 0)) return 0;
     if (A) {
         /* predictions from the stored rows: residual_r = J_r theta - y_r (weighted) */
@@ -358,11 +363,11 @@ static int cfg_loss(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, co
             const double *col = A + (size_t)q * lda + roff;
             for (int r = 0; r < c->nrows; r++) res[r] += col[r] * th;
         }
-        if (c->has_e) E = c->E + res[0] / we;
-        if (c->has_f)
+        if (use_e) E = c->E + res[0] / we;
+        if (use_f)
             for (int i = 0; i < n; i++)
                 for (int a = 0; a < 3; a++) h->F[i][a] = c->F[i][a] + res[rF + 3 * i + a] / wf;
-        if (c->has_s) {
+        if (use_s) {
             static const int ia[6] = {0, 1, 2, 1, 0, 0}, ib[6] = {0, 1, 2, 2, 2, 1};
             for (int k = 0; k < 6; k++) {
                 double v = c->W[ia[k]][ib[k]] + res[rS + k] / (ws * (k < 3 ? 1.0 : sqrt(2.0)));
@@ -386,13 +391,13 @@ static int cfg_loss(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, co
             }
         }
     }
-    if (c->has_e) {
+    if (use_e) {
         dE = E - c->E;
         loss += t->o.w_energy * (dE / N) * (dE / N);
         acc->se_e += (dE / N) * (dE / N);
         acc->n_e++;
     }
-    if (c->has_f) {
+    if (use_f) {
         double s = 0;
         for (int i = 0; i < n; i++)
             for (int a = 0; a < 3; a++) {
@@ -406,7 +411,7 @@ static int cfg_loss(const aion_mtp_trainer *t, const tr_cfg *c, tr_thread *h, co
     } else {
         memset(h->lam, 0, (size_t)n * sizeof *h->lam);
     }
-    if (c->has_s) {
+    if (use_s) {
         double s = 0;
         for (int a = 0; a < 3; a++)
             for (int b = 0; b < 3; b++) {
