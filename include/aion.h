@@ -1597,7 +1597,10 @@ typedef struct aion_pipeline_config {
     double dt_fs, tau_t_fs, tau_p_fs, press_GPa;
     double compress_GPa;                  /* compressibility estimate of the barostat (1/GPa) */
     char thermostat[16];                  /* "csvr", "langevin", "nhc" */
-    /* melt-quench (NPT) */
+    /* melt-quench */
+    char quench_ensemble[8];              /* "npt" (volume from the barostat) or "nvt" (fixed at
+                                             system.density: potentials without a sound equation of
+                                             state, e.g. trained on xTB without stresses) */
     double t_start_K, t_melt_K, t_final_K, heat_rate_K_ps, cool_rate_K_ps;
     double equil_ps, melt_ps, final_ps;   /* hold at t_start, t_melt, t_final */
     double glass_frame_fs;                /* frames kept of the final hold (structure analysis) */

@@ -18,10 +18,15 @@
 #include <unistd.h>
 #include <yaml.h>
 
-/* The one setting that picks the default potential of `aion run`: the
- * built-in Pedone 2006 potential until the project ships its own MTP (then a
- * path relative to the default pipeline file, with potential.species). */
-#define AION_PIPELINE_DEFAULT_POTENTIAL "pedone"
+/* The default potential of `aion run`: the project's MTP for Li-P-O(-N),
+ * trained on GFN1-xTB labels (potentials/README.md), as a path relative to the
+ * default pipeline file (examples/pipelines/default.yaml). xTB has no sound
+ * equation of state for Li3PO4, so the potential is trained without stresses
+ * and the default glass is made and run at a fixed density (NVT). */
+#define AION_PIPELINE_DEFAULT_POTENTIAL "../../potentials/lipon-xtb.mtp"
+#define AION_PIPELINE_DEFAULT_SPECIES "Li,P,O,N"
+#define AION_PIPELINE_DEFAULT_VALIDATION "../../potentials/lipon-xtb.json"
+#define AION_PIPELINE_DEFAULT_QUENCH_ENSEMBLE "nvt"
 
 void aion_pipeline_config_init(aion_pipeline_config *c)
 {
@@ -29,10 +34,12 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     snprintf(c->name, sizeof c->name, "li3po4-glass");
     c->seed = 1;
     snprintf(c->potential, sizeof c->potential, "%s", AION_PIPELINE_DEFAULT_POTENTIAL);
+    snprintf(c->species, sizeof c->species, "%s", AION_PIPELINE_DEFAULT_SPECIES);
+    snprintf(c->validation_report, sizeof c->validation_report, "%s", AION_PIPELINE_DEFAULT_VALIDATION);
     snprintf(c->coulomb, sizeof c->coulomb, "dsf");
     snprintf(c->composition, sizeof c->composition, "Li3PO4");
     c->atoms = 192;
-    c->density_gcc = 2.2;
+    c->density_gcc = 2.3;
     c->dmin_scale = 0.8;
     c->dt_fs = 1.0;
     c->tau_t_fs = 100;
@@ -40,21 +47,22 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->press_GPa = 1e-4;
     c->compress_GPa = 0.03;
     snprintf(c->thermostat, sizeof c->thermostat, "csvr");
+    snprintf(c->quench_ensemble, sizeof c->quench_ensemble, "%s", AION_PIPELINE_DEFAULT_QUENCH_ENSEMBLE);
     c->t_start_K = 300;
     c->t_melt_K = 2000;
     c->t_final_K = 300;
-    c->heat_rate_K_ps = 200;
-    c->cool_rate_K_ps = 50;
-    c->equil_ps = 2;
-    c->melt_ps = 10;
-    c->final_ps = 20;
+    c->heat_rate_K_ps = 500;
+    c->cool_rate_K_ps = 100;
+    c->equil_ps = 1;
+    c->melt_ps = 5;
+    c->final_ps = 5;
     c->glass_frame_fs = 100;
-    static const double temps[] = {500, 600, 700, 800};
+    static const double temps[] = {700, 800, 900, 1000};
     c->n_temps = 4;
     memcpy(c->temps_K, temps, sizeof temps);
-    c->npt_ps = 20;
+    c->npt_ps = 0;
     c->nvt_equil_ps = 5;
-    c->prod_ps = 250;
+    c->prod_ps = 100;
     c->frame_fs = 100;
     snprintf(c->ion, sizeof c->ion, "Li");
     snprintf(c->framework, sizeof c->framework, "P");
@@ -89,7 +97,7 @@ const pipe_key aion_pipe_keys[] = {
      "training report JSON of the potential (aion train --report DIR: DIR/report.json)"},
     {"system.composition", PT_STR, O(composition), S(composition), 0, PK_QUENCH, "formula"},
     {"system.atoms", PT_INT, O(atoms), 0, 0, PK_QUENCH, "about this many atoms (whole formula units)"},
-    {"system.density", PT_DBL, O(density_gcc), 0, 0, PK_QUENCH, "density of the random start (g/cm³)"},
+    {"system.density", PT_DBL, O(density_gcc), 0, 0, PK_QUENCH, "density of the random start (g/cm³); the glass's with quench.ensemble nvt"},
     {"system.dmin_scale", PT_DBL, O(dmin_scale), 0, 0, PK_QUENCH, "minimum distances = this × covalent radii sums"},
     {"md.timestep", PT_DBL, O(dt_fs), 0, 0, QM, "time step (fs)"},
     {"md.thermostat", PT_STR, O(thermostat), S(thermostat), 0, QM, "csvr, langevin or nhc"},
@@ -98,6 +106,8 @@ const pipe_key aion_pipe_keys[] = {
     {"md.pressure", PT_DBL, O(press_GPa), 0, 0, QM, "pressure of the NPT parts (GPa)"},
     {"md.compressibility", PT_DBL, O(compress_GPa), 0, 0, QM,
      "barostat's compressibility estimate (1/GPa); sets how fast the volume follows the pressure"},
+    {"quench.ensemble", PT_STR, O(quench_ensemble), S(quench_ensemble), 0, PK_QUENCH,
+     "npt (volume from the barostat) or nvt (fixed at system.density)"},
     {"quench.t_start", PT_DBL, O(t_start_K), 0, 0, PK_QUENCH, "start temperature (K)"},
     {"quench.t_melt", PT_DBL, O(t_melt_K), 0, 0, PK_QUENCH, "melt temperature (K)"},
     {"quench.t_final", PT_DBL, O(t_final_K), 0, 0, PK_QUENCH, "glass temperature at the end (K)"},
@@ -317,6 +327,7 @@ aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error
          "md.thermostat must be csvr, langevin or nhc");
     NEED(!strcmp(c->coulomb, "dsf") || !strcmp(c->coulomb, "ewald") || !strcmp(c->coulomb, "model"),
          "potential.coulomb must be dsf, ewald or model");
+    NEED(!strcmp(c->quench_ensemble, "npt") || !strcmp(c->quench_ensemble, "nvt"), "quench.ensemble must be npt or nvt");
     NEED(c->t_melt_K > 0 && c->t_final_K > 0 && c->t_start_K > 0, "quench temperatures must be positive");
     NEED(c->heat_rate_K_ps > 0 && c->cool_rate_K_ps > 0, "quench rates must be positive");
     NEED(c->equil_ps >= 0 && c->melt_ps >= 0, "quench holds must not be negative");

@@ -461,6 +461,11 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_printf(&h, "; MD at %d temperatures (", nt);
     for (int k = 0; k < nt; k++) aion_sb_printf(&h, "%s%g", k ? ", " : "", td[k].T);
     aion_sb_printf(&h, " K), %g ps production each.</p>\n", c->prod_ps);
+    const int fixed_volume = !strcmp(c->quench_ensemble, "nvt") && c->npt_ps <= 0;
+    if (fixed_volume)
+        aion_sb_printf(&h, "<div class=\"note\"><b>Fixed density.</b> The glass was made and run at %g g/cm³ "
+                           "(quench.ensemble nvt, production.npt 0): the density is an input of this run, not a "
+                           "prediction of the potential.</div>\n", c->density_gcc);
     if (!strcmp(c->potential, "pedone") || strstr(c->potential, ".pot") || strstr(c->potential, ".json"))
         aion_sb_puts(&h, "<div class=\"note\"><b>Classical stand-in potential.</b> This run uses a classical "
                          "pair potential (Pedone et al. 2006, fitted to oxide crystals with partial charges), not a "
@@ -507,10 +512,16 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     sci(&h, have_sfit ? sdir300 * exp(sdsd) : NAN);
     aion_sb_printf(&h, "%s</td></tr>\n", have_sfit ? "" : " (not every temperature gave σ > 0)");
     aion_sb_puts(&h, "<tr><td class=\"l\">glass density (");
-    aion_sb_printf(&h, "%g K, NPT)</td><td>%.3f ± %.3f g/cm³</td><td class=\"l\">mean ± standard deviation over the "
-                       "second half of the final hold of the quench (mean pressure %.2f GPa)</td></tr>\n</table>\n",
-                   c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.density_sd_gcc"),
-                   num(q, "results.final_hold.pressure_GPa"));
+    if (fixed_volume)
+        aion_sb_printf(&h, "%g K, NVT)</td><td>%.3f g/cm³</td><td class=\"l\">fixed: system.density (quench.ensemble "
+                           "nvt); an input, not a result. The potential's mean pressure in the final hold, %.2f GPa, "
+                           "is meaningful only if it was trained on stresses</td></tr>\n</table>\n",
+                       c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.pressure_GPa"));
+    else
+        aion_sb_printf(&h, "%g K, NPT)</td><td>%.3f ± %.3f g/cm³</td><td class=\"l\">mean ± standard deviation over the "
+                           "second half of the final hold of the quench (mean pressure %.2f GPa)</td></tr>\n</table>\n",
+                       c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.density_sd_gcc"),
+                       num(q, "results.final_hold.pressure_GPa"));
     if (nb.len) {
         aion_sb_puts(&h, "<div class=\"note\"><b>Notes.</b><br>");
         for (const char *p = nb.s; *p; p++) {
@@ -736,7 +747,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
             }
             fclose(fp);
             if (n > 0) {
-                pl = aion_plot_create("melt-quench (NPT): density against the instantaneous temperature", "T (K)",
+                pl = aion_plot_create(strcmp(c->quench_ensemble, "nvt") ? "melt-quench (NPT): density against the instantaneous temperature"
+                                                                    : "melt-quench (NVT): density against the instantaneous temperature",
+                                      "T (K)",
                                       "density (g/cm³)");
                 aion_plot_add(pl, "", tx, dy, NULL, (int)n, AION_PLOT_POINTS);
                 add_svg(&h, pl, 540, 340);

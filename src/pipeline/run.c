@@ -1,7 +1,7 @@
 /*
  * Pipeline runner: the stages of the main job and their restart logic.
  *
- *   quench                 random start -> FIRE -> NPT melt-quench; glass.xyz is the
+ *   quench                 random start -> FIRE -> NPT (or NVT) melt-quench; glass.xyz is the
  *                          last frame scaled to the mean volume of the final hold
  *   structure              RDFs, Qⁿ and density of the glass (frames of the final hold)
  *   npt-<T>K               NPT at T (optional); start.xyz at the mean volume of its
@@ -492,7 +492,10 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
         total += segs[k].nsteps;
     }
     long every = every_of(c, c->glass_frame_fs);
-    st = run_md(&s, &start, npt_ensemble(c), segs, nseg, every, seed, c->t_start_K, qthreads, err);
+    /* NPT: the volume follows the barostat; NVT: fixed at system.density (potentials
+     * without a sound equation of state: an xTB-trained MTP would collapse under NPT) */
+    aion_ensemble qens = !strcmp(c->quench_ensemble, "nvt") ? nvt_ensemble(c) : npt_ensemble(c);
+    st = run_md(&s, &start, qens, segs, nseg, every, seed, c->t_start_K, qthreads, err);
     if (st != AION_OK) goto done;
     /* glass: last frame at the mean volume of the second half of the final hold */
     char path[3400];

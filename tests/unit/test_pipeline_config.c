@@ -37,6 +37,15 @@ static void test_default_file(void)
     CHECK_OK(aion_pipeline_config_check(&def, &err));
     CHECK(def.n_temps >= 4);
     CHECK(!strcmp(f.base_dir, "examples/pipelines"));
+    /* the shipped potential and its training report exist where the default file says */
+    char path[2 * AION_PIPELINE_STR];
+    aion_pipe_resolve(&f, f.potential, path, sizeof path);
+    CHECK(access(path, R_OK) == 0);
+    if (access(path, R_OK)) fprintf(stderr, "default potential %s missing\n", path);
+    aion_pipe_resolve(&f, f.validation_report, path, sizeof path);
+    CHECK(access(path, R_OK) == 0);
+    /* it was trained on xTB without stresses: the default never runs it under a barostat */
+    CHECK(!strcmp(def.quench_ensemble, "nvt") && def.npt_ps == 0);
 }
 
 static void test_roundtrip_and_set(void)
