@@ -11,7 +11,7 @@ labelled ones:
   below the lowest structure of the same composition that passed the check (in any of the
   REFERENCE files; a runaway lands hundreds of eV/atom lower, while density alone moves xTB energies
   by tenths of an eV/atom). Without such a structure only the charges are checked.
-Usage: check-charges.py WORKDIR RETRY_LABELLED.xyz REFERENCE_LABELLED.xyz...
+Usage: check-charges.py [--li-max Q] WORKDIR RETRY_LABELLED.xyz REFERENCE_LABELLED.xyz...
 Prints the 0-based positions (in RETRY_LABELLED.xyz) of accepted frames, one per line; reasons
 for rejections go to stderr."""
 import os
@@ -36,7 +36,14 @@ def mulliken(path):
     return out
 
 
-workdir, retry_path = sys.argv[1:3]
+args = sys.argv[1:]
+if args[:1] == ["--li-max"]:
+    # a wider Li bound (active learning, examples/potential/active-round.sh: a Li squeezed against P or O
+    # in a configuration the MTP extrapolates on carries 1.2-1.3 e while its energy is ordinary)
+    BOUNDS["Li"] = (0.0, float(args[1]))
+    args = args[2:]
+workdir, retry_path = args[:2]
+sys.argv = [sys.argv[0]] + args
 emin = {}
 for ref_path in sys.argv[3:]:
     if os.path.getsize(ref_path) == 0:

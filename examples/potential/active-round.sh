@@ -12,7 +12,9 @@
 #     and picks at most $MAX configurations with grade > 2 by
 #     MaxVol (aion select);
 #  3. labels them with GFN1-xTB (aion label, examples/dataset/xtb-nocheck.inp, one CP2K job at a time)
-#     and keeps those whose Mulliken charges and energies are sane (examples/dataset/check-charges.py);
+#     and keeps those whose Mulliken charges and energies are sane (examples/dataset/check-charges.py, with
+#     Li charges up to 1.3 e: configurations with a Li pressed against P or O, which the MTP must learn,
+#     carry 1.2-1.3 e at ordinary energies);
 #  4. appends them to examples/data/lipon-xtb-al.xyz and retrains from r$((R-1)).mtp (--init) on
 #     lipon-xtb-train.xyz + lipon-xtb-al.xyz, writing out/potential/al/rR.mtp (+ .als, report).
 # One line per round goes to out/potential/al/rounds.csv. Every step can be interrupted and run again
@@ -24,7 +26,7 @@ AION=${AION:-build/aion}
 MDPS=${MDPS:-10}
 STOP=${STOP:-5}
 CAP=${CAP:-50}
-MAX=${MAX:-12}
+MAX=${MAX:-14}
 ITER=${ITER:-120}
 D=out/potential/al
 W=$D/round$R
@@ -77,7 +79,7 @@ npool=$(grep -c Lattice "$W/pool.xyz" || true)
 if [ ! -f "$W/accepted.txt" ]; then
     nice "$AION" label --in "$W/selected.xyz" --out "$W/labelled.xyz" --template examples/dataset/xtb-nocheck.inp \
         --keep --jobs 1 --threads-per-job 1 >"$W/label.log" 2>&1 || echo "some labels failed: $W/labelled.xyz.work/failures.txt" >&2
-    /usr/bin/python3 examples/dataset/check-charges.py "$W/labelled.xyz.work" "$W/labelled.xyz" "$TRAIN" \
+    /usr/bin/python3 examples/dataset/check-charges.py --li-max 1.3 "$W/labelled.xyz.work" "$W/labelled.xyz" "$TRAIN" \
         >"$W/accepted.txt.tmp" 2>"$W/check.log"
     mv "$W/accepted.txt.tmp" "$W/accepted.txt"
 fi
