@@ -1593,6 +1593,11 @@ typedef struct aion_pipeline_config {
     int atoms;                            /* about this many atoms (whole formula units) */
     double density_gcc;                   /* density of the random start */
     double dmin_scale;                    /* minimum distances = this × sum of covalent radii */
+    char start[AION_PIPELINE_STR];        /* start structure of the quench instead of a random one
+                                             (relative to base_dir; scaled to density_gcc; its
+                                             composition must be composition × whole units) or "" */
+    char dmin_pairs[128];                 /* per-pair minimum distances of the random start overriding
+                                             dmin_scale, "O-O:2.2,N-O:2.2" (Å); "" = none */
     /* molecular dynamics, shared */
     double dt_fs, tau_t_fs, tau_p_fs, press_GPa;
     double compress_GPa;                  /* compressibility estimate of the barostat (1/GPa) */

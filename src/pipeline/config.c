@@ -27,6 +27,10 @@
 #define AION_PIPELINE_DEFAULT_SPECIES "Li,P,O,N"
 #define AION_PIPELINE_DEFAULT_VALIDATION "../../potentials/lipon-xtb.json"
 #define AION_PIPELINE_DEFAULT_QUENCH_ENSEMBLE "nvt"
+/* The MTP has seen no O-O (or N-N, N-O) pair closer than ~1.95 A: a random start with O-O at
+ * 0.8 x covalent radii (1.06 A) falls into an O2 "hole" during the relaxation. */
+#define AION_PIPELINE_DEFAULT_START "li3po4-glass-64.xyz"
+#define AION_PIPELINE_DEFAULT_DMIN_PAIRS "O-O:2.2,N-O:2.2,N-N:2.2"
 
 void aion_pipeline_config_init(aion_pipeline_config *c)
 {
@@ -38,9 +42,11 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     snprintf(c->validation_report, sizeof c->validation_report, "%s", AION_PIPELINE_DEFAULT_VALIDATION);
     snprintf(c->coulomb, sizeof c->coulomb, "dsf");
     snprintf(c->composition, sizeof c->composition, "Li3PO4");
-    c->atoms = 192;
+    c->atoms = 64;
     c->density_gcc = 2.3;
     c->dmin_scale = 0.8;
+    snprintf(c->dmin_pairs, sizeof c->dmin_pairs, "%s", AION_PIPELINE_DEFAULT_DMIN_PAIRS);
+    snprintf(c->start, sizeof c->start, "%s", AION_PIPELINE_DEFAULT_START);
     c->dt_fs = 1.0;
     c->tau_t_fs = 100;
     c->tau_p_fs = 1000;
@@ -62,7 +68,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     memcpy(c->temps_K, temps, sizeof temps);
     c->npt_ps = 0;
     c->nvt_equil_ps = 5;
-    c->prod_ps = 100;
+    c->prod_ps = 250;
     c->frame_fs = 100;
     snprintf(c->ion, sizeof c->ion, "Li");
     snprintf(c->framework, sizeof c->framework, "P");
@@ -98,7 +104,11 @@ const pipe_key aion_pipe_keys[] = {
     {"system.composition", PT_STR, O(composition), S(composition), 0, PK_QUENCH, "formula"},
     {"system.atoms", PT_INT, O(atoms), 0, 0, PK_QUENCH, "about this many atoms (whole formula units)"},
     {"system.density", PT_DBL, O(density_gcc), 0, 0, PK_QUENCH, "density of the random start (g/cm³); the glass's with quench.ensemble nvt"},
+    {"system.start", PT_STR, O(start), S(start), 0, PK_QUENCH,
+     "start structure of the quench (file, relative to the pipeline file; scaled to system.density) instead of a random one"},
     {"system.dmin_scale", PT_DBL, O(dmin_scale), 0, 0, PK_QUENCH, "minimum distances = this × covalent radii sums"},
+    {"system.dmin_pairs", PT_STR, O(dmin_pairs), S(dmin_pairs), 0, PK_QUENCH,
+     "per-pair minimum distances of the random start (Å), e.g. O-O:2.2,N-O:2.2; override dmin_scale"},
     {"md.timestep", PT_DBL, O(dt_fs), 0, 0, QM, "time step (fs)"},
     {"md.thermostat", PT_STR, O(thermostat), S(thermostat), 0, QM, "csvr, langevin or nhc"},
     {"md.tau_t", PT_DBL, O(tau_t_fs), 0, 0, QM, "thermostat time constant (fs)"},

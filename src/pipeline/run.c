@@ -435,7 +435,10 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
     aion_frame_init(&start);
     aion_frame_init(&glass);
     aion_sb_init(&res);
-    snprintf(extra, sizeof extra, "potential_file=%016llx\n", (unsigned long long)x->pot_hash);
+    char start_path[2 * AION_PIPELINE_STR + 2] = "";
+    if (c->start[0]) aion_pipe_resolve(c, c->start, start_path, sizeof start_path);
+    snprintf(extra, sizeof extra, "potential_file=%016llx\nstart_file=%016llx\n", (unsigned long long)x->pot_hash,
+             (unsigned long long)(start_path[0] ? aion_pipe_file_hash(start_path) : 0));
     uint64_t h = aion_pipe_stage_hash(c, PK_QUENCH, extra);
     *hash_out = h;
     if ((r = stage_begin(x, &s, "quench", h, seed, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
@@ -457,13 +460,51 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
     for (int a = 0; a < ns; a++)
         for (int b = 0; b < ns; b++)
             dmin[a * ns + b] = c->dmin_scale * (aion_element_covalent_radius(z[a]) + aion_element_covalent_radius(z[b]));
-    if ((st = aion_random_structure(&start, z, cnt, ns, c->density_gcc, dmin, seed, err)) != AION_OK) goto done;
+    if (c->dmin_pairs[0]) {
+        /* "A-B:d,C-D:d": pairs of elements of the composition (others are ignored) */
+        char buf[sizeof c->dmin_pairs];
+        snprintf(buf, sizeof buf, "%s", c->dmin_pairs);
+        for (char *sv = NULL, *t = strtok_r(buf, ", ", &sv); t; t = strtok_r(NULL, ", ", &sv)) {
+            char ea[8], eb[8];
+            double d;
+            if (sscanf(t, "%7[A-Za-z]-%7[A-Za-z]:%lf", ea, eb, &d) != 3 || !(d > 0) || !aion_element_z(ea) ||
+                !aion_element_z(eb)) {
+                st = aion_err_set(err, AION_ERR_INVALID, "system.dmin_pairs: '%s' is not A-B:distance", t);
+                goto done;
+            }
+            int ia = -1, ib = -1;
+            for (int k = 0; k < ns; k++) {
+                if (z[k] == aion_element_z(ea)) ia = k;
+                if (z[k] == aion_element_z(eb)) ib = k;
+            }
+            if (ia >= 0 && ib >= 0) dmin[ia * ns + ib] = dmin[ib * ns + ia] = d;
+        }
+    }
+    if (start_path[0]) {
+        /* a given start structure (e.g. a crystal to melt): same composition, scaled to the density */
+        if ((st = read_last(start_path, &start, err)) != AION_OK) goto done;
+        int total = 0, ok = 1;
+        for (int k = 0; k < ns; k++) {
+            int m = 0;
+            for (int i = 0; i < start.n; i++) m += start.z[i] == z[k];
+            ok &= m == cnt[k];
+            total += cnt[k];
+        }
+        if (!ok || total != start.n) {
+            st = aion_err_set(err, AION_ERR_INVALID, "system.start %s: its atoms are not %g units of %s (system.atoms %d)",
+                              start_path, units, c->composition, c->atoms);
+            goto done;
+        }
+        scale_to_volume(&start, aion_frame_volume(&start) * aion_frame_density(&start) / c->density_gcc);
+        start.has &= ~(unsigned)AION_HAS_VEL;
+    } else if ((st = aion_random_structure(&start, z, cnt, ns, c->density_gcc, dmin, seed, err)) != AION_OK)
+        goto done;
     char ckp[3400];
     snprintf(ckp, sizeof ckp, "%s/checkpoint.bin", s.dir);
     int qthreads = c->quench_threads > 0 ? c->quench_threads : x->threads;
     if ((st = make_potential(x, qthreads, &p, err)) != AION_OK) goto done;
-    if (!(s.resume && access(ckp, R_OK) == 0)) {
-        /* relax the random start (a restart takes the state from the checkpoint) */
+    if (!start_path[0] && !(s.resume && access(ckp, R_OK) == 0)) {
+        /* relax the random start (a restart takes the state from the checkpoint; a given start is used as it is) */
         aion_min_opts mo;
         int steps;
         double fm;

@@ -1,21 +1,21 @@
 #!/bin/sh
-# aion run with the shipped MTP (potentials/lipon-xtb.mtp) at fixed density: the tiny pipeline
-# (tests/data/pipeline-tiny.yaml) with quench.ensemble nvt and production.npt 0. Checks that the
-# glass keeps system.density exactly (no barostat anywhere), that no npt-* stage ran, that the report
-# says the density is fixed and shows the potential's validation errors (potentials/lipon-xtb.json),
-# and that it does not call the MTP a classical stand-in.
+# aion run with the shipped MTP (potentials/lipon-xtb.mtp) at fixed density: the shipped default pipeline
+# (examples/pipelines/default.yaml: 64-atom Li3PO4 start glass, quench.ensemble nvt, production.npt 0) cut
+# to a few ps. Checks that the glass keeps system.density exactly (no barostat anywhere), that no npt-*
+# stage ran, that the report says the density is fixed and shows the potential's validation errors
+# (potentials/lipon-xtb.json), and that it does not call the MTP a classical stand-in.
 set -u
 AION=${AION_BIN:-$PWD/build/aion}
-P=$PWD/tests/data/pipeline-tiny.yaml
+P=$PWD/examples/pipelines/default.yaml
 POT=$PWD/potentials/lipon-xtb.mtp
 [ -f "$POT" ] || { echo "SKIP: $POT missing"; exit 77; }
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 
-"$AION" run "$P" --out "$T/r" --quiet --potential "$POT" --set potential.species=Li,P,O,N \
-    --set potential.validation_report="$PWD/potentials/lipon-xtb.json" --set quench.ensemble=nvt \
-    --set production.npt=0 --set system.density=2.3 --temperatures 900,1200 >"$T/out" 2>"$T/err" \
+"$AION" run "$P" --out "$T/r" --quiet --set quench.melt_hold=0.5 --set quench.final_hold=0.5 \
+    --set quench.heat_rate=2000 --set quench.cool_rate=2000 --set quench.equilibrate=0.1 --set production.equilibrate=0.1 \
+    --time 2 --set production.frame=20 --temperatures 900,1200 --set run.checkpoint_every=500 >"$T/out" 2>"$T/err" \
     || fail "run: $(tail -5 "$T/err")"
 ls "$T/r/stages" | grep -q '^npt-' && fail "an npt stage ran with production.npt 0"
 /usr/bin/python3 - "$T/r" <<'PY' || fail "glass density or volume changed"
