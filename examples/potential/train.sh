@@ -11,7 +11,7 @@
 # About 2 min CPU for step 1 and 10-15 min per round (mostly CP2K) on one core.
 set -eu
 AION=${AION:-build/aion}
-ROUNDS=${ROUNDS:-3}
+ROUNDS=${ROUNDS:-2}
 D=out/potential/al
 mkdir -p "$D"
 if [ ! -f "$D/r0.mtp" ]; then

@@ -63,7 +63,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->melt_ps = 5;
     c->final_ps = 5;
     c->glass_frame_fs = 100;
-    static const double temps[] = {500, 600, 700, 800};
+    static const double temps[] = {800, 900, 1000, 1100};
     c->n_temps = 4;
     memcpy(c->temps_K, temps, sizeof temps);
     c->npt_ps = 0;
