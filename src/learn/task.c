@@ -118,18 +118,39 @@ aion_status aion_learn_task_parse(aion_learn_task *t, const char *spec, aion_err
     return st;
 }
 
+/* Shortest of %.15g / %.17g that reads back to the same double. */
+static void put_num(aion_strbuf *b, double v)
+{
+    char s[40];
+    snprintf(s, sizeof s, "%.15g", v);
+    if (strtod(s, NULL) != v) snprintf(s, sizeof s, "%.17g", v);
+    aion_sb_puts(b, s);
+}
+
 void aion_learn_task_format(const aion_learn_task *t, char *buf, size_t cap)
 {
     aion_strbuf b;
     aion_sb_init(&b);
     if (t->start[0]) aion_sb_printf(&b, "start=%s frame=%d", t->start, t->frame);
-    else aion_sb_printf(&b, "random=%s atoms=%d density=%.17g", t->composition, t->atoms, t->density_gcc);
+    else {
+        aion_sb_printf(&b, "random=%s atoms=%d density=", t->composition, t->atoms);
+        put_num(&b, t->density_gcc);
+    }
     aion_sb_printf(&b, " ensemble=%s", t->npt ? "npt" : "nvt");
-    if (t->npt) aion_sb_printf(&b, " press=%.17g", t->press_GPa);
+    if (t->npt) {
+        aion_sb_puts(&b, " press=");
+        put_num(&b, t->press_GPa);
+    }
     aion_sb_puts(&b, " T=");
-    for (int k = 0; k < t->n_temps; k++) aion_sb_printf(&b, "%s%.17g", k ? ":" : "", t->temps_K[k]);
-    aion_sb_printf(&b, " steps=%ld dt=%.17g tau=%.17g every=%ld seed=%llu", t->steps, t->dt_fs, t->tau_t_fs,
-                   t->grade_every, (unsigned long long)t->seed);
+    for (int k = 0; k < t->n_temps; k++) {
+        if (k) aion_sb_putc(&b, ':');
+        put_num(&b, t->temps_K[k]);
+    }
+    aion_sb_printf(&b, " steps=%ld dt=", t->steps);
+    put_num(&b, t->dt_fs);
+    aion_sb_puts(&b, " tau=");
+    put_num(&b, t->tau_t_fs);
+    aion_sb_printf(&b, " every=%ld seed=%llu", t->grade_every, (unsigned long long)t->seed);
     snprintf(buf, cap, "%s", b.s && !b.oom ? b.s : "");
     aion_sb_free(&b);
 }
