@@ -1867,9 +1867,10 @@ typedef struct aion_learn_summary {
 } aion_learn_summary;
 
 /* Run (or continue) the loop in out_dir (created): OUT/learn.json (one record
- * per iteration), OUT/dataset.xyz, OUT/iter-NNN/ (pot.mtp, pot.als,
- * train.json, md-TT/{thermo.csv, grade.csv, candidates.xyz, task.json},
- * selected.xyz, labelled.xyz, label/), OUT/final.mtp and final.als.
+ * per iteration), OUT/dataset.xyz, OUT/iter-NNN/ (pot.mtp, pot.als, the
+ * step records train.json, md-TT.json, select.json, label.json,
+ * md-TT/{thermo.csv, grade.csv, candidates.xyz}, selected.xyz, labelled.xyz,
+ * label/ = the labeller's work directory), OUT/final.mtp and final.als.
  * Returns AION_EOF when stopped through the callback or the labeller. */
 aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_learn_summary *sum, aion_error *err);
 
