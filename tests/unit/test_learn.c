@@ -177,7 +177,7 @@ static void test_loop(void)
     char dir[] = "/tmp/aion-test-learn-XXXXXX", seed[256], out[256];
     flaky fl = {NULL, 0, 1, 0};
     aion_learn_opts o;
-    aion_learn_task task;
+    aion_learn_task task[2];
     aion_learn_summary sum;
     static const int zs[3] = {3, 15, 8};
     if (n != 8 || !mkdtemp(dir)) {
@@ -195,12 +195,14 @@ static void test_loop(void)
         CHECK_OK(aion_writer_close(w, &err));
     }
     const char *seeds[1] = {seed};
-    aion_learn_task_init(&task);
-    snprintf(task.start, sizeof task.start, "%s", seed);
-    task.temps_K[0] = 300;
-    task.temps_K[1] = 2500;
-    task.n_temps = 2;
-    task.steps = 1000;
+    aion_learn_task_init(&task[0]);
+    snprintf(task[0].start, sizeof task[0].start, "%s", seed);
+    task[0].temps_K[0] = 300;
+    task[0].temps_K[1] = 2500;
+    task[0].n_temps = 2;
+    task[0].steps = 1000;
+    aion_learn_task_init(&task[1]); /* a random start: extrapolates at once */
+    CHECK_OK(aion_learn_task_parse(&task[1], "random=Li3PO4 atoms=32 density=2.3 T=1500 steps=300", &err));
     aion_learn_opts_init(&o);
     o.seed_files = seeds;
     o.n_seed_files = 1;
@@ -209,9 +211,9 @@ static void test_loop(void)
     o.level = 6;
     o.train_max_iter = 40;
     o.nthreads = 1;
-    o.tasks = &task;
-    o.n_tasks = 1;
-    o.gamma_select = 1.05; /* many candidates */
+    o.tasks = task;
+    o.n_tasks = 2;
+    o.gamma_select = 1.01; /* many candidates */
     o.max_select = 6;
     o.max_iter = 2;
     o.label = flaky_label;
@@ -226,6 +228,7 @@ static void test_loop(void)
     CHECK(fl.calls == 2);
     CHECK(sum.iterations == 2);
     CHECK(fl.seen >= 2);
+    if (fl.seen < 2) fprintf(stderr, "seen %d iterations %d labelled %d failed %d\n", fl.seen, sum.iterations, sum.labelled, sum.failed);
     CHECK(sum.labelled == (fl.seen + 1) / 2 && sum.failed == fl.seen / 2);
     CHECK(sum.dataset_size == 8 + sum.labelled);
     {
