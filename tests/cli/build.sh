@@ -65,4 +65,19 @@ grep -q "lateral strains" "$tmp/e" || fail "strain message: $(cat "$tmp/e")"
 grep -q "lattice parameter" "$tmp/e" || fail "Na message: $(cat "$tmp/e")"
 "$AION" build bcc --size 3x3 --layers 3 --out "$tmp/x.xyz" 2>"$tmp/e" && fail "odd periodic crystal accepted"
 [ -e "$tmp/x.xyz" ] && fail "output written after an error"
+# aion quench --lateral: the start cell is A x B x c at the requested density
+"$AION" quench --composition Li3PO4 --atoms 48 --density 2.4 --lateral 6.88,7.5 --ensemble nvt-csvr --t-start 300 \
+    --equil 0.01 --t-melt 400 --rate 100000 --hold 0.01 --final-time 0.01 --traj none --checkpoint-every 0 \
+    --threads 1 --out "$tmp/q" >"$tmp/qlog" 2>&1 || fail "quench --lateral: $(tail -3 "$tmp/qlog")"
+"$PY" - "$tmp/q/glass.xyz" <<'PYEOF' || fail "quench --lateral cell"
+import sys
+from ase.io import read
+a = read(sys.argv[1])
+L = a.cell.lengths()
+assert abs(L[0] - 6.88) < 1e-9 and abs(L[1] - 7.5) < 1e-9, L
+rho = sum(a.get_masses()) / 0.602214076 / a.get_volume()
+assert abs(rho - 2.4) < 1e-3, rho
+PYEOF
+"$AION" quench --in "$tmp/glass.xyz" --lateral 6.88,7.5 --out "$tmp/q2" 2>"$tmp/e" && fail "--lateral with --in accepted"
+grep -q "composition starts only" "$tmp/e" || fail "--lateral message: $(cat "$tmp/e")"
 exit 0
