@@ -6,7 +6,8 @@
 #      Li(100) surface cells at a = 3.44 A, so the metal is not strained), Pedone melt-quench at fixed
 #      cell (NVT: 3000 K for 5 ps, 1000 K/ps, 3 ps at 300 K).
 #   2. Li(100), 8 planes (72 atoms) || glass, 2.0 A gaps, periodic (two interfaces): 280 atoms.
-#   3. NVT (CSVR, tau 100 fs, dt 1 fs) with the MTP at each of TEMPS for TIME ps after FIRE relaxation;
+#   3. NVT (CSVR, tau 100 fs, dt 1 fs) with the MTP at each of TEMPS for TIME ps from the built structure
+#      (no FIRE relaxation: with the potential of train.sh it drops a glass Li onto a P at 0.88 A);
 #      the metal's 4 inner planes are frozen (they keep a = 3.44 A; the xTB-trained metal would
 #      otherwise expand, docs/interface.md); the extrapolation grade every 100 steps (grade.csv).
 #      The run stops when the grade passes GRADE_STOP (default 50).
@@ -44,7 +45,7 @@ for T in $TEMPS; do
         R=""
         [ -f "$D/checkpoint.bin" ] && R=--restart
         nice $AION md --in "$W/if100.xyz" --potential "$POT" --species Li,P,O,N --ensemble nvt-csvr --temp "$T" \
-            --time "$TIME" --dt 1 --seed "$T" --minimize --fmax 0.1 --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
+            --time "$TIME" --dt 1 --seed "$T" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
             --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 50 --thermo-every 50 --checkpoint-every 2000 --threads 1 \
             --out "$D" $R 2>"$D.log" || true
     fi

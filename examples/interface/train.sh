@@ -2,7 +2,7 @@
 # MTP for Li metal || Li3PO4 (docs/interface.md): level 16, cutoff 5 A, species Li,P,O,N (as the
 # shipped Li-P-O(-N) potential), weights energy 1, forces 0.01, stress 1e-8 (effectively 0: main's
 # trainer returns a NaN loss for exactly 0, fixed on branch shipped; GFN1-xTB has no equation of
-# state for Li3PO4 nor for Li metal), 200 L-BFGS iterations, one thread, seed 1.
+# state for Li3PO4 nor for Li metal), 150 L-BFGS iterations (ITER), one thread, seed 1.
 # Training: examples/data/lipon-xtb-train.xyz (110 frames) + examples/data/li-interface-xtb.xyz except
 # the held-out frames below. Test (errors per config_type in the report): lipon-xtb-test.xyz (26) +
 # the held-out interface frames: frames 3 and 9 (bulk), 11 (li100_surface), 13 (li110_surface),
@@ -28,7 +28,7 @@ while [ "$k" -lt "$N" ]; do
     k=$((k + 1))
 done
 nice $AION train --train "$W/train.xyz" --test "$W/test.xyz" --species Li,P,O,N --level 16 --cutoff 5 \
-    --weights 1,0.01,1e-8 --max-iter "${ITER:-200}" --seed 1 --threads 1 --out "$W/pot.mtp" --report "$W/report" \
+    --weights 1,0.01,1e-8 --max-iter "${ITER:-150}" --seed 1 --threads 1 --out "$W/pot.mtp" --report "$W/report" \
     ${INIT:+--init "$INIT"} > "$W/train.log" 2>&1
 /usr/bin/python3 - "$W/report/report.json" <<'PYEOF'
 import json, sys
