@@ -1729,6 +1729,68 @@ aion_status aion_frame_substitute(aion_frame *f, const aion_subst *s, aion_rng *
  * nkeys-1]; drop everything else (for compact data sets). NULL is a no-op. */
 void aion_frame_strip(aion_frame *f, unsigned keep_has, const char *const *keys, int nkeys);
 
+/* Metal || glass interfaces (src/core/interface.c). A bcc metal slab with the
+ * chosen face normal to z is strained laterally onto the glass cell's a and b
+ * (the glass keeps its cell and density) and stacked along z:
+ *   periodic (vacuum_A = 0): [gap/2] metal [gap] glass [gap/2], c = t_metal +
+ *   2 gap + h_glass (two metal|glass interfaces: the metal's bottom face meets
+ *   the periodic image of the glass's top face);
+ *   vacuum_A > 0: metal [gap] glass [vacuum], one metal|glass interface and
+ *   the metal's bottom face open to the vacuum (cell still periodic in 3D).
+ * The glass must be orthorhombic (a ∥ x, b ∥ y, c ∥ z). Its atoms are wrapped
+ * into the cell and cut at the widest empty height interval; with whole != 0,
+ * covalent units (bonds d < 1.15 (r_i + r_j) between atoms that are not in
+ * groups 1-2, e.g. PO4 tetrahedra) are kept whole across the cut. The metal
+ * supercell has n1 × n2 surface cells, each n_i the integer (≥ 1) giving the
+ * smallest |strain| of glass length / (n_i · surface period) − 1 (for (110)
+ * both orientations of the a × a√2 surface cell are tried). Output atoms: the
+ * metal first (layer by layer, bottom up), then the glass in its input order;
+ * per-atom integer column "region" (0 metal, 1 glass) and the per-frame fields
+ * interface_face, interface_strain_a/b, interface_metal_z_A ("lo,hi" of the
+ * metal's atom planes), interface_glass_z_A ("lo,hi" of the glass atoms),
+ * interface_gap_A. Velocities, labels and other columns of the glass are
+ * dropped. */
+typedef struct aion_interface_opts {
+    int metal_z;        /* element of the bcc metal (default 3, Li) */
+    double a_A;         /* bcc lattice parameter (Å; 0 = 3.44 for Li, else required) */
+    int face;           /* 100 or 110 */
+    int layers;         /* atomic planes of the metal (≥ 2) */
+    double gap_A;       /* empty height between the metal's outer plane and the
+                           nearest glass atom, each interface (Å, > 0; default 2.0) */
+    double vacuum_A;    /* 0 = periodic stack; > 0 = vacuum above the glass (Å) */
+    int whole;          /* keep covalent units of the glass whole (default 1) */
+    int max_rep;        /* largest lateral repetition tried (default 64) */
+    double max_strain;  /* refuse a lateral metal strain above this (fraction; default 0.05) */
+} aion_interface_opts;
+
+typedef struct aion_interface_info {
+    int n_metal, n_glass;
+    int rep[2];             /* surface cells of the metal along a and b */
+    double period_A[2];     /* unstrained surface-cell lengths along a and b */
+    double strain[2];       /* lateral strain of the metal along a and b (fraction) */
+    double spacing_A;       /* interlayer spacing of the metal (100: a/2, 110: a/√2) */
+    double metal_z_A[2];    /* heights of the metal's lowest and highest atom planes */
+    double glass_z_A[2];    /* lowest and highest glass atom heights */
+    double c_A;             /* cell height */
+    double min_dist_A;      /* smallest metal–glass distance (periodic images included) */
+    int units_whole;        /* covalent units moved across the cut to keep them whole */
+} aion_interface_info;
+
+void aion_interface_opts_init(aion_interface_opts *o);
+/* Build metal || glass into out (freed first). info may be NULL. Errors
+ * (AION_ERR_INVALID, message in err): non-orthorhombic or non-periodic glass,
+ * face not 100/110, layers < 2, gap ≤ 0, vacuum < 0, unknown element, a_A
+ * missing for a metal other than Li, a lateral strain above max_strain (the
+ * message gives the best repetitions and strains), a glass network that percolates along c with
+ * whole set (then no cut keeps units whole). */
+aion_status aion_build_interface(const aion_frame *glass, const aion_interface_opts *o, aion_frame *out,
+                                 aion_interface_info *info, aion_error *err);
+/* bcc metal slab alone (no glass): n1 × n2 surface cells of the face, layers
+ * planes, in a cell of height layers·spacing + vacuum_A (vacuum_A = 0: a
+ * periodic bulk crystal, layers must then be even). For data sets. */
+aion_status aion_build_bcc_slab(int metal_z, double a_A, int face, int n1, int n2, int layers, double vacuum_A,
+                                aion_frame *out, aion_error *err);
+
 
 
 
