@@ -10,6 +10,7 @@
 #define AION_VERBS(X)                                                        \
     X(eval, "energy, forces and stress of every frame of a file")           \
     X(convert, "convert structure/trajectory files between formats")        \
+    X(build, "build metal || glass interfaces and bcc metal slabs")          \
     X(info, "summary of a structure/trajectory/data file or a potential")   \
     X(md, "molecular dynamics")                                              \
     X(quench, "melt-quench a glass")                                         \

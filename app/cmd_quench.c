@@ -21,7 +21,8 @@ int cmd_quench(int argc, char **argv)
     cli_opt t[80];
     int k = 0, npos, rc = 1, *groups = NULL, natoms = 0, n_anneal = 0;
     const char *in = NULL, *composition = NULL;
-    double density = 0, dmin_scale = 0.8, anneal[64];
+    double density = 0, dmin_scale = 0.8, anneal[64], lateral[2];
+    int n_lateral = 0;
     char *pos[2];
     aion_frame start, *frames = NULL;
     int nframes = 0;
@@ -47,6 +48,7 @@ int cmd_quench(int argc, char **argv)
     t[k++] = (cli_opt){"composition", OPT_STR, &composition, "formula (Li3PO4) or counts (Li:96,P:32,O:128)", 0, NULL, 0};
     t[k++] = (cli_opt){"atoms", OPT_INT, &natoms, "about this many atoms (whole formula units) for --composition", 0, NULL, 0};
     t[k++] = (cli_opt){"density", OPT_DBL, &density, "start density (g/cm³) for --composition (default 2.0)", 0, NULL, 0};
+    t[k++] = (cli_opt){"lateral", OPT_DBL_LIST, lateral, "A,B: orthorhombic start cell a = A, b = B (Å), c from --density (glass slabs for aion build interface)", 2, &n_lateral, 0};
     t[k++] = (cli_opt){"dmin-scale", OPT_DBL, &dmin_scale, "minimum distance = this × sum of covalent radii", 0, NULL, 0};
     t[k++] = (cli_opt){"t-start", OPT_DBL, &q.t_start_K, "start temperature (K)", 0, NULL, 0};
     t[k++] = (cli_opt){"t-melt", OPT_DBL, &q.t_melt_K, "melt temperature (K)", 0, NULL, 0};
@@ -91,8 +93,29 @@ int cmd_quench(int argc, char **argv)
             cli_fail("%s", err.msg);
             goto done;
         }
+        if (n_lateral) {
+            /* affine deformation of the cubic random start to A x B x c at the same volume; the
+             * minimisation and the melt remove the distortion */
+            double L = start.cell[0][0], eps[3][3] = {{0}};
+            if (n_lateral != 2 || !(lateral[0] > 0) || !(lateral[1] > 0)) {
+                cli_fail("--lateral needs two positive lengths A,B (Å)");
+                goto done;
+            }
+            eps[0][0] = lateral[0] / L - 1;
+            eps[1][1] = lateral[1] / L - 1;
+            eps[2][2] = L * L / (lateral[0] * lateral[1]) - 1;
+            if (aion_frame_strain(&start, eps, &err) != AION_OK) {
+                cli_fail("--lateral: %s", err.msg);
+                goto done;
+            }
+            fprintf(stderr, "aion: start cell %.4f x %.4f x %.4f Å\n", start.cell[0][0], start.cell[1][1], start.cell[2][2]);
+        }
     } else {
         aion_read_opts ro;
+        if (n_lateral) {
+            cli_fail("--lateral applies to --composition starts only");
+            goto done;
+        }
         aion_read_opts_init(&ro);
         if (aion_read_all(in, &ro, &frames, &nframes, &err) != AION_OK || nframes < 1) {
             cli_fail("%s", nframes < 1 && err.code == AION_OK ? "no structure in the input" : err.msg);

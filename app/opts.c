@@ -84,6 +84,12 @@ static int set_value(cli_opt *o, const char *val, const char *where)
         else return cli_fail("%s: --%s is a yes/no switch, got '%s'", where, o->name, val);
         break;
     }
+    case OPT_STR_LIST: {
+        const char **arr = o->ptr;
+        if (*o->count >= o->max) return cli_fail("%s: --%s can be given at most %d times", where, o->name, o->max);
+        arr[(*o->count)++] = val;
+        break;
+    }
     case OPT_DBL_LIST: {
         /* comma- or space-separated list */
         double *arr = o->ptr;
@@ -114,7 +120,8 @@ static int load_run_file(const char *path, cli_opt *opts, int nopts)
     FILE *fp = fopen(path, "rb");
     yaml_parser_t parser;
     yaml_event_t ev;
-    int rc = 0, depth = 0, in_seq = 0, done = 0;
+    int rc = 0, depth = 0, in_seq = 0, done = 0, cmdline_list = 0;
+    cli_opt *o_list = NULL;
     char key[128] = "", list[4096] = "";
     long key_line = 0;
     if (!fp) return cli_fail("%s: cannot open run file: %s", path, strerror(errno));
@@ -139,6 +146,8 @@ static int load_run_file(const char *path, cli_opt *opts, int nopts)
             if (!key[0] || in_seq) rc = cli_fail("%s:%ld: unexpected list", path, line);
             in_seq = 1;
             list[0] = '\0';
+            o_list = cli_find(opts, nopts, key);
+            cmdline_list = o_list && o_list->type == OPT_STR_LIST && o_list->set;
             break;
         case YAML_SEQUENCE_END_EVENT: {
             cli_opt *o = cli_find(opts, nopts, key);
@@ -146,13 +155,19 @@ static int load_run_file(const char *path, cli_opt *opts, int nopts)
             in_seq = 0;
             snprintf(where, sizeof where, "%s:%ld", path, key_line);
             if (!o) rc = cli_fail("%s: unknown option '%s'", where, key);
+            else if (o->type == OPT_STR_LIST) (void)0; /* items were added one by one */
             else if (!o->set) rc = set_value(o, keep(list), where);
             key[0] = '\0';
             break;
         }
         case YAML_SCALAR_EVENT: {
             const char *v = (const char *)ev.data.scalar.value;
-            if (in_seq) {
+            if (in_seq && (o_list = cli_find(opts, nopts, key)) && o_list->type == OPT_STR_LIST) {
+                /* a list of strings: one value per item (the command line wins) */
+                char where[256];
+                snprintf(where, sizeof where, "%s:%ld", path, line);
+                if (!cmdline_list && set_value(o_list, keep(v), where)) rc = 1;
+            } else if (in_seq) {
                 if (strlen(list) + strlen(v) + 2 >= sizeof list) rc = cli_fail("%s:%ld: list too long", path, line);
                 else {
                     if (list[0]) strcat(list, ",");
@@ -187,7 +202,11 @@ static void print_help(const char *usage, const cli_opt *opts, int nopts)
 {
     printf("%s\n\noptions (also settable as `name: value` in a YAML --run-file):\n", usage);
     for (int k = 0; k < nopts; k++) {
-        const char *arg = opts[k].type == OPT_FLAG ? "" : opts[k].type == OPT_STR ? " S" : opts[k].type == OPT_DBL_LIST ? " a,b,.." : " N";
+        const char *arg = opts[k].type == OPT_FLAG                                      ? ""
+                          : opts[k].type == OPT_STR                                     ? " S"
+                          : opts[k].type == OPT_STR_LIST                                ? " S (repeatable)"
+                          : opts[k].type == OPT_DBL_LIST                                ? " a,b,.."
+                                                                                        : " N";
         printf("  --%s%s\n      %s\n", opts[k].name, arg, opts[k].help);
     }
     printf("  --run-file FILE\n      read options from a YAML file (the command line wins)\n");
@@ -333,6 +352,11 @@ void cli_record_options(cli_record *r, const cli_opt *opts, int nopts)
         case OPT_U64: cJSON_AddNumberToObject(o, p->name, (double)*(uint64_t *)p->ptr); break;
         case OPT_DBL: cJSON_AddNumberToObject(o, p->name, *(double *)p->ptr); break;
         case OPT_FLAG: cJSON_AddBoolToObject(o, p->name, *(int *)p->ptr); break;
+        case OPT_STR_LIST: {
+            cJSON *a = cJSON_AddArrayToObject(o, p->name);
+            for (int i = 0; i < *p->count; i++) cJSON_AddItemToArray(a, cJSON_CreateString(((const char **)p->ptr)[i]));
+            break;
+        }
         case OPT_DBL_LIST: {
             cJSON *a = cJSON_AddArrayToObject(o, p->name);
             for (int i = 0; i < *p->count; i++) cJSON_AddItemToArray(a, cJSON_CreateNumber(((double *)p->ptr)[i]));

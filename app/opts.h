@@ -9,15 +9,17 @@
 
 #include "aion.h"
 
-typedef enum { OPT_STR, OPT_INT, OPT_LONG, OPT_DBL, OPT_FLAG, OPT_DBL_LIST, OPT_U64 } cli_opt_type;
+/* OPT_STR_LIST: a repeatable string option; ptr is const char *[max], count the number
+ * given (each --name adds one; in a run file a scalar or a list of strings). */
+typedef enum { OPT_STR, OPT_INT, OPT_LONG, OPT_DBL, OPT_FLAG, OPT_DBL_LIST, OPT_U64, OPT_STR_LIST } cli_opt_type;
 
 typedef struct cli_opt {
     const char *name;      /* without the leading -- */
     cli_opt_type type;
     void *ptr;             /* const char **, int *, long *, double *, int * (flag), double[] (list), uint64_t * */
     const char *help;
-    int max;               /* OPT_DBL_LIST: capacity */
-    int *count;            /* OPT_DBL_LIST: number read */
+    int max;               /* OPT_DBL_LIST, OPT_STR_LIST: capacity */
+    int *count;            /* OPT_DBL_LIST, OPT_STR_LIST: number read */
     int set;               /* out: 1 if given */
 } cli_opt;
 

@@ -1737,6 +1737,212 @@ aion_status aion_frame_substitute(aion_frame *f, const aion_subst *s, aion_rng *
  * nkeys-1]; drop everything else (for compact data sets). NULL is a no-op. */
 void aion_frame_strip(aion_frame *f, unsigned keep_has, const char *const *keys, int nkeys);
 
+/* Metal || glass interfaces (src/core/interface.c). A bcc metal slab with the
+ * chosen face normal to z is strained laterally onto the glass cell's a and b
+ * (the glass keeps its cell and density) and stacked along z:
+ *   periodic (vacuum_A = 0): [gap/2] metal [gap] glass [gap/2], c = t_metal +
+ *   2 gap + h_glass (two metal|glass interfaces: the metal's bottom face meets
+ *   the periodic image of the glass's top face);
+ *   vacuum_A > 0: metal [gap] glass [vacuum], one metal|glass interface and
+ *   the metal's bottom face open to the vacuum (cell still periodic in 3D).
+ * The glass must be orthorhombic (a ∥ x, b ∥ y, c ∥ z). Its atoms are wrapped
+ * into the cell and cut at the widest empty height interval; with whole != 0,
+ * covalent units (bonds d < 1.15 (r_i + r_j) between atoms that are not in
+ * groups 1-2, e.g. PO4 tetrahedra) are kept whole across the cut. The metal
+ * supercell has n1 × n2 surface cells, each n_i the integer (≥ 1) giving the
+ * smallest |strain| of glass length / (n_i · surface period) − 1 (for (110)
+ * both orientations of the a × a√2 surface cell are tried). Output atoms: the
+ * metal first (layer by layer, bottom up), then the glass in its input order;
+ * per-atom integer column "region" (0 metal, 1 glass) and the per-frame fields
+ * interface_face, interface_strain_a/b, interface_metal_z_A ("lo,hi" of the
+ * metal's atom planes), interface_glass_z_A ("lo,hi" of the glass atoms),
+ * interface_gap_A. Velocities, labels and other columns of the glass are
+ * dropped. */
+typedef struct aion_interface_opts {
+    int metal_z;        /* element of the bcc metal (default 3, Li) */
+    double a_A;         /* bcc lattice parameter (Å; 0 = 3.44 for Li, else required) */
+    int face;           /* 100 or 110 */
+    int layers;         /* atomic planes of the metal (≥ 2) */
+    double gap_A;       /* empty height between the metal's outer plane and the
+                           nearest glass atom, each interface (Å, > 0; default 2.0) */
+    double vacuum_A;    /* 0 = periodic stack; > 0 = vacuum above the glass (Å) */
+    int whole;          /* keep covalent units of the glass whole (default 1) */
+    int max_rep;        /* largest lateral repetition tried (default 64) */
+    double max_strain;  /* refuse a lateral metal strain above this (fraction; default 0.05) */
+} aion_interface_opts;
+
+typedef struct aion_interface_info {
+    int n_metal, n_glass;
+    int rep[2];             /* surface cells of the metal along a and b */
+    double period_A[2];     /* unstrained surface-cell lengths along a and b */
+    double strain[2];       /* lateral strain of the metal along a and b (fraction) */
+    double spacing_A;       /* interlayer spacing of the metal (100: a/2, 110: a/√2) */
+    double metal_z_A[2];    /* heights of the metal's lowest and highest atom planes */
+    double glass_z_A[2];    /* lowest and highest glass atom heights */
+    double c_A;             /* cell height */
+    double min_dist_A;      /* smallest metal–glass distance (periodic images included) */
+    int units_whole;        /* covalent units moved across the cut to keep them whole */
+} aion_interface_info;
+
+void aion_interface_opts_init(aion_interface_opts *o);
+/* Build metal || glass into out (freed first). info may be NULL. Errors
+ * (AION_ERR_INVALID, message in err): non-orthorhombic or non-periodic glass,
+ * face not 100/110, layers < 2, gap ≤ 0, vacuum < 0, unknown element, a_A
+ * missing for a metal other than Li, a lateral strain above max_strain (the
+ * message gives the best repetitions and strains), a glass network that percolates along c with
+ * whole set (then no cut keeps units whole). */
+aion_status aion_build_interface(const aion_frame *glass, const aion_interface_opts *o, aion_frame *out,
+                                 aion_interface_info *info, aion_error *err);
+/* bcc metal slab alone (no glass): n1 × n2 surface cells of the face, layers
+ * planes, in a cell of height layers·spacing + vacuum_A (vacuum_A = 0: a
+ * periodic bulk crystal, layers must then be even). For data sets. */
+aion_status aion_build_bcc_slab(int metal_z, double a_A, int face, int n1, int n2, int layers, double vacuum_A,
+                                aion_frame *out, aion_error *err);
+
+
+
+
+/* ===================================================================== */
+/* Section: active learning (aion learn) */
+/*
+ * The active-learning loop of Podryabinkin & Shapeev 2017 (doi:10.1016/
+ * j.commatsci.2017.07.010; MLIP-2's learning on the fly), docs/learning.md.
+ * Each iteration k = 1, 2, ...: train an MTP on the data set (warm start from
+ * the potential of iteration k-1), run the exploration MD tasks with it while
+ * watching the extrapolation grade (configurations with grade > gamma_select
+ * are candidates; a task stops at grade > gamma_break), pick at most
+ * max_select candidates by MaxVol (aion_mtp_select), label them through the
+ * caller's labeller, add the labelled ones to the data set. Converged when
+ * an iteration's exploration gives no candidate. Every step of every
+ * iteration writes its outputs atomically and a record with the hash of its
+ * inputs (OUT/iter-NNN/STEP.json): a run that is killed and started again
+ * skips finished steps, continues training from its checkpoint, reruns an
+ * unfinished MD task from its start (same seed: same trajectory), and keeps
+ * the labels the labeller stored in its work directory.
+ */
+
+#define AION_LEARN_MAX_TEMPS 16
+#define AION_LEARN_STR 512
+
+/* One exploration MD task. Text form (aion_learn_task_parse): key=value
+ * pairs separated by spaces, commas or semicolons, e.g.
+ * "start=glass.xyz T=300:2000:2000:300 steps=4000" or
+ * "random=Li3PO4 atoms=32 density=2.4 T=1500 steps=2000 ensemble=nvt". */
+typedef struct aion_learn_task {
+    char start[AION_LEARN_STR];  /* start structure file ("" = random structure) */
+    int frame;                   /* which frame of it (negative: from the end; default 0) */
+    char composition[128];       /* random start: formula (key random= or composition=) */
+    int atoms;                   /* random start: about this many atoms (whole formula units) */
+    double density_gcc;          /* random start: density */
+    int npt;                     /* 0 = NVT (CSVR thermostat, default), 1 = NPT (CSVR + cell rescaling) */
+    double press_GPa;            /* NPT pressure (default 1e-4) */
+    double temps_K[AION_LEARN_MAX_TEMPS]; /* schedule: piecewise linear through these temperatures,
+                                             equal time per piece (key T=300:2000:300); one = constant */
+    int n_temps;
+    long steps;                  /* MD steps (default 1000) */
+    double dt_fs;                /* time step (default 1) */
+    double tau_t_fs;             /* thermostat time constant (default 100) */
+    long grade_every;            /* steps between grades (key every=; default 10) */
+    uint64_t seed;               /* the task's seed; iteration k uses a seed derived from it and k */
+} aion_learn_task;
+
+void aion_learn_task_init(aion_learn_task *t);
+/* Parse the text form onto t (keys start, frame, random|composition, atoms,
+ * density, ensemble=nvt|npt, press (GPa), T, steps, dt, tau, every, seed).
+ * Unknown keys and bad values are errors; checks the result. */
+aion_status aion_learn_task_parse(aion_learn_task *t, const char *spec, aion_error *err);
+/* Canonical text form (every key; parses back to the same task). */
+void aion_learn_task_format(const aion_learn_task *t, char *buf, size_t cap);
+/* The temperature schedule as segments (n_temps - 1 ramps of equal length,
+ * or one constant segment) at the task's pressure; returns the count
+ * (at most AION_LEARN_MAX_TEMPS). */
+int aion_learn_task_segments(const aion_learn_task *t, aion_segment *segs);
+
+/* Labeller: compute energy, forces and (if it can) stress of frames[0..n-1]
+ * in place; ok[k] = 1 for each frame labelled, 0 for each that failed (the
+ * loop reports and skips those). workdir is a directory of this iteration
+ * that survives restarts (for stored labels). Return AION_OK, AION_EOF when
+ * stopped by the user (the loop stops; run again to continue) or an error
+ * (fatal). */
+typedef aion_status (*aion_learn_label_fn)(void *user, const char *workdir, aion_frame *frames, int n, int *ok,
+                                           aion_error *err);
+/* The labeller that uses a potential as the oracle (user = aion_potential *):
+ * energy, forces and stress (-virial/V, for cells) from aion_potential_compute.
+ * For tests, demonstrations and benchmarks of the loop itself. */
+aion_status aion_learn_label_potential(void *potential, const char *workdir, aion_frame *frames, int n, int *ok,
+                                       aion_error *err);
+
+typedef enum aion_learn_event_kind {
+    AION_LEARN_STEP_START = 0, /* message: fresh / continuing / inputs changed */
+    AION_LEARN_STEP_SKIP,      /* finished in an earlier run with the same inputs */
+    AION_LEARN_STEP_DONE,      /* message: a one-line summary */
+    AION_LEARN_PROGRESS,       /* training iteration or MD step done/total; value = loss or grade */
+    AION_LEARN_NOTE            /* a remark for the user */
+} aion_learn_event_kind;
+
+typedef struct aion_learn_event {
+    aion_learn_event_kind kind;
+    int iter;                  /* 1, 2, ... */
+    const char *step;          /* "train", "md-01", "select", "label", "learn" */
+    long done, total;
+    double value;
+    double seconds;
+    const char *message;       /* may be NULL */
+} aion_learn_event;
+
+typedef struct aion_learn_opts {
+    /* data */
+    const char *const *seed_files;    /* labelled structures (any readable format; all frames) */
+    int n_seed_files;
+    const char *valid_file;           /* fixed validation set (NULL = none) */
+    const int *species_z;             /* species 0, 1, ... of the MTP */
+    int n_species;
+    /* training (aion_train_opts) */
+    const char *init_mtp;             /* first iteration starts from this .mtp (NULL = new level/cutoff) */
+    int level;                        /* default 8 */
+    double cutoff;                    /* Å, default 5 */
+    double min_dist;                  /* 0 = from the data */
+    int radial_size;                  /* default 8 */
+    double w_energy, w_force, w_stress; /* default 1, 0.01, 0.001 (stress 0 allowed) */
+    int train_max_iter;               /* L-BFGS iterations per training (default 500) */
+    double train_tol;                 /* default 1e-3 */
+    uint64_t seed;                    /* first training's random radial coefficients */
+    /* exploration and selection */
+    const aion_learn_task *tasks;
+    int n_tasks;
+    double gamma_select;              /* candidates: grade above this (default 2) */
+    double gamma_break;               /* a task stops above this (default 10) */
+    int max_select;                   /* configurations labelled per iteration at most (default 20) */
+    int max_iter;                     /* iterations at most (default 10) */
+    int nthreads;                     /* 0 = OpenMP default */
+    /* labelling */
+    aion_learn_label_fn label;
+    void *label_user;
+    const char *label_id;             /* names the labeller and its settings (hashed: another
+                                         labeller relabels) */
+    /* progress; return nonzero to stop (training writes its checkpoint; the
+     * run returns AION_EOF) */
+    int (*progress)(void *user, const aion_learn_event *ev);
+    void *user;
+} aion_learn_opts;
+
+void aion_learn_opts_init(aion_learn_opts *o);
+
+typedef struct aion_learn_summary {
+    int iterations;                   /* iterations run or reused */
+    int converged;                    /* 1: the last exploration gave no candidate */
+    int dataset_size;                 /* configurations in OUT/dataset.xyz */
+    int labelled, failed;             /* over all iterations */
+    double seconds;                   /* this session */
+} aion_learn_summary;
+
+/* Run (or continue) the loop in out_dir (created): OUT/learn.json (one record
+ * per iteration), OUT/dataset.xyz, OUT/iter-NNN/ (pot.mtp, pot.als, the
+ * step records train.json, md-TT.json, select.json, label.json,
+ * md-TT/{thermo.csv, grade.csv, candidates.xyz}, selected.xyz, labelled.xyz,
+ * label/ = the labeller's work directory), OUT/final.mtp and final.als.
+ * Returns AION_EOF when stopped through the callback or the labeller. */
+aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_learn_summary *sum, aion_error *err);
 
 
 

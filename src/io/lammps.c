@@ -1103,6 +1103,12 @@ static aion_status dump_read_next(aion_reader *r, aion_frame *f)
                 goto done;
             }
             where[k] = c;
+        } else {
+            for (int d = 0; d < c; d++)
+                if (!strcmp(tok[c], tok[d])) {
+                    st = aion_io_fail(r, AION_ERR_PARSE, "column '%s' appears twice", tok[c]);
+                    goto done;
+                }
         }
         colmap[c] = k < DC_N ? k : -1;
     }

@@ -499,6 +499,20 @@ static aion_status structure_factors(aion_ewald *ew, const aion_frame *f, const 
     return AION_OK;
 }
 
+/* virial += the symmetric tensor (xx, yy, zz, xy, xz, yz) */
+static void add_sym6(double virial[3][3], const double w[6])
+{
+    virial[0][0] += w[0];
+    virial[1][1] += w[1];
+    virial[2][2] += w[2];
+    virial[0][1] += w[3];
+    virial[1][0] += w[3];
+    virial[0][2] += w[4];
+    virial[2][0] += w[4];
+    virial[1][2] += w[5];
+    virial[2][1] += w[5];
+}
+
 aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
                               double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
 {
@@ -558,15 +572,7 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
         }
         if (energy) *energy += e;
         if (virial) {
-            virial[0][0] += w[0];
-            virial[1][1] += w[1];
-            virial[2][2] += w[2];
-            virial[0][1] += w[3];
-            virial[1][0] += w[3];
-            virial[0][2] += w[4];
-            virial[2][0] += w[4];
-            virial[1][2] += w[5];
-            virial[2][1] += w[5];
+            add_sym6(virial, w);
         }
     }
 
@@ -642,15 +648,7 @@ static void reduce_pa(const double *pa, int n, double *energy, double virial[3][
     }
     if (energy) *energy += e;
     if (virial) {
-        virial[0][0] += w[0];
-        virial[1][1] += w[1];
-        virial[2][2] += w[2];
-        virial[0][1] += w[3];
-        virial[1][0] += w[3];
-        virial[0][2] += w[4];
-        virial[2][0] += w[4];
-        virial[1][2] += w[5];
-        virial[2][1] += w[5];
+        add_sym6(virial, w);
     }
 }
 

@@ -341,7 +341,7 @@ static inline void batch_prepare(const mtp_plan *restrict p, const double *restr
     const vd x = (2.0 * r - (p->rmin + p->rcut)) * p->x_scale;
     const vd w = p->rcut - r, w2 = w * w;
     /* Chebyshev T_beta(x) and dT/dx by recurrence, summed into S_mu = sum c T */
-    vd t0 = x * 0.0 + 1.0, t1 = x, d0 = x * 0.0, d1 = d0 + 1.0;
+    vd t0 = (vd){0} + 1.0, t1 = x, d0 = (vd){0}, d1 = d0 + 1.0;
     for (int mu = 0; mu < K; mu++) {
         S[mu] = cf[mu * R] * t0;
         dS[mu] = d0;
@@ -375,7 +375,7 @@ static inline void batch_prepare(const mtp_plan *restrict p, const double *restr
     }
     /* monomials of u, degree by degree: the degree-n block is the degree-(n-1)
      * block times ux, then its a = 0 tail times uy, then (0,0,n-1) times uz */
-    mono[0] = d0 * 0.0 + 1.0;
+    mono[0] = (vd){0} + 1.0;
     for (int n = 1; n <= p->numax; n++) {
         const vd *prev = mono + (n - 1) * n * (n + 1) / 6;
         vd *cur = mono + n * (n + 1) * (n + 2) / 6;
@@ -392,7 +392,7 @@ static inline void batch_prepare(const mtp_plan *restrict p, const double *restr
 static inline void sum_terms(const vd *restrict mono, const int *restrict idx, const double *restrict c, int t0,
                              int t1, vd *restrict out)
 {
-    vd a0 = mono[0] * 0.0, a1 = a0, a2 = a0, a3 = a0;
+    vd a0 = (vd){0}, a1 = a0, a2 = a0, a3 = a0;
     int t = t0;
     for (; t + 4 <= t1; t += 4) {
         a0 += c[t] * mono[idx[t]];
@@ -484,7 +484,7 @@ static double site_energy(const mtp_plan *restrict p, int zi, int nbatch, mtp_ws
     for (int b = 0; b < nbatch; b++) {
         const double *cf = p->coef + ((size_t)zi * p->C + (size_t)w->bspc[b]) * (size_t)K * (size_t)p->R;
         size_t o = (size_t)b * MTP_NB;
-        vd gx = ir * 0.0, gy = gx, gz = gx;
+        vd gx = (vd){0}, gy = gx, gz = gx;
         batch_prepare(p, cf, w->dx + o, w->dy + o, w->dz + o, f, df, mono, &ir, u);
         for (int mu = 0; mu < K; mu++) {
             vd P, GX, GY, GZ;

@@ -9,48 +9,11 @@
  *  - malformed inputs, each error naming file, line and problem.
  */
 #include "test.h"
+#include "test_files.h"
 #include "internal.h"
-
-static char tmpdir[64];
 
 #define REF_CFG "../shared/data/mgv2o5/mlip2-reference-input.cfg"
 #define REF_XYZ "../shared/data/mgv2o5/mlip2-reference.xyz"
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    if (!fp) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, fp);
-    fclose(fp);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    long n;
-    char *s;
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, fp) != (size_t)n) n = 0;
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
 
 static aion_status read_cfg(const char *path, const int *tz, int ntz, aion_frame **fr, int *n, aion_error *err)
 {
@@ -84,12 +47,12 @@ static aion_status write_cfg(const char *path, const aion_frame *fr, int n, cons
 
 static void expect_fail(const char *name, const char *text, const int *tz, int ntz, long line, const char *what)
 {
-    const char *path = tpath(name);
+    const char *path = test_path(name);
     aion_frame *fr = NULL;
     int n = 0;
     aion_error err;
     char want[300];
-    write_text(path, text);
+    test_write_text(path, text);
     memset(&err, 0, sizeof err);
     CHECK(read_cfg(path, tz, ntz, &fr, &n, &err) != AION_OK);
     if (line > 0)
@@ -199,9 +162,9 @@ static void test_reference(void)
         for (int q = 0; q < 9; q++) f->stress[q / 3][q % 3] = xf[k].stress[q];
         memcpy(f->forces, xf[k].frc, (size_t)f->n * sizeof *f->forces);
     }
-    CHECK_OK(write_cfg(tpath("efs.cfg"), fr, n, NULL, 0, 17, &err));
+    CHECK_OK(write_cfg(test_path("efs.cfg"), fr, n, NULL, 0, 17, &err));
     {
-        FILE *fp = fopen(tpath("efs.cfg"), "r");
+        FILE *fp = fopen(test_path("efs.cfg"), "r");
         char line[4096];
         int k = 0;
         while (fp && fgets(line, sizeof line, fp)) {
@@ -226,10 +189,10 @@ static void test_reference(void)
     {
         aion_frame *rd;
         int nr;
-        char *t = slurp(tpath("efs.cfg"));
+        char *t = test_slurp(test_path("efs.cfg"));
         CHECK(t && strstr(t, "Feature   aion_species\tMg,V,O") != NULL);
         free(t);
-        CHECK_OK(read_cfg(tpath("efs.cfg"), NULL, 0, &rd, &nr, &err));
+        CHECK_OK(read_cfg(test_path("efs.cfg"), NULL, 0, &rd, &nr, &err));
         CHECK(nr == 5);
         for (int k = 0; k < nr && k < n; k++) {
             CHECK(memcmp(rd[k].z, fr[k].z, 96 * sizeof(int)) == 0);
@@ -253,9 +216,9 @@ static void test_reference(void)
         CHECK(f.z[0] == 0 && f.type[0] == 0 && f.type[95] == 2);
         CHECK(aion_reader_notes(r) && strstr(aion_reader_notes(r), "no species map"));
         /* and it writes back with the same types, without an aion_species line */
-        CHECK_OK(write_cfg(tpath("notype.cfg"), &f, 1, NULL, 0, 0, &err));
+        CHECK_OK(write_cfg(test_path("notype.cfg"), &f, 1, NULL, 0, 0, &err));
         {
-            char *t = slurp(tpath("notype.cfg"));
+            char *t = test_slurp(test_path("notype.cfg"));
             CHECK(t && !strstr(t, "aion_species"));
             free(t);
         }
@@ -339,8 +302,8 @@ static void test_roundtrip(void)
     f[1].has &= ~(unsigned)AION_HAS_STRESS;
     memset(f[1].cell[2], 0, sizeof f[1].cell[2]);
     /* with a type map */
-    CHECK_OK(write_cfg(tpath("rt.cfg"), f, 3, map, 3, 17, &err));
-    CHECK_OK(read_cfg(tpath("rt.cfg"), map, 3, &rd, &n, &err));
+    CHECK_OK(write_cfg(test_path("rt.cfg"), f, 3, map, 3, 17, &err));
+    CHECK_OK(read_cfg(test_path("rt.cfg"), map, 3, &rd, &n, &err));
     CHECK(n == 3);
     for (int k = 0; k < n && k < 3; k++) {
         rd[k].has &= ~(unsigned)AION_HAS_TYPE;
@@ -349,17 +312,17 @@ static void test_roundtrip(void)
         rd[k].has |= AION_HAS_TYPE;
     }
     /* rewriting what was read gives the same text */
-    CHECK_OK(write_cfg(tpath("rt2.cfg"), rd, n, map, 3, 17, &err));
+    CHECK_OK(write_cfg(test_path("rt2.cfg"), rd, n, map, 3, 17, &err));
     {
-        char *a = slurp(tpath("rt.cfg")), *b = slurp(tpath("rt2.cfg"));
+        char *a = test_slurp(test_path("rt.cfg")), *b = test_slurp(test_path("rt2.cfg"));
         CHECK(a && b && strcmp(a, b) == 0);
         CHECK(strstr(a, "Feature   aion_species\tO,Li,P") != NULL);
         free(a);
         free(b);
     }
     /* without a map: species numbered in order of first appearance */
-    CHECK_OK(write_cfg(tpath("rt3.cfg"), f, 3, NULL, 0, 17, &err));
-    CHECK_OK(read_cfg(tpath("rt3.cfg"), NULL, 0, &rd2, &n2, &err));
+    CHECK_OK(write_cfg(test_path("rt3.cfg"), f, 3, NULL, 0, 17, &err));
+    CHECK_OK(read_cfg(test_path("rt3.cfg"), NULL, 0, &rd2, &n2, &err));
     CHECK(n2 == 3);
     for (int k = 0; k < n2 && k < 3; k++) {
         rd2[k].has &= ~(unsigned)AION_HAS_TYPE;
@@ -369,8 +332,8 @@ static void test_roundtrip(void)
     aion_frames_free(rd2, n2);
     /* slab PlusStress without a volume is kept as text */
     aion_frame_info_set(&rd[1], "plus_stress", "1 2 3 4 5 6");
-    CHECK_OK(write_cfg(tpath("slab.cfg"), &rd[1], 1, map, 3, 0, &err));
-    CHECK_OK(read_cfg(tpath("slab.cfg"), map, 3, &rd2, &n2, &err));
+    CHECK_OK(write_cfg(test_path("slab.cfg"), &rd[1], 1, map, 3, 0, &err));
+    CHECK_OK(read_cfg(test_path("slab.cfg"), map, 3, &rd2, &n2, &err));
     CHECK(n2 == 1 && !(rd2[0].has & AION_HAS_STRESS));
     CHECK(strcmp(aion_frame_info_get(&rd2[0], "plus_stress"), "1 2 3 4 5 6") == 0);
     CHECK(rd2[0].pbc[0] && rd2[0].pbc[1] && !rd2[0].pbc[2]);
@@ -379,7 +342,7 @@ static void test_roundtrip(void)
     /* an element outside the type map is refused */
     {
         static const int small[2] = {8, 3};
-        CHECK(write_cfg(tpath("bad.cfg"), f, 1, small, 2, 0, &err) == AION_ERR_INVALID);
+        CHECK(write_cfg(test_path("bad.cfg"), f, 1, small, 2, 0, &err) == AION_ERR_INVALID);
         CHECK(strstr(err.msg, "P (atom") != NULL);
     }
     for (int k = 0; k < 3; k++) aion_frame_free(&f[k]);
@@ -392,7 +355,7 @@ static void test_layouts(void)
     int n;
     aion_error err;
     static const int map[2] = {3, 8};
-    write_text(tpath("cols.cfg"),
+    test_write_text(test_path("cols.cfg"),
                "BEGIN_CFG\n Size\n 2\n SuperCell\n 4 0 0\n 0 5 0\n 1 0 6\n"
                " AtomData: fx fy fz type id direct_x direct_y direct_z my_tag other_tag\n"
                "  0.1 0.2 0.3 1 7 0.5 0.5 0.5 2.5 10\n"
@@ -401,7 +364,7 @@ static void test_layouts(void)
                " PlusStress: xy yz zx yy zz xx\n 6 5 4 2 3 1\n"
                " Feature  EFS_by  VASP  PBE\nEND_CFG\n\n\nBEGIN_CFG\nSize\n1\nAtomData: id type cartes_x cartes_y cartes_z\n"
                "1 0 1 2 3\nEND_CFG\n");
-    CHECK_OK(read_cfg(tpath("cols.cfg"), map, 2, &fr, &n, &err));
+    CHECK_OK(read_cfg(test_path("cols.cfg"), map, 2, &fr, &n, &err));
     CHECK(n == 2);
     if (n == 2) {
         const aion_frame *f = &fr[0];
@@ -427,7 +390,7 @@ static void test_layouts(void)
     }
     aion_frames_free(fr, n);
     /* a type map given and an aion_species line that disagrees: the map wins, with a note */
-    write_text(tpath("disagree.cfg"), "BEGIN_CFG\nSize\n1\nAtomData: id type cartes_x cartes_y cartes_z\n1 1 0 0 0\n"
+    test_write_text(test_path("disagree.cfg"), "BEGIN_CFG\nSize\n1\nAtomData: id type cartes_x cartes_y cartes_z\n1 1 0 0 0\n"
                                       "Feature aion_species Mg,V\nEND_CFG\n");
     {
         aion_read_opts o;
@@ -437,14 +400,14 @@ static void test_layouts(void)
         o.type_z = map;
         o.n_type_z = 2;
         aion_frame_init(&f);
-        CHECK_OK(aion_reader_open(&r, tpath("disagree.cfg"), &o, &err));
+        CHECK_OK(aion_reader_open(&r, test_path("disagree.cfg"), &o, &err));
         CHECK_OK(aion_reader_next(r, &f));
         CHECK(f.z[0] == 8);
         CHECK(aion_reader_notes(r) && strstr(aion_reader_notes(r), "differs"));
         aion_reader_close(r);
         aion_frame_free(&f);
     }
-    CHECK_OK(read_cfg(tpath("disagree.cfg"), NULL, 0, &fr, &n, &err));
+    CHECK_OK(read_cfg(test_path("disagree.cfg"), NULL, 0, &fr, &n, &err));
     CHECK(n == 1 && fr[0].z[0] == 23);
     aion_frames_free(fr, n);
 }
@@ -468,9 +431,9 @@ static void test_outcar_to_cfg(void)
     if (fp) fclose(fp);
     CHECK(k == 2);
     CHECK_OK(read_cfg("tests/data/OUTCAR-Li4O2-relax", NULL, 0, &fr, &n, &err));
-    CHECK_OK(write_cfg(tpath("outcar.cfg"), fr, n, NULL, 0, 0, &err));
+    CHECK_OK(write_cfg(test_path("outcar.cfg"), fr, n, NULL, 0, 0, &err));
     aion_frames_free(fr, n);
-    fp = fopen(tpath("outcar.cfg"), "r");
+    fp = fopen(test_path("outcar.cfg"), "r");
     k = 0;
     while (fp && k < 2 && fgets(line, sizeof line, fp)) {
         double v[6];
@@ -537,11 +500,7 @@ static void test_errors(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/aion-test-cfg-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    test_tmpdir_make("cfg");
     TEST_RUN(test_roundtrip);
     TEST_RUN(test_layouts);
     TEST_RUN(test_errors);
@@ -550,10 +509,6 @@ int main(void)
         TEST_RUN(test_reference);
     else
         printf("  (reference check skipped: needs %s and %s)\n", REF_CFG, REF_XYZ);
-    {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    test_tmpdir_remove();
     return TEST_END();
 }

@@ -1,24 +1,9 @@
 /* CIF reader: syntax, symmetry expansion, oxidation states, disorder, malformed input. */
 #include "test.h"
+#include "test_files.h"
 #include "internal.h"
 
 #include <spglib.h>
-
-static char tmpdir[64];
-
-static const char *tmpfile_with(const char *name, const char *text)
-{
-    static char path[16][256];
-    static int k;
-    char *p = path[k++ % 16];
-    FILE *fp;
-    snprintf(p, 256, "%s/%s", tmpdir, name);
-    fp = fopen(p, "w");
-    if (!fp) return NULL;
-    fputs(text, fp);
-    fclose(fp);
-    return p;
-}
 
 /* Read every frame; notes and the error message copied out. */
 static aion_status read_cif(const char *path, aion_disorder dis, double symprec, aion_frame **fr, int *n, char *notes,
@@ -130,7 +115,7 @@ static void test_p21c(void)
     aion_frame *fr;
     int n;
     char notes[2048], err[1024];
-    const char *p = tmpfile_with("p21c.cif", p21c);
+    const char *p = test_file_with("p21c.cif", p21c);
     CHECK_OK(read_cif(p, AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
     if (err[0]) fprintf(stderr, "%s\n", err);
     CHECK(n == 1);
@@ -212,7 +197,7 @@ static void test_nacl(void)
     aion_sb_puts(&b, head);
     fm3m_ops(&b);
     aion_sb_puts(&b, atoms);
-    CHECK_OK(read_cif(tmpfile_with("nacl.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
+    CHECK_OK(read_cif(test_file_with("nacl.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
     if (err[0]) fprintf(stderr, "%s\n", err);
     CHECK(n == 1 && fr[0].n == 8 && count_z(&fr[0], 11) == 4 && count_z(&fr[0], 17) == 4);
     if (n == 1) {
@@ -224,7 +209,7 @@ static void test_nacl(void)
     aion_sb_clear(&b);
     aion_sb_puts(&b, head);
     aion_sb_puts(&b, atoms);
-    CHECK_OK(read_cif(tmpfile_with("nacl2.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
+    CHECK_OK(read_cif(test_file_with("nacl2.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
     CHECK(n == 1 && fr[0].n == 8 && count_z(&fr[0], 11) == 4);
     CHECK(strstr(notes, "lists no symmetry operations: took the 192 operations of Fm-3m") != NULL);
     aion_frames_free(fr, n);
@@ -233,12 +218,12 @@ static void test_nacl(void)
     aion_sb_puts(&b, "data_NaCl\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n"
                      "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n_space_group_IT_number 225\n");
     aion_sb_puts(&b, atoms);
-    CHECK_OK(read_cif(tmpfile_with("nacl4.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
+    CHECK_OK(read_cif(test_file_with("nacl4.cif", b.s), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
     CHECK(n == 1 && fr[0].n == 8 && count_z(&fr[0], 17) == 4);
     CHECK(strstr(notes, "took the 192 operations of Fm-3m") != NULL);
     aion_frames_free(fr, n);
     /* no symmetry information at all: P1, with a note */
-    CHECK_OK(read_cif(tmpfile_with("nacl3.cif",
+    CHECK_OK(read_cif(test_file_with("nacl3.cif",
                                    "data_x\n_cell_length_a 5.64\n_cell_length_b 5.64\n_cell_length_c 5.64\n"
                                    "_cell_angle_alpha 90\n_cell_angle_beta 90\n_cell_angle_gamma 90\n"
                                    "loop_\n_atom_site_label\n_atom_site_fract_x\n_atom_site_fract_y\n_atom_site_fract_z\n"
@@ -267,7 +252,7 @@ static void test_multi_block(void)
     aion_frame *fr;
     int n;
     char notes[2048], err[1024];
-    CHECK_OK(read_cif(tmpfile_with("multi.cif", multi), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
+    CHECK_OK(read_cif(test_file_with("multi.cif", multi), AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err));
     if (err[0]) fprintf(stderr, "%s\n", err);
     CHECK(n == 2);
     if (n == 2) {
@@ -302,7 +287,7 @@ static void test_disorder(void)
     aion_frame *fr;
     int n;
     char notes[4096], err[1024];
-    const char *p = tmpfile_with("dis.cif", disordered);
+    const char *p = test_file_with("dis.cif", disordered);
     CHECK(read_cif(p, AION_DISORDER_ERROR, 0, &fr, &n, notes, sizeof notes, err, sizeof err) == AION_ERR_INVALID);
     CHECK(strstr(err, "dis.cif:19: sites share a position: Fe1 (Fe, occupancy 0.75) + Mn1 (Mn, occupancy 0.25)") != NULL);
     aion_frames_free(fr, n);
@@ -324,7 +309,7 @@ static void test_disorder(void)
     CHECK(strstr(notes, "kept all 4 atoms at 2 positions") != NULL);
     aion_frames_free(fr, n);
     /* a single partially occupied site, ERROR mode */
-    p = tmpfile_with("dis2.cif",
+    p = test_file_with("dis2.cif",
                      "data_d\n_cell_length_a 4\n_cell_length_b 4\n_cell_length_c 4\n_cell_angle_alpha 90\n"
                      "_cell_angle_beta 90\n_cell_angle_gamma 90\nloop_\n_atom_site_label\n_atom_site_fract_x\n"
                      "_atom_site_fract_y\n_atom_site_fract_z\n_atom_site_occupancy\nO1 0 0 0 1\nLi2 0.5 0.5 0.5 0.5(1)\n");
@@ -347,7 +332,7 @@ static void test_rounded_coordinates(void)
     aion_frame *fr;
     int n;
     char err[1024];
-    const char *p = tmpfile_with("hex.cif", txt);
+    const char *p = test_file_with("hex.cif", txt);
     CHECK(read_cif(p, AION_DISORDER_ERROR, 0, &fr, &n, NULL, 0, err, sizeof err) == AION_ERR_PARSE);
     CHECK(strstr(err, "hex.cif:18: site C1: two symmetry images are") != NULL && strstr(err, "raise symprec") != NULL);
     aion_frames_free(fr, n);
@@ -387,7 +372,7 @@ static void expect_error(const char *name, const char *text, const char *want)
     aion_frame *fr;
     int n;
     char err[1024];
-    const char *p = tmpfile_with(name, text);
+    const char *p = test_file_with(name, text);
     aion_status st = read_cif(p, AION_DISORDER_ERROR, 0, &fr, &n, NULL, 0, err, sizeof err);
     aion_frames_free(fr, n);
     CHECK(st != AION_OK);
@@ -431,8 +416,7 @@ static void test_malformed(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/aion_test_cif_XXXXXX");
-    if (!mkdtemp(tmpdir)) return 1;
+    test_tmpdir_make("cif");
     TEST_RUN(test_p21c);
     TEST_RUN(test_nacl);
     TEST_RUN(test_multi_block);
@@ -440,10 +424,6 @@ int main(void)
     TEST_RUN(test_rounded_coordinates);
     TEST_RUN(test_shared_cifs);
     TEST_RUN(test_malformed);
-    {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    test_tmpdir_remove();
     return TEST_END();
 }

@@ -1,33 +1,9 @@
 /* LAMMPS data and dump files: reading, writing, round trips, malformed input. */
 #include "test.h"
+#include "test_files.h"
 #include "internal.h"
 
 #include <stdarg.h>
-
-static char tmpdir[64];
-
-static const char *tmpfile_with(const char *name, const char *text)
-{
-    static char path[16][256];
-    static int k;
-    char *p = path[k++ % 16];
-    FILE *fp;
-    snprintf(p, 256, "%s/%s", tmpdir, name);
-    fp = fopen(p, "w");
-    if (!fp) return NULL;
-    fputs(text, fp);
-    fclose(fp);
-    return p;
-}
-
-static const char *tmppath(const char *name)
-{
-    static char path[8][256];
-    static int k;
-    char *p = path[k++ % 8];
-    snprintf(p, 256, "%s/%s", tmpdir, name);
-    return p;
-}
 
 static aion_status read_fmt(const char *path, aion_format fmt, const int *type_z, int ntz, aion_frame **fr, int *n,
                             aion_error *err)
@@ -101,7 +77,7 @@ static void test_data_read(void)
 {
     aion_frame f;
     char notes[2048];
-    const char *p = tmpfile_with("a.data", data_charge);
+    const char *p = test_file_with("a.data", data_charge);
     aion_frame_init(&f);
     CHECK_OK(read_one_notes(p, AION_FMT_AUTO, &f, notes, sizeof notes));
     CHECK(f.n == 4);
@@ -144,7 +120,7 @@ static void test_data_mass_inference(void)
     aion_error e;
     char notes[2048];
     int n;
-    const char *p = tmpfile_with("m.data",
+    const char *p = test_file_with("m.data",
                                  "t\n3 atoms\n3 atom types\n0 10 xlo xhi\n0 10 ylo yhi\n0 10 zlo zhi\n\nMasses\n\n"
                                  "1 7.0\n2 30.97\n3 16.0\n\nAtoms\n\n1 1 1 1 1\n2 2 2 2 2\n3 3 3 3 3\n");
     aion_frame_init(&f);
@@ -164,14 +140,14 @@ static void test_data_mass_inference(void)
         CHECK(strstr(e.msg, "atom type 3 has no element in the type map") != NULL);
     }
     /* ambiguous mass (Ar 39.948 / Ca 40.078), and no element near 100.5 */
-    p = tmpfile_with("amb.data", "t\n1 atoms\n1 atom types\n\nMasses\n\n1 40.0\n\nAtoms\n\n1 1 0 0 0\n");
+    p = test_file_with("amb.data", "t\n1 atoms\n1 atom types\n\nMasses\n\n1 40.0\n\nAtoms\n\n1 1 0 0 0\n");
     CHECK(read_fmt(p, AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e) == AION_ERR_INVALID);
     CHECK(strstr(e.msg, "atom type 1: mass 40 matches more than one element") != NULL);
-    p = tmpfile_with("none.data", "t\n1 atoms\n1 atom types\n\nMasses\n\n1 100.5\n\nAtoms\n\n1 1 0 0 0\n");
+    p = test_file_with("none.data", "t\n1 atoms\n1 atom types\n\nMasses\n\n1 100.5\n\nAtoms\n\n1 1 0 0 0\n");
     CHECK(read_fmt(p, AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e) == AION_ERR_INVALID);
     CHECK(strstr(e.msg, "matches no element") != NULL);
     /* no Masses at all */
-    p = tmpfile_with("nomass.data", "t\n1 atoms\n1 atom types\n\nAtoms # atomic\n\n1 1 0 0 0\n");
+    p = test_file_with("nomass.data", "t\n1 atoms\n1 atom types\n\nAtoms # atomic\n\n1 1 0 0 0\n");
     CHECK(read_fmt(p, AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e) == AION_ERR_INVALID);
     CHECK(strstr(e.msg, "type map") != NULL);
 }
@@ -181,7 +157,7 @@ static void test_data_full_style(void)
     aion_frame *fr;
     aion_error e;
     int n;
-    const char *p = tmpfile_with("full.data",
+    const char *p = test_file_with("full.data",
                                  "t\n\n2 atoms\n1 atom types\n0 4 xlo xhi\n0 4 ylo yhi\n0 4 zlo zhi\n\nMasses\n\n1 "
                                  "15.999\n\nAtoms # full\n\n2 7 1 -0.8 1 2 3\n1 7 1 0.4 0.5 0.5 0.5\n");
     CHECK_OK(read_fmt(p, AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
@@ -357,8 +333,8 @@ static void test_data_write_roundtrip(void)
     /* 1: already a LAMMPS cell, with image flags: exact geometry */
     double c1[3][3] = {{9.0, 0, 0}, {1.2, 8.0, 0}, {-0.7, 2.1, 10.0}};
     make_frame(&f, &s, 30, c1, 1);
-    CHECK_OK(write_one(tmppath("w1.data"), &f, AION_FMT_LAMMPS_DATA, 1, NULL, 0));
-    CHECK_OK(read_fmt(tmppath("w1.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
+    CHECK_OK(write_one(test_path("w1.data"), &f, AION_FMT_LAMMPS_DATA, 1, NULL, 0));
+    CHECK_OK(read_fmt(test_path("w1.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
     CHECK(n == 1);
     if (n == 1) {
         check_roundtrip(&f, &fr[0], c1, 1, 1e-12);
@@ -377,8 +353,8 @@ static void test_data_write_roundtrip(void)
         aion_matmul3(c1, q, c2);
         aion_frame_free(&f);
         make_frame(&f, &s, 25, c2, 0);
-        CHECK_OK(write_one(tmppath("w2.data"), &f, AION_FMT_LAMMPS_DATA, 0, NULL, 0));
-        CHECK_OK(read_fmt(tmppath("w2.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
+        CHECK_OK(write_one(test_path("w2.data"), &f, AION_FMT_LAMMPS_DATA, 0, NULL, 0));
+        CHECK_OK(read_fmt(test_path("w2.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
         CHECK(n == 1);
         if (n == 1) {
             check_roundtrip(&f, &fr[0], c2, 1, 1e-11);
@@ -390,8 +366,8 @@ static void test_data_write_roundtrip(void)
         /* 3: left-handed version of it (c -> -c; same lattice) */
         for (int k = 0; k < 3; k++) c2[2][k] = -c2[2][k];
         memcpy(f.cell, c2, sizeof c2);
-        CHECK_OK(write_one(tmppath("w3.data"), &f, AION_FMT_LAMMPS_DATA, 0, NULL, 0));
-        CHECK_OK(read_fmt(tmppath("w3.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
+        CHECK_OK(write_one(test_path("w3.data"), &f, AION_FMT_LAMMPS_DATA, 0, NULL, 0));
+        CHECK_OK(read_fmt(test_path("w3.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
         if (n == 1) {
             double flip[3][3];
             memcpy(flip, c2, sizeof flip);
@@ -405,8 +381,8 @@ static void test_data_write_roundtrip(void)
         double c4[3][3] = {{6.0, 0, 0}, {4.9, 7.0, 0}, {-4.0, 5.0, 8.0}};
         aion_frame_free(&f);
         make_frame(&f, &s, 20, c4, 1);
-        CHECK_OK(write_one(tmppath("w4.data"), &f, AION_FMT_LAMMPS_DATA, 0, NULL, 0));
-        CHECK_OK(read_fmt(tmppath("w4.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
+        CHECK_OK(write_one(test_path("w4.data"), &f, AION_FMT_LAMMPS_DATA, 0, NULL, 0));
+        CHECK_OK(read_fmt(test_path("w4.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
         if (n == 1) {
             aion_frame *g = &fr[0];
             double inv[3][3], m[3][3];
@@ -429,21 +405,21 @@ static void test_data_write_roundtrip(void)
     /* 5: type order from the caller; elements not in it are an error */
     {
         static const int tz[3] = {8, 15, 3};
-        CHECK_OK(write_one(tmppath("w5.data"), &f, AION_FMT_LAMMPS_DATA, 0, tz, 3));
-        CHECK_OK(read_fmt(tmppath("w5.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
+        CHECK_OK(write_one(test_path("w5.data"), &f, AION_FMT_LAMMPS_DATA, 0, tz, 3));
+        CHECK_OK(read_fmt(test_path("w5.data"), AION_FMT_LAMMPS_DATA, NULL, 0, &fr, &n, &e));
         if (n == 1) {
             for (int i = 0; i < fr[0].n; i++) CHECK(fr[0].type[i] == (fr[0].z[i] == 8 ? 0 : fr[0].z[i] == 15 ? 1 : 2));
         }
         aion_frames_free(fr, n);
-        CHECK(write_one(tmppath("w6.data"), &f, AION_FMT_LAMMPS_DATA, 0, tz, 2) == AION_ERR_INVALID);
-        CHECK(access(tmppath("w6.data"), F_OK) != 0);
+        CHECK(write_one(test_path("w6.data"), &f, AION_FMT_LAMMPS_DATA, 0, tz, 2) == AION_ERR_INVALID);
+        CHECK(access(test_path("w6.data"), F_OK) != 0);
     }
     /* a second frame is refused */
     {
         aion_writer *w;
         aion_write_opts o;
         aion_write_opts_init(&o);
-        CHECK_OK(aion_writer_open(&w, tmppath("w7.data"), &o, &e));
+        CHECK_OK(aion_writer_open(&w, test_path("w7.data"), &o, &e));
         CHECK_OK(aion_writer_write(w, &f));
         CHECK(aion_writer_write(w, &f) == AION_ERR_UNSUPPORTED);
         CHECK(strstr(aion_writer_errmsg(w), "one structure") != NULL);
@@ -498,7 +474,7 @@ static void test_dump_read(void)
     aion_error e;
     int n;
     static const int tz[2] = {3, 8};
-    const char *p = tmpfile_with("t.dump", dump_text);
+    const char *p = test_file_with("t.dump", dump_text);
     CHECK_OK(read_fmt(p, AION_FMT_AUTO, tz, 2, &fr, &n, &e));
     CHECK(n == 3);
     if (n != 3) return;
@@ -555,7 +531,7 @@ static void test_dump_units_and_masses(void)
     int n;
     char notes[1024];
     aion_frame f;
-    const char *p = tmpfile_with("real.dump", "ITEM: UNITS\nreal\nITEM: TIME\n12.5\nITEM: TIMESTEP\n5\n"
+    const char *p = test_file_with("real.dump", "ITEM: UNITS\nreal\nITEM: TIME\n12.5\nITEM: TIMESTEP\n5\n"
                                               "ITEM: NUMBER OF ATOMS\n2\nITEM: BOX BOUNDS pp pp pp\n0 5\n0 5\n0 5\n"
                                               "ITEM: ATOMS id mass x y z vx vy vz fx fy fz\n"
                                               "1 6.941 1 1 1 0.5 0 0 10 0 0\n2 15.9994 2 2 2 0 0 0 0 0 -1\n");
@@ -595,11 +571,11 @@ static void test_dump_write_roundtrip(void)
         aion_write_opts_init(&o);
         o.precision = 17;
         o.coords = fmt ? AION_COORDS_FRACTIONAL : AION_COORDS_DEFAULT;
-        CHECK_OK(aion_writer_open(&w, tmppath("w.lammpstrj"), &o, &e));
+        CHECK_OK(aion_writer_open(&w, test_path("w.lammpstrj"), &o, &e));
         CHECK_OK(aion_writer_write(w, &f[0]));
         CHECK_OK(aion_writer_write(w, &f[1]));
         CHECK_OK(aion_writer_close(w, &e));
-        CHECK_OK(read_fmt(tmppath("w.lammpstrj"), AION_FMT_AUTO, NULL, 0, &fr, &n, &e));
+        CHECK_OK(read_fmt(test_path("w.lammpstrj"), AION_FMT_AUTO, NULL, 0, &fr, &n, &e));
         CHECK(n == 2);
         if (n != 2) continue;
         check_roundtrip(&f[0], &fr[0], c0, 1, 1e-12);
@@ -621,7 +597,7 @@ static void expect_error(const char *name, aion_format fmt, const char *text, co
     aion_error e;
     int n;
     static const int tz[4] = {3, 8, 15, 1};
-    const char *p = tmpfile_with(name, text);
+    const char *p = test_file_with(name, text);
     aion_status st = read_fmt(p, fmt, tz, 4, &fr, &n, &e);
     CHECK(st != AION_OK);
     if (st == AION_OK) {
@@ -690,8 +666,7 @@ static void test_malformed(void)
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/aion_test_lammps_XXXXXX");
-    if (!mkdtemp(tmpdir)) return 1;
+    test_tmpdir_make("lammps");
     TEST_RUN(test_data_read);
     TEST_RUN(test_data_mass_inference);
     TEST_RUN(test_data_full_style);
@@ -701,10 +676,6 @@ int main(void)
     TEST_RUN(test_dump_units_and_masses);
     TEST_RUN(test_dump_write_roundtrip);
     TEST_RUN(test_malformed);
-    {
-        char cmd[128];
-        snprintf(cmd, sizeof cmd, "rm -rf %s", tmpdir);
-        if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
-    }
+    test_tmpdir_remove();
     return TEST_END();
 }

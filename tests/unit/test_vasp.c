@@ -8,48 +8,12 @@
  *  - malformed inputs: each error names the file, the line and the problem.
  */
 #include "test.h"
+#include "test_files.h"
 #include "internal.h"
 
 #include <sys/stat.h>
 
-static char tmpdir[64];
 static int have_ase;
-
-static const char *tpath(const char *name)
-{
-    static char buf[8][256];
-    static int k;
-    k = (k + 1) % 8;
-    snprintf(buf[k], sizeof buf[k], "%s/%s", tmpdir, name);
-    return buf[k];
-}
-
-static void write_text(const char *path, const char *text)
-{
-    FILE *fp = fopen(path, "w");
-    if (!fp) {
-        perror(path);
-        exit(2);
-    }
-    fputs(text, fp);
-    fclose(fp);
-}
-
-static char *slurp(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    long n;
-    char *s;
-    if (!fp) return NULL;
-    fseek(fp, 0, SEEK_END);
-    n = ftell(fp);
-    rewind(fp);
-    s = malloc((size_t)n + 1);
-    if (fread(s, 1, (size_t)n, fp) != (size_t)n) n = 0;
-    s[n] = '\0';
-    fclose(fp);
-    return s;
-}
 
 /* Read every frame of path; returns status, frames in *fr. */
 static aion_status read_all_fmt(const char *path, aion_format fmt, const int *type_z, int ntz, aion_frame **fr, int *n,
@@ -86,13 +50,13 @@ static aion_status write_frames(const char *path, aion_format fmt, const aion_fr
 /* The input must fail; the message must name path:line and contain `what`. */
 static void expect_fail(const char *name, aion_format fmt, const char *text, long line, const char *what)
 {
-    const char *path = tpath(name);
+    const char *path = test_path(name);
     aion_frame *fr = NULL;
     int n = 0;
     aion_error err;
     aion_status st;
     char want[300];
-    write_text(path, text);
+    test_write_text(path, text);
     memset(&err, 0, sizeof err);
     st = read_all_fmt(path, fmt, NULL, 0, &fr, &n, &err);
     CHECK(st != AION_OK);
@@ -134,8 +98,8 @@ static void test_poscar_read(void)
     aion_frame *fr;
     int n;
     aion_error err;
-    const char *p = tpath("POSCAR-sd");
-    write_text(p, poscar_sd);
+    const char *p = test_path("POSCAR-sd");
+    test_write_text(p, poscar_sd);
     CHECK_OK(read_all_fmt(p, AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
     if (n != 1) {
         CHECK(n == 1);
@@ -161,15 +125,15 @@ static void test_poscar_read(void)
     aion_frames_free(fr, n);
 
     /* negative scale = volume; three scale factors; direct coordinates */
-    p = tpath("POSCAR-vol");
-    write_text(p, "vol\n-125.0\n1 0 0\n0 2 0\n0.5 0 3\nNa Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n");
+    p = test_path("POSCAR-vol");
+    test_write_text(p, "vol\n-125.0\n1 0 0\n0 2 0\n0.5 0 3\nNa Cl\n1 1\nDirect\n0 0 0\n0.5 0.5 0.5\n");
     CHECK_OK(read_all_fmt(p, AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
     CHECK_NEAR(aion_frame_volume(&fr[0]), 125.0, 1e-10);
     CHECK_NEAR(fr[0].cell[1][1] / fr[0].cell[0][0], 2.0, 1e-14);
     CHECK_NEAR(fr[0].pos[1][0], 0.5 * (fr[0].cell[0][0] + fr[0].cell[2][0]), 1e-14);
     aion_frames_free(fr, n);
-    p = tpath("POSCAR-3s");
-    write_text(p, "three\n 2 3 4\n1 0 0\n0 1 0\n0.5 0.5 1\nNa Cl\n1 1\nCartesian\n0 0 0\n1 1 1\n");
+    p = test_path("POSCAR-3s");
+    test_write_text(p, "three\n 2 3 4\n1 0 0\n0 1 0\n0.5 0.5 1\nNa Cl\n1 1\nCartesian\n0 0 0\n1 1 1\n");
     CHECK_OK(read_all_fmt(p, AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
     CHECK_NEAR(fr[0].cell[2][0], 1.0, 0);
     CHECK_NEAR(fr[0].cell[2][1], 1.5, 0);
@@ -180,8 +144,8 @@ static void test_poscar_read(void)
     aion_frames_free(fr, n);
 
     /* VASP 4: no species line; elements from the type map */
-    p = tpath("POSCAR-v4");
-    write_text(p, "old style\n1.0\n4 0 0\n0 4 0\n0 0 4\n 1 2\nDirect\n0 0 0\n0.5 0 0\n0 0.5 0\n");
+    p = test_path("POSCAR-v4");
+    test_write_text(p, "old style\n1.0\n4 0 0\n0 4 0\n0 0 4\n 1 2\nDirect\n0 0 0\n0.5 0 0\n0 0.5 0\n");
     {
         static const int tz[2] = {12, 8};
         CHECK_OK(read_all_fmt(p, AION_FMT_POSCAR, tz, 2, &fr, &n, &err));
@@ -193,8 +157,8 @@ static void test_poscar_read(void)
     CHECK(strstr(err.msg, ":6: ") && strstr(err.msg, "VASP 4"));
 
     /* species labels with POTCAR suffixes, repeated species, CONTCAR velocities with "Lattice velocities" */
-    p = tpath("CONTCAR-lv");
-    write_text(p, "md\n1.0\n5 0 0\n0 5 0\n0 0 5\nLi_sv O Li_sv/8a1b2c\n1 1 1\nDirect\n0 0 0\n0.5 0 0\n0 0.5 0\n"
+    p = test_path("CONTCAR-lv");
+    test_write_text(p, "md\n1.0\n5 0 0\n0 5 0\n0 0 5\nLi_sv O Li_sv/8a1b2c\n1 1 1\nDirect\n0 0 0\n0.5 0 0\n0 0.5 0\n"
                   "Lattice velocities and vectors\n  1\n 0 0 0\n 0 0 0\n 0 0 0\n 5 0 0\n 0 5 0\n 0 0 5\n"
                   "Cartesian\n 0.1 0 0\n 0 0.2 0\n 0 0 0.3\n\n 0 0 0\n 0 0 0\n 0 0 0\n");
     CHECK_OK(read_all_fmt(p, AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
@@ -261,27 +225,27 @@ static void test_poscar_roundtrip(void)
     aion_frame_info_set(&f, "comment", "round trip");
     vasp_perm(&f, perm);
     /* Direct */
-    CHECK_OK(write_frames(tpath("rt-direct.vasp"), AION_FMT_POSCAR, &f, 1, 1, 17, &err));
-    CHECK_OK(read_all_fmt(tpath("rt-direct.vasp"), AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
+    CHECK_OK(write_frames(test_path("rt-direct.vasp"), AION_FMT_POSCAR, &f, 1, 1, 17, &err));
+    CHECK_OK(read_all_fmt(test_path("rt-direct.vasp"), AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
     CHECK(n == 1);
     compare_permuted(&f, &fr[0], perm, 1e-13, 1, 1);
     CHECK(strcmp(aion_frame_info_get(&fr[0], "comment"), "round trip") == 0);
     /* Cartesian, full precision: exact */
-    CHECK_OK(write_frames(tpath("rt-cart.vasp"), AION_FMT_POSCAR, &f, 1, 0, 17, &err));
-    CHECK_OK(read_all_fmt(tpath("rt-cart.vasp"), AION_FMT_POSCAR, NULL, 0, &fr2, &n2, &err));
+    CHECK_OK(write_frames(test_path("rt-cart.vasp"), AION_FMT_POSCAR, &f, 1, 0, 17, &err));
+    CHECK_OK(read_all_fmt(test_path("rt-cart.vasp"), AION_FMT_POSCAR, NULL, 0, &fr2, &n2, &err));
     compare_permuted(&f, &fr2[0], perm, 0, 1, 1);
     /* read -> write -> read gives the same file */
-    CHECK_OK(write_frames(tpath("rt-cart2.vasp"), AION_FMT_POSCAR, &fr2[0], 1, 0, 17, &err));
+    CHECK_OK(write_frames(test_path("rt-cart2.vasp"), AION_FMT_POSCAR, &fr2[0], 1, 0, 17, &err));
     {
-        char *a = slurp(tpath("rt-cart.vasp")), *b = slurp(tpath("rt-cart2.vasp"));
+        char *a = test_slurp(test_path("rt-cart.vasp")), *b = test_slurp(test_path("rt-cart2.vasp"));
         CHECK(a && b && strcmp(a, b) == 0);
         free(a);
         free(b);
     }
     /* default precision (10 decimals) */
-    CHECK_OK(write_frames(tpath("rt-p10.vasp"), AION_FMT_POSCAR, &f, 1, 1, 0, &err));
+    CHECK_OK(write_frames(test_path("rt-p10.vasp"), AION_FMT_POSCAR, &f, 1, 1, 0, &err));
     aion_frames_free(fr, n);
-    CHECK_OK(read_all_fmt(tpath("rt-p10.vasp"), AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
+    CHECK_OK(read_all_fmt(test_path("rt-p10.vasp"), AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
     compare_permuted(&f, &fr[0], perm, 2e-9, 1, 0);
     aion_frames_free(fr, n);
     aion_frames_free(fr2, n2);
@@ -291,19 +255,19 @@ static void test_poscar_roundtrip(void)
         aion_writer *w;
         aion_write_opts o;
         aion_write_opts_init(&o);
-        CHECK_OK(aion_writer_open(&w, tpath("two.vasp"), &o, &err));
+        CHECK_OK(aion_writer_open(&w, test_path("two.vasp"), &o, &err));
         CHECK_OK(aion_writer_write(w, &f));
         CHECK(aion_writer_write(w, &f) == AION_ERR_UNSUPPORTED);
         CHECK(strstr(aion_writer_errmsg(w), "one structure") != NULL);
         aion_writer_abort(w);
         f.has &= ~(unsigned)AION_HAS_CELL;
-        CHECK(write_frames(tpath("nocell.vasp"), AION_FMT_POSCAR, &f, 1, 1, 0, &err) == AION_ERR_INVALID);
+        CHECK(write_frames(test_path("nocell.vasp"), AION_FMT_POSCAR, &f, 1, 1, 0, &err) == AION_ERR_INVALID);
         CHECK(strstr(err.msg, "cell") != NULL);
         f.has |= AION_HAS_CELL;
         f.z[5] = 0;
-        CHECK(write_frames(tpath("noz.vasp"), AION_FMT_POSCAR, &f, 1, 1, 0, &err) == AION_ERR_INVALID);
+        CHECK(write_frames(test_path("noz.vasp"), AION_FMT_POSCAR, &f, 1, 1, 0, &err) == AION_ERR_INVALID);
         CHECK(strstr(err.msg, "atom 6") != NULL);
-        CHECK(access(tpath("noz.vasp"), F_OK) != 0); /* nothing left behind */
+        CHECK(access(test_path("noz.vasp"), F_OK) != 0); /* nothing left behind */
     }
     aion_frame_free(&f);
 }
@@ -323,16 +287,16 @@ static void test_xdatcar(void)
         fr[k].step = 10 * (k + 1);
     }
     vasp_perm(&fr[0], perm);
-    CHECK_OK(write_frames(tpath("XDATCAR-fixed"), AION_FMT_XDATCAR, fr, 4, 1, 17, &err));
+    CHECK_OK(write_frames(test_path("XDATCAR-fixed"), AION_FMT_XDATCAR, fr, 4, 1, 17, &err));
     {
-        char *t = slurp(tpath("XDATCAR-fixed"));
+        char *t = test_slurp(test_path("XDATCAR-fixed"));
         int headers = 0;
         for (char *q = t; (q = strstr(q, "   1.0\n")); q++) headers++;
         CHECK(headers == 1);
         CHECK(strstr(t, "Direct configuration=    40\n") != NULL);
         free(t);
     }
-    CHECK_OK(read_all_fmt(tpath("XDATCAR-fixed"), AION_FMT_XDATCAR, NULL, 0, &rd, &n, &err));
+    CHECK_OK(read_all_fmt(test_path("XDATCAR-fixed"), AION_FMT_XDATCAR, NULL, 0, &rd, &n, &err));
     CHECK(n == 4);
     for (int k = 0; k < n && k < 4; k++) {
         compare_permuted(&fr[k], &rd[k], perm, 1e-13, 0, 0);
@@ -341,23 +305,23 @@ static void test_xdatcar(void)
     aion_frames_free(rd, n);
     /* variable cell: the header is repeated from the first change on */
     for (int k = 2; k < 4; k++) fr[k].cell[0][0] += 0.1 * k;
-    CHECK_OK(write_frames(tpath("XDATCAR-npt"), AION_FMT_XDATCAR, fr, 4, 1, 17, &err));
+    CHECK_OK(write_frames(test_path("XDATCAR-npt"), AION_FMT_XDATCAR, fr, 4, 1, 17, &err));
     {
-        char *t = slurp(tpath("XDATCAR-npt"));
+        char *t = test_slurp(test_path("XDATCAR-npt"));
         int headers = 0;
         for (char *q = t; (q = strstr(q, "   1.0\n")); q++) headers++;
         CHECK(headers == 3);
         free(t);
     }
-    CHECK_OK(read_all_fmt(tpath("XDATCAR-npt"), AION_FMT_XDATCAR, NULL, 0, &rd, &n, &err));
+    CHECK_OK(read_all_fmt(test_path("XDATCAR-npt"), AION_FMT_XDATCAR, NULL, 0, &rd, &n, &err));
     CHECK(n == 4);
     for (int k = 0; k < n && k < 4; k++) compare_permuted(&fr[k], &rd[k], perm, 1e-13, 0, 0);
     /* read -> write -> read: same file */
-    CHECK_OK(write_frames(tpath("XDATCAR-npt2"), AION_FMT_XDATCAR, rd, n, 1, 17, &err));
+    CHECK_OK(write_frames(test_path("XDATCAR-npt2"), AION_FMT_XDATCAR, rd, n, 1, 17, &err));
     {
         aion_frame *rd2;
         int n2;
-        CHECK_OK(read_all_fmt(tpath("XDATCAR-npt2"), AION_FMT_XDATCAR, NULL, 0, &rd2, &n2, &err));
+        CHECK_OK(read_all_fmt(test_path("XDATCAR-npt2"), AION_FMT_XDATCAR, NULL, 0, &rd2, &n2, &err));
         CHECK(n2 == n);
         for (int k = 0; k < n && k < n2; k++)
             for (int i = 0; i < rd[k].n; i++)
@@ -367,16 +331,16 @@ static void test_xdatcar(void)
     aion_frames_free(rd, n);
     /* a frame with other atoms is refused */
     fr[1].z[perm[0]] = 1;
-    CHECK(write_frames(tpath("XDATCAR-bad"), AION_FMT_XDATCAR, fr, 2, 1, 0, &err) == AION_ERR_INVALID);
+    CHECK(write_frames(test_path("XDATCAR-bad"), AION_FMT_XDATCAR, fr, 2, 1, 0, &err) == AION_ERR_INVALID);
     CHECK(strstr(err.msg, "same order") != NULL);
     for (int k = 0; k < 4; k++) aion_frame_free(&fr[k]);
 
     /* hand-written VASP-style variable-cell file with a blank comment line and Cartesian configuration */
-    write_text(tpath("XDATCAR-hand"),
+    test_write_text(test_path("XDATCAR-hand"),
                "run\n1\n3 0 0\n0 3 0\n0 0 3\nH\n1\nDirect configuration=     1\n 0.5 0.5 0.5\n"
                "\n2\n2 0 0\n0 2 0\n0 0 2\nH\n1\nDirect configuration=     2\n 0.5 0.5 0.5\n"
                "Cartesian configuration=     3\n 0.25 0.5 0.75\n\n");
-    CHECK_OK(read_all_fmt(tpath("XDATCAR-hand"), AION_FMT_XDATCAR, NULL, 0, &rd, &n, &err));
+    CHECK_OK(read_all_fmt(test_path("XDATCAR-hand"), AION_FMT_XDATCAR, NULL, 0, &rd, &n, &err));
     CHECK(n == 3);
     if (n == 3) {
         CHECK_NEAR(rd[0].pos[0][0], 1.5, 0);
@@ -458,14 +422,14 @@ static void test_outcar(void)
 
     /* Fortran fields that run together are split */
     {
-        char *t = slurp(OUTCAR_FIXTURE), *p = strstr(t, "      0.10066      0.15634");
+        char *t = test_slurp(OUTCAR_FIXTURE), *p = strstr(t, "      0.10066      0.15634");
         const char *glued = "      0.10066-123456.15634      0.05410        -0.289774-100000.011182      0.421568";
         size_t old = strcspn(p, "\n");
         CHECK(strlen(glued) == old);
         memcpy(p, glued, old);
-        write_text(tpath("OUTCAR-glued"), t);
+        test_write_text(test_path("OUTCAR-glued"), t);
         free(t);
-        CHECK_OK(read_all_fmt(tpath("OUTCAR-glued"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err));
+        CHECK_OK(read_all_fmt(test_path("OUTCAR-glued"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err));
         CHECK(n == 2 && fr[0].pos[0][1] == -123456.15634 && fr[0].forces[0][0] == -0.289774 &&
               fr[0].forces[0][1] == -100000.011182 && fr[0].pos[0][2] == 0.05410);
         aion_frames_free(fr, n);
@@ -473,17 +437,17 @@ static void test_outcar(void)
 
     /* an interrupted run: the complete step is returned, the rest noted */
     {
-        char *t = slurp(OUTCAR_FIXTURE), *cut;
+        char *t = test_slurp(OUTCAR_FIXTURE), *cut;
         aion_read_opts o;
         aion_frame f;
         CHECK(t != NULL);
         cut = strstr(t, "Iteration    2(   2)");
         *cut = '\0';
-        write_text(tpath("OUTCAR-running"), t);
+        test_write_text(test_path("OUTCAR-running"), t);
         aion_read_opts_init(&o);
         o.format = AION_FMT_OUTCAR;
         aion_frame_init(&f);
-        CHECK_OK(aion_reader_open(&r, tpath("OUTCAR-running"), &o, &err));
+        CHECK_OK(aion_reader_open(&r, test_path("OUTCAR-running"), &o, &err));
         CHECK_OK(aion_reader_next(r, &f));
         CHECK(aion_reader_next(r, &f) == AION_EOF);
         CHECK(aion_reader_notes(r) && strstr(aion_reader_notes(r), "incomplete"));
@@ -564,43 +528,43 @@ static void test_ase_peer(void)
     }
     /* ASE writes POSCAR (Direct and Cartesian, selective dynamics, repeated species runs), we read */
     for (int cart = 0; cart < 2; cart++) {
-        const char *file = tpath(cart ? "ase-cart.vasp" : "ase-direct.vasp"), *ref = tpath("ase-poscar.ref");
+        const char *file = test_path(cart ? "ase-cart.vasp" : "ase-direct.vasp"), *ref = test_path("ase-poscar.ref");
         CHECK(run_ase(cart ? "write-poscar-cart" : "write-poscar-direct", file, ref) == 0);
         nr = read_ref(ref, rf, 8);
         CHECK(nr == 1);
         CHECK_OK(read_all_fmt(file, AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
         if (n == 1 && nr == 1) compare_ref(&fr[0], &rf[0], 1e-12, 1);
         /* we write it back (grouped by species), ASE reads ours */
-        CHECK_OK(write_frames(tpath("ours.vasp"), AION_FMT_POSCAR, fr, 1, !cart, 0, &err));
+        CHECK_OK(write_frames(test_path("ours.vasp"), AION_FMT_POSCAR, fr, 1, !cart, 0, &err));
         aion_frames_free(fr, n);
-        CHECK(run_ase("read-poscar", tpath("ours.vasp"), ref) == 0);
+        CHECK(run_ase("read-poscar", test_path("ours.vasp"), ref) == 0);
         nr = read_ref(ref, rf, 8);
-        CHECK_OK(read_all_fmt(tpath("ours.vasp"), AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
+        CHECK_OK(read_all_fmt(test_path("ours.vasp"), AION_FMT_POSCAR, NULL, 0, &fr, &n, &err));
         CHECK(nr == 1 && n == 1);
         if (n == 1 && nr == 1) compare_ref(&fr[0], &rf[0], 1e-12, 1);
         aion_frames_free(fr, n);
     }
     /* ASE writes an XDATCAR (8 decimals), we read */
-    CHECK(run_ase("write-xdatcar", tpath("XDATCAR-ase"), tpath("xdat.ref")) == 0);
-    nr = read_ref(tpath("xdat.ref"), rf, 8);
-    CHECK_OK(read_all_fmt(tpath("XDATCAR-ase"), AION_FMT_XDATCAR, NULL, 0, &fr, &n, &err));
+    CHECK(run_ase("write-xdatcar", test_path("XDATCAR-ase"), test_path("xdat.ref")) == 0);
+    nr = read_ref(test_path("xdat.ref"), rf, 8);
+    CHECK_OK(read_all_fmt(test_path("XDATCAR-ase"), AION_FMT_XDATCAR, NULL, 0, &fr, &n, &err));
     CHECK(nr == 3 && n == 3);
     for (int k = 0; k < n && k < nr; k++) compare_ref(&fr[k], &rf[k], 1e-6, 0);
     /* we write a variable-cell XDATCAR, ASE reads it */
     fr[1].cell[1][1] *= 1.01;
     fr[2].cell[2][0] += 0.05;
-    CHECK_OK(write_frames(tpath("XDATCAR-ours"), AION_FMT_XDATCAR, fr, n, 1, 0, &err));
+    CHECK_OK(write_frames(test_path("XDATCAR-ours"), AION_FMT_XDATCAR, fr, n, 1, 0, &err));
     aion_frames_free(fr, n);
-    CHECK(run_ase("read-xdatcar", tpath("XDATCAR-ours"), tpath("xdat2.ref")) == 0);
-    nr = read_ref(tpath("xdat2.ref"), rf, 8);
-    CHECK_OK(read_all_fmt(tpath("XDATCAR-ours"), AION_FMT_XDATCAR, NULL, 0, &fr, &n, &err));
+    CHECK(run_ase("read-xdatcar", test_path("XDATCAR-ours"), test_path("xdat2.ref")) == 0);
+    nr = read_ref(test_path("xdat2.ref"), rf, 8);
+    CHECK_OK(read_all_fmt(test_path("XDATCAR-ours"), AION_FMT_XDATCAR, NULL, 0, &fr, &n, &err));
     CHECK(nr == 3 && n == 3);
     for (int k = 0; k < n && k < nr; k++) compare_ref(&fr[k], &rf[k], 1e-9, 0);
     if (n == 3 && nr == 3) CHECK_NEAR(rf[2].cell[6], fr[2].cell[2][0], 1e-9);
     aion_frames_free(fr, n);
     /* both read the OUTCAR fixture */
-    CHECK(run_ase("read-outcar", OUTCAR_FIXTURE, tpath("outcar.ref")) == 0);
-    nr = read_ref(tpath("outcar.ref"), rf, 8);
+    CHECK(run_ase("read-outcar", OUTCAR_FIXTURE, test_path("outcar.ref")) == 0);
+    nr = read_ref(test_path("outcar.ref"), rf, 8);
     CHECK_OK(read_all_fmt(OUTCAR_FIXTURE, AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err));
     CHECK(nr == 2 && n == 2);
     for (int k = 0; k < n && k < nr; k++) {
@@ -661,7 +625,7 @@ static void test_errors(void)
                 "lattice vector c");
     /* OUTCAR: damage the fixture */
     {
-        char *t = slurp(OUTCAR_FIXTURE), *p, *q;
+        char *t = test_slurp(OUTCAR_FIXTURE), *p, *q;
         long line;
         /* truncated in the second POSITION block */
         p = strstr(strstr(t, "Iteration    2(   3)"), "POSITION");
@@ -669,51 +633,51 @@ static void test_errors(void)
         *p = '\0';
         line = 0;
         for (q = t; *q; q++) line += *q == '\n';
-        write_text(tpath("OUTCAR-trunc"), t);
+        test_write_text(test_path("OUTCAR-trunc"), t);
         free(t);
         {
             aion_frame *fr;
             int n;
             aion_error err;
             char want[300];
-            CHECK(read_all_fmt(tpath("OUTCAR-trunc"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
-            snprintf(want, sizeof want, "%s:%ld: ", tpath("OUTCAR-trunc"), line);
+            CHECK(read_all_fmt(test_path("OUTCAR-trunc"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
+            snprintf(want, sizeof want, "%s:%ld: ", test_path("OUTCAR-trunc"), line);
             CHECK(strstr(err.msg, want) && strstr(err.msg, "2 of 6 positions and forces"));
         }
         /* an overflowed field */
-        t = slurp(OUTCAR_FIXTURE);
+        t = test_slurp(OUTCAR_FIXTURE);
         p = strstr(t, "      2.51664");
         memcpy(p, "*************", 13);
         line = 1;
         for (q = t; q < p; q++) line += *q == '\n';
-        write_text(tpath("OUTCAR-star"), t);
+        test_write_text(test_path("OUTCAR-star"), t);
         {
             aion_frame *fr;
             int n;
             aion_error err;
             char want[300];
-            CHECK(read_all_fmt(tpath("OUTCAR-star"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
-            snprintf(want, sizeof want, "%s:%ld: ", tpath("OUTCAR-star"), line);
+            CHECK(read_all_fmt(test_path("OUTCAR-star"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
+            snprintf(want, sizeof want, "%s:%ld: ", test_path("OUTCAR-star"), line);
             CHECK(strstr(err.msg, want) && strstr(err.msg, "not a finite number"));
         }
         free(t);
         /* ions per type that do not match the species */
-        t = slurp(OUTCAR_FIXTURE);
+        t = test_slurp(OUTCAR_FIXTURE);
         p = strstr(t, "   4   2\n");
         memcpy(p, "   4 2 1\n", 9);
-        write_text(tpath("OUTCAR-ipt"), t);
+        test_write_text(test_path("OUTCAR-ipt"), t);
         free(t);
     }
     {
         aion_frame *fr;
         int n;
         aion_error err;
-        CHECK(read_all_fmt(tpath("OUTCAR-ipt"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
+        CHECK(read_all_fmt(test_path("OUTCAR-ipt"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
         CHECK(strstr(err.msg, "2 species (TITEL lines) but 'ions per type' has 3") != NULL);
     }
     /* a new "ions per type" between the positions and the energy (found by fuzzing) */
     {
-        char *t = slurp(OUTCAR_FIXTURE), *p = strstr(t, "  FREE ENERGIE"), *u;
+        char *t = test_slurp(OUTCAR_FIXTURE), *p = strstr(t, "  FREE ENERGIE"), *u;
         long line = 1;
         size_t len = strlen(t);
         u = malloc(len + 64);
@@ -721,14 +685,14 @@ static void test_errors(void)
         strcpy(u + (p - t), "   ions per type =               4   2\n");
         strcat(u, p);
         for (char *q = t; q < p; q++) line += *q == '\n'; /* line of the inserted text */
-        write_text(tpath("OUTCAR-ipt2"), u);
+        test_write_text(test_path("OUTCAR-ipt2"), u);
         {
             aion_frame *fr;
             int n;
             aion_error err;
             char want[300];
-            CHECK(read_all_fmt(tpath("OUTCAR-ipt2"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
-            snprintf(want, sizeof want, "%s:%ld: ", tpath("OUTCAR-ipt2"), line + 5); /* the energy(sigma->0) line */
+            CHECK(read_all_fmt(test_path("OUTCAR-ipt2"), AION_FMT_OUTCAR, NULL, 0, &fr, &n, &err) == AION_ERR_PARSE);
+            snprintf(want, sizeof want, "%s:%ld: ", test_path("OUTCAR-ipt2"), line + 5); /* the energy(sigma->0) line */
             CHECK(strstr(err.msg, want) && strstr(err.msg, "without its POSITION block"));
             if (!strstr(err.msg, want)) fprintf(stderr, "  %s / %s\n", err.msg, want);
         }
@@ -740,18 +704,12 @@ static void test_errors(void)
 
 static void cleanup(void)
 {
-    char cmd[128];
-    snprintf(cmd, sizeof cmd, "rm -rf '%s'", tmpdir);
-    if (system(cmd) != 0) fprintf(stderr, "could not remove %s\n", tmpdir);
+    test_tmpdir_remove();
 }
 
 int main(void)
 {
-    snprintf(tmpdir, sizeof tmpdir, "/tmp/aion-test-vasp-XXXXXX");
-    if (!mkdtemp(tmpdir)) {
-        perror("mkdtemp");
-        return 2;
-    }
+    test_tmpdir_make("vasp");
     have_ase = system("/usr/bin/python3 -c 'import ase' >/dev/null 2>&1") == 0;
     TEST_RUN(test_poscar_read);
     TEST_RUN(test_poscar_roundtrip);

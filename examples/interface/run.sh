@@ -1,0 +1,62 @@
+#!/bin/sh
+# Li(100) || Li3PO4 glass: MTP MD at several temperatures and z-resolved Li diffusivity
+# (docs/interface.md). Needs the potential from train.sh (POT, default out/interface/train/pot.mtp,
+# with its active set pot.als for the extrapolation grade).
+#   1. glass: 208 atoms of Li3PO4 (26 formula units) at 2.4 g/cm3 in a 10.32 x 10.32 A cell (3 x 3
+#      Li(100) surface cells at a = 3.44 A, so the metal is not strained), Pedone melt-quench at fixed
+#      cell (NVT: 3000 K for 5 ps, 1000 K/ps, 3 ps at 300 K).
+#   2. Li(100), 8 planes (72 atoms) || glass, 2.0 A gaps, periodic (two interfaces): 280 atoms.
+#   3. NVT (CSVR, tau 100 fs, dt 1 fs) with the MTP at each of TEMPS for TIME ps from the built structure
+#      (no FIRE relaxation: with the potential of train.sh it drops a glass Li onto a P at 0.88 A);
+#      the metal's 4 inner planes are frozen (they keep a = 3.44 A; the xTB-trained metal would
+#      otherwise expand, docs/interface.md); the extrapolation grade every 100 steps (grade.csv).
+#      The run stops when the grade passes GRADE_STOP (default 50).
+#   4. aion analyze slab on Li with the edges printed by the builder (metal | interface 1 | bulk glass |
+#      interface 2), frames after EQUIL ps -- only for runs that finished with a grade below GRADE_OK
+#      (default 5) throughout; otherwise the run is reported as unreliable and not analysed.
+# With the potential of train.sh every run stops after 0.25-0.35 ps (docs/interface.md).
+# One thread, nice; TIME=20 TEMPS="600 700 800" takes about 1-2 h on one loaded core.
+set -e
+cd "$(dirname "$0")/../.."
+AION=./build/aion
+POT=${POT:-out/interface/train/pot.mtp}
+TIME=${TIME:-20}
+EQUIL=${EQUIL:-2}
+TEMPS=${TEMPS:-600 700 800}
+GRADE_STOP=${GRADE_STOP:-50}
+GRADE_OK=${GRADE_OK:-5}
+W=${W:-out/interface/run}
+mkdir -p "$W"
+[ -f "$W/glass/glass.xyz" ] ||
+    $AION quench --composition Li3PO4 --atoms 208 --density 2.4 --lateral 10.32,10.32 --ensemble nvt-csvr \
+        --seed 71 --t-start 300 --equil 0.5 --t-melt 3000 --rate 1000 --hold 5 --final-time 3 --traj none \
+        --checkpoint-every 0 --threads 1 --out "$W/glass" 2>"$W/quench.log"
+$AION build interface --glass "$W/glass/glass.xyz" --face 100 --layers 8 --gap 2.0 --out "$W/if100.xyz" \
+    >"$W/edges.txt" 2>"$W/build.log"
+cat "$W/build.log"
+EDGES=$(sed -n 's/^--edges \([^ ]*\).*/\1/p' "$W/edges.txt")
+# inner planes: 3rd to 6th of 8 (heights from interface_metal_z_A = lo,hi; spacing 1.72 A)
+ZLO=$(sed -n 's/.*interface_metal_z_A=\([0-9.]*\),.*/\1/p' "$W/if100.xyz" | head -1)
+FLO=$(echo "$ZLO + 2 * 1.72 - 0.3" | bc -l)
+FHI=$(echo "$ZLO + 5 * 1.72 + 0.3" | bc -l)
+for T in $TEMPS; do
+    D=$W/md-$T
+    if [ ! -f "$D/final.xyz" ]; then
+        R=""
+        [ -f "$D/checkpoint.bin" ] && R=--restart
+        nice $AION md --in "$W/if100.xyz" --potential "$POT" --species Li,P,O,N --ensemble nvt-csvr --temp "$T" \
+            --time "$TIME" --dt 1 --seed "$T" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
+            --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 50 --thermo-every 50 --checkpoint-every 2000 --threads 1 \
+            --out "$D" $R 2>"$D.log" || true
+    fi
+    GMAX=$(awk -F, 'NR > 1 && $3 > m {m = $3} END {print m + 0}' "$D/grade.csv")
+    if [ ! -f "$D/final.xyz" ] || [ "$(echo "$GMAX > $GRADE_OK" | bc)" = 1 ]; then
+        echo "== $T K: NOT ANALYSED: extrapolation grade reached $GMAX (limit $GRADE_OK); $(grep -h 'stopped' "$D.log" | tail -1)"
+        continue
+    fi
+    FIRST=$(echo "$EQUIL * 1000 / 50" | bc)
+    $AION analyze slab --traj "$D/traj.xyz" --species Li --edges "$EDGES" --first "$FIRST" --temperature "$T" \
+        --out "$W/slab-$T" >"$W/slab-$T.txt" 2>&1 || true
+    echo "== $T K: grade max $GMAX"
+    cat "$W/slab-$T.txt"
+done

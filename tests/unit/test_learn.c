@@ -1,0 +1,269 @@
+/* Active learning (src/learn/): task text form, temperature schedules, the
+ * potential oracle (stress against finite differences of the energy), and a
+ * two-iteration loop whose labeller fails every second configuration and
+ * then asks to stop once (failures are skipped; a stop resumes). */
+#include "test.h"
+#include "internal.h"
+
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+static void test_task_parse(void)
+{
+    aion_learn_task t, u;
+    aion_error err;
+    char buf[1024];
+    aion_learn_task_init(&t);
+    CHECK_OK(aion_learn_task_parse(&t, "start=a.xyz frame=-1, T=300:2000:2000:300;steps=4000 dt=0.5 tau=50 every=20 seed=7", &err));
+    CHECK(!strcmp(t.start, "a.xyz") && t.frame == -1 && t.n_temps == 4 && t.temps_K[1] == 2000 && t.steps == 4000);
+    CHECK(t.dt_fs == 0.5 && t.tau_t_fs == 50 && t.grade_every == 20 && t.seed == 7 && t.npt == 0);
+    aion_learn_task_format(&t, buf, sizeof buf);
+    aion_learn_task_init(&u);
+    CHECK_OK(aion_learn_task_parse(&u, buf, &err));
+    CHECK(!strcmp(u.start, t.start) && u.frame == t.frame && u.n_temps == t.n_temps && u.steps == t.steps);
+    for (int k = 0; k < 4; k++) CHECK(u.temps_K[k] == t.temps_K[k]);
+    CHECK(u.dt_fs == t.dt_fs && u.tau_t_fs == t.tau_t_fs && u.grade_every == t.grade_every && u.seed == t.seed);
+
+    aion_learn_task_init(&t);
+    CHECK_OK(aion_learn_task_parse(&t, "random=Li3PO4 atoms=32 density=2.3 ensemble=npt press=0.1 T=1500.7", &err));
+    aion_learn_task_format(&t, buf, sizeof buf);
+    CHECK(strstr(buf, "density=2.3 ") != NULL && strstr(buf, "T=1500.7 ") != NULL && strstr(buf, "press=0.1 ") != NULL);
+    aion_learn_task_init(&u);
+    CHECK_OK(aion_learn_task_parse(&u, buf, &err));
+    CHECK(u.density_gcc == 2.3 && u.npt == 1 && u.press_GPa == 0.1 && u.atoms == 32 && !strcmp(u.composition, "Li3PO4"));
+
+    static const char *bad[] = {
+        "T=300 steps=10",                          /* no start */
+        "start=a.xyz random=Li3PO4 atoms=3 density=2", /* both */
+        "start=a.xyz colour=red",                  /* unknown key */
+        "start=a.xyz T=300:abc",                   /* bad temperature */
+        "start=a.xyz T=0",                         /* not > 0 */
+        "start=a.xyz T=300:400:500 steps=1",       /* fewer steps than pieces */
+        "random=Li3PO4 density=2.3",               /* no atoms */
+        "start=a.xyz ensemble=nve",                /* unknown ensemble */
+        "start=a.xyz steps=0",                     /* no steps */
+        "start",                                   /* not key=value */
+    };
+    for (size_t k = 0; k < sizeof bad / sizeof bad[0]; k++) {
+        aion_learn_task_init(&t);
+        err.msg[0] = '\0';
+        CHECK(aion_learn_task_parse(&t, bad[k], &err) == AION_ERR_INVALID);
+        CHECK(err.msg[0] != '\0');
+    }
+}
+
+static void test_segments(void)
+{
+    aion_learn_task t;
+    aion_segment s[AION_LEARN_MAX_TEMPS];
+    aion_error err;
+    aion_learn_task_init(&t);
+    CHECK_OK(aion_learn_task_parse(&t, "start=x T=300:2000:2000:300 steps=1000 ensemble=npt press=2", &err));
+    int n = aion_learn_task_segments(&t, s);
+    CHECK(n == 3);
+    long sum = 0;
+    for (int k = 0; k < n; k++) {
+        sum += s[k].nsteps;
+        CHECK(s[k].t_start_K == t.temps_K[k] && s[k].t_end_K == t.temps_K[k + 1] && s[k].press_GPa == 2);
+        CHECK(labs(s[k].nsteps - 333) <= 1);
+    }
+    CHECK(sum == 1000);
+    aion_learn_task_init(&t);
+    CHECK_OK(aion_learn_task_parse(&t, "start=x T=900 steps=77", &err));
+    CHECK(aion_learn_task_segments(&t, s) == 1 && s[0].nsteps == 77 && s[0].t_start_K == 900 && s[0].t_end_K == 900);
+}
+
+/* 8 strained, rattled copies of gamma-Li3PO4 (32 atoms) */
+static int make_structures(aion_frame **out)
+{
+    aion_frame *cif = NULL, *f;
+    int n = 0;
+    aion_rng rng;
+    aion_error err;
+    if (aion_read_all("examples/dataset/gamma-Li3PO4.cif", NULL, &cif, &n, &err) != AION_OK || n != 1) return 0;
+    f = calloc(8, sizeof *f);
+    aion_rng_seed(&rng, 3, 0);
+    for (int k = 0; k < 8; k++) {
+        double eps[3][3];
+        aion_frame_init(&f[k]);
+        aion_frame_copy(&f[k], &cif[0]);
+        aion_strain_random(&rng, 0.03, eps);
+        aion_frame_strain(&f[k], eps, &err);
+        aion_frame_rattle(&f[k], 0.1, &rng, &err);
+    }
+    aion_frames_free(cif, n);
+    *out = f;
+    return 8;
+}
+
+static void test_oracle(void)
+{
+    aion_frame *f = NULL;
+    aion_potential *p = NULL;
+    aion_error err;
+    int n = make_structures(&f), ok[8];
+    CHECK(n == 8);
+    if (n != 8) return;
+    CHECK_OK(aion_potential_create(&p, "pedone", NULL, &err));
+    CHECK_OK(aion_learn_label_potential(p, ".", f, 2, ok, &err));
+    CHECK(ok[0] == 1 && ok[1] == 1);
+    CHECK((f[0].has & (AION_HAS_ENERGY | AION_HAS_FORCES | AION_HAS_STRESS)) ==
+          (AION_HAS_ENERGY | AION_HAS_FORCES | AION_HAS_STRESS));
+    /* stress (ASE sign) = (1/V) dE/d(eps) by central differences */
+    const double h = 1e-5;
+    double V = aion_frame_volume(&f[0]);
+    for (int a = 0; a < 3; a++) {
+        double e[2];
+        for (int s = 0; s < 2; s++) {
+            aion_frame g;
+            aion_eval ev;
+            double eps[3][3] = {{0}};
+            eps[a][a] = s ? h : -h;
+            aion_frame_init(&g);
+            aion_frame_copy(&g, &f[0]);
+            aion_frame_strain(&g, eps, &err);
+            memset(&ev, 0, sizeof ev);
+            CHECK_OK(aion_potential_compute(p, &g, &ev));
+            e[s] = ev.energy;
+            aion_frame_free(&g);
+        }
+        double fd = (e[1] - e[0]) / (2 * h) / V;
+        CHECK_NEAR(f[0].stress[a][a], fd, 1e-6 + 1e-5 * fabs(fd));
+    }
+    /* forces against the potential itself, a first check that the frame was filled */
+    {
+        aion_eval ev;
+        double (*fr)[3] = malloc((size_t)f[1].n * sizeof *fr);
+        memset(&ev, 0, sizeof ev);
+        ev.forces = fr;
+        CHECK_OK(aion_potential_compute(p, &f[1], &ev));
+        CHECK(ev.energy == f[1].energy);
+        for (int i = 0; i < f[1].n; i++)
+            for (int x = 0; x < 3; x++) CHECK(fr[i][x] == f[1].forces[i][x]);
+        free(fr);
+    }
+    aion_potential_free(p);
+    aion_frames_free(f, n);
+}
+
+/* Labeller: Pedone, but every second configuration fails; stops once when asked to. */
+typedef struct flaky {
+    aion_potential *p;
+    int calls, stop_on_call;
+    int seen;
+} flaky;
+
+static aion_status flaky_label(void *user, const char *workdir, aion_frame *frames, int n, int *ok, aion_error *err)
+{
+    flaky *fl = user;
+    struct stat sb;
+    fl->calls++;
+    if (stat(workdir, &sb) != 0 || !S_ISDIR(sb.st_mode)) return aion_err_set(err, AION_ERR_IO, "no work dir");
+    if (fl->calls == fl->stop_on_call) return AION_EOF;
+    aion_status st = aion_learn_label_potential(fl->p, workdir, frames, n, ok, err);
+    for (int k = 1; k < n; k += 2) ok[k] = 0;
+    fl->seen += n;
+    return st;
+}
+
+static void test_loop(void)
+{
+    aion_frame *f = NULL;
+    aion_error err;
+    int n = make_structures(&f), ok[8];
+    char dir[] = "/tmp/aion-test-learn-XXXXXX", seed[256], out[256];
+    flaky fl = {NULL, 0, 1, 0};
+    aion_learn_opts o;
+    aion_learn_task task[2];
+    aion_learn_summary sum;
+    static const int zs[3] = {3, 15, 8};
+    if (n != 8 || !mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    CHECK_OK(aion_potential_create(&fl.p, "pedone", NULL, &err));
+    CHECK_OK(aion_learn_label_potential(fl.p, dir, f, n, ok, &err));
+    snprintf(seed, sizeof seed, "%s/seed.xyz", dir);
+    snprintf(out, sizeof out, "%s/out", dir);
+    {
+        aion_writer *w;
+        CHECK_OK(aion_writer_open(&w, seed, NULL, &err));
+        for (int k = 0; k < n; k++) CHECK_OK(aion_writer_write(w, &f[k]));
+        CHECK_OK(aion_writer_close(w, &err));
+    }
+    const char *seeds[1] = {seed};
+    aion_learn_task_init(&task[0]);
+    snprintf(task[0].start, sizeof task[0].start, "%s", seed);
+    task[0].temps_K[0] = 300;
+    task[0].temps_K[1] = 2500;
+    task[0].n_temps = 2;
+    task[0].steps = 1000;
+    aion_learn_task_init(&task[1]); /* a random start: extrapolates at once */
+    CHECK_OK(aion_learn_task_parse(&task[1], "random=Li3PO4 atoms=32 density=2.3 T=1500 steps=300", &err));
+    aion_learn_opts_init(&o);
+    o.seed_files = seeds;
+    o.n_seed_files = 1;
+    o.species_z = zs;
+    o.n_species = 3;
+    o.level = 6;
+    o.train_max_iter = 40;
+    o.nthreads = 1;
+    o.tasks = task;
+    o.n_tasks = 2;
+    o.gamma_select = 1.01; /* many candidates */
+    o.max_select = 6;
+    o.max_iter = 2;
+    o.label = flaky_label;
+    o.label_user = &fl;
+    o.label_id = "pedone-flaky";
+    /* first run: the labeller asks to stop */
+    CHECK(aion_learn_run(&o, out, &sum, &err) == AION_EOF);
+    CHECK(fl.calls == 1 && fl.seen == 0);
+    /* second run: continues, every second label fails and is skipped */
+    aion_status st = aion_learn_run(&o, out, &sum, &err);
+    CHECK_OK(st);
+    CHECK(fl.calls == 2);
+    CHECK(sum.iterations == 2);
+    CHECK(fl.seen >= 2);
+    if (fl.seen < 2) fprintf(stderr, "seen %d iterations %d labelled %d failed %d\n", fl.seen, sum.iterations, sum.labelled, sum.failed);
+    CHECK(sum.labelled == (fl.seen + 1) / 2 && sum.failed == fl.seen / 2);
+    CHECK(sum.dataset_size == 8 + sum.labelled);
+    {
+        aion_frame *d = NULL;
+        int nd = 0;
+        char path[300];
+        snprintf(path, sizeof path, "%s/dataset.xyz", out);
+        CHECK_OK(aion_read_all(path, NULL, &d, &nd, &err));
+        CHECK(nd == sum.dataset_size);
+        int al = 0;
+        for (int k = 0; k < nd; k++) {
+            const char *ct = aion_frame_info_get(&d[k], "config_type");
+            al += ct && !strcmp(ct, "active_learning");
+            CHECK((d[k].has & AION_HAS_ENERGY) && (d[k].has & AION_HAS_FORCES));
+        }
+        CHECK(al == sum.labelled);
+        aion_frames_free(d, nd);
+    }
+    /* a third run reuses everything: the labeller is not called again */
+    CHECK_OK(aion_learn_run(&o, out, &sum, &err));
+    CHECK(fl.calls == 2);
+    aion_potential_free(fl.p);
+    aion_frames_free(f, n);
+    {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+}
+
+int main(void)
+{
+    TEST_RUN(test_task_parse);
+    TEST_RUN(test_segments);
+    TEST_RUN(test_oracle);
+    TEST_RUN(test_loop);
+    return TEST_END();
+}
