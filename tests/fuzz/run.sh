@@ -5,7 +5,7 @@
 #   sh tests/fuzz/run.sh [SECONDS] [SEED] [RUNS]
 #
 # CI runs a fixed seed (default 1) and a fixed number of inputs (default
-# 10000; SECONDS, default 120, is only a cap that the slowest target does not
+# 50000; SECONDS, default 120, is only a cap that the slowest target does not
 # reach here) from an empty work corpus, so that a CI result is reproduced
 # exactly by the same command here. For a real campaign give a long
 # time, another seed and RUNS=-1 (unlimited); new inputs stay in
@@ -13,7 +13,7 @@
 set -e
 secs=${1:-120}
 seed=${2:-1}
-runs=${3:-10000}
+runs=${3:-50000}
 make -s -j2 fuzz BUILD=build-fuzz
 for t in build-fuzz/fuzz/fuzz_*; do
     [ -x "$t" ] || continue
