@@ -16,8 +16,14 @@ WARN    := -Wall -Wextra -Wno-unused-parameter -Wshadow -Wvla -Wformat=2
 CFLAGS  += -std=c11 -D_POSIX_C_SOURCE=200809L -D_DEFAULT_SOURCE $(OPT) $(WARN) -fopenmp -Iinclude -Isrc -Isrc/core
 LDLIBS  += -lfftw3 -llapack -lopenblas -lsymspg -lcjson -lyaml -lm
 LDFLAGS += $(OPT) -fopenmp
-GIT_COMMIT := $(shell git rev-parse --short HEAD 2>/dev/null || echo unknown)
+GIT_COMMIT := $(shell git describe --always --dirty --abbrev=7 2>/dev/null || echo unknown)
 CFLAGS  += -DAION_GIT_COMMIT='"$(GIT_COMMIT)"' -DAION_CFLAGS='"$(strip $(OPT))"'
+# The objects that print the commit (run records, reports) are rebuilt whenever it
+# changes: the stamp is rewritten only then, so provenance is never stale.
+COMMIT_STAMP := $(BUILD)/commit.stamp
+$(shell mkdir -p $(BUILD) && [ "$$(cat $(COMMIT_STAMP) 2>/dev/null)" = "$(GIT_COMMIT)" ] || echo "$(GIT_COMMIT)" > $(COMMIT_STAMP))
+COMMIT_USERS := $(patsubst %.c,$(BUILD)/%.o,$(shell grep -l AION_GIT_COMMIT src/*/*.c app/*.c 2>/dev/null))
+$(COMMIT_USERS): $(COMMIT_STAMP)
 
 LIB_SRC  := $(sort $(wildcard src/*/*.c))
 APP_SRC  := $(sort $(wildcard app/*.c))
