@@ -34,6 +34,7 @@ TEST_BIN := $(TEST_SRC:%.c=$(BUILD)/%)
 LIB      := $(BUILD)/libaion.a
 BIN      := $(BUILD)/aion
 
+.DEFAULT_GOAL := all
 .PHONY: all test fuzz clean bench
 all: $(BIN) $(TEST_BIN)
 
