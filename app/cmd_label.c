@@ -63,54 +63,12 @@ int cmd_label(int argc, char **argv)
         cli_fail("need --in STRUCTURES and --out LABELLED.xyz (see --help)");
         goto done;
     }
-    int m = aion_cp2k_method_from_name(method);
-    if (m < 0) {
-        cli_fail("unknown --method '%s' (xtb or pbe)", method);
-        goto done;
-    }
     if (jobs < 1 || threads < 1 || timeout < 0) {
         cli_fail("--jobs and --threads-per-job must be >= 1, --timeout >= 0");
         goto done;
     }
     memset(&o, 0, sizeof o);
-    aion_cp2k_opts_init(&o.cp, (aion_cp2k_method)m);
-    if (data_dir) {
-        char kv[600];
-        snprintf(kv, sizeof kv, "data_dir=%s", data_dir);
-        if (aion_cp2k_opts_set(&o.cp, kv, &err) != AION_OK) {
-            cli_fail("%s", err.msg);
-            goto done;
-        }
-    }
-    if (set) {
-        char *copy = strdup(set), *save = NULL;
-        if (!copy) goto done;
-        for (char *kv = strtok_r(copy, ", ", &save); kv; kv = strtok_r(NULL, ", ", &save))
-            if (aion_cp2k_opts_set(&o.cp, kv, &err) != AION_OK) {
-                cli_fail("--set: %s", err.msg);
-                free(copy);
-                goto done;
-            }
-        free(copy);
-    }
-    if (tpl_path) {
-        FILE *fp = fopen(tpl_path, "rb");
-        long len;
-        if (!fp || fseek(fp, 0, SEEK_END) || (len = ftell(fp)) < 0 || len > (1L << 24) || fseek(fp, 0, SEEK_SET)) {
-            cli_fail("%s: cannot read the template: %s", tpl_path, strerror(errno));
-            if (fp) fclose(fp);
-            goto done;
-        }
-        tpl = malloc((size_t)len + 1);
-        if (!tpl || fread(tpl, 1, (size_t)len, fp) != (size_t)len) {
-            cli_fail("%s: cannot read the template", tpl_path);
-            fclose(fp);
-            goto done;
-        }
-        tpl[len] = '\0';
-        fclose(fp);
-        o.cp.template_text = tpl;
-    }
+    if (label_cp2k_setup(&o.cp, method, data_dir, set, tpl_path, &tpl)) goto done;
     if (!workdir) {
         snprintf(wd, sizeof wd, "%s.work", out);
         workdir = wd;

@@ -119,25 +119,6 @@ static aion_status cp2k_label(void *user, const char *workdir, aion_frame *frame
     return AION_OK;
 }
 
-static char *read_text(const char *path)
-{
-    FILE *fp = fopen(path, "rb");
-    long len;
-    char *s = NULL;
-    if (!fp) return NULL;
-    if (fseek(fp, 0, SEEK_END) || (len = ftell(fp)) < 0 || len > (1L << 24) || fseek(fp, 0, SEEK_SET)) goto out;
-    if (!(s = malloc((size_t)len + 1))) goto out;
-    if (fread(s, 1, (size_t)len, fp) != (size_t)len) {
-        free(s);
-        s = NULL;
-        goto out;
-    }
-    s[len] = '\0';
-out:
-    fclose(fp);
-    return s;
-}
-
 int cmd_learn(int argc, char **argv)
 {
     const char *out = NULL, *data = NULL, *valid = NULL, *species = NULL, *init = NULL, *labeller = "cp2k",
@@ -251,45 +232,14 @@ int cmd_learn(int argc, char **argv)
         fprintf(stderr, "aion: labeller: the potential '%s' as the oracle (testing the loop; not a reference "
                         "method)\n", labeller + 10);
     } else if (!strcmp(labeller, "cp2k")) {
-        int m = aion_cp2k_method_from_name(method);
-        if (m < 0) {
-            cli_fail("unknown --method '%s' (xtb or pbe)", method);
-            goto done;
-        }
         if (jobs < 1 || tpj < 1 || timeout < 0) {
             cli_fail("--jobs and --threads-per-job must be >= 1, --timeout >= 0");
             goto done;
         }
         memset(&lab, 0, sizeof lab);
-        aion_cp2k_opts_init(&lab.cp, (aion_cp2k_method)m);
-        if (data_dir) {
-            char kv[600];
-            snprintf(kv, sizeof kv, "data_dir=%s", data_dir);
-            if (aion_cp2k_opts_set(&lab.cp, kv, &err) != AION_OK) {
-                cli_fail("%s", err.msg);
-                goto done;
-            }
-        }
-        if (set) {
-            char *copy = strdup(set), *save = NULL;
-            if (!copy) goto done;
-            for (char *kv = strtok_r(copy, ", ", &save); kv; kv = strtok_r(NULL, ", ", &save))
-                if (aion_cp2k_opts_set(&lab.cp, kv, &err) != AION_OK) {
-                    cli_fail("--set: %s", err.msg);
-                    free(copy);
-                    goto done;
-                }
-            free(copy);
-        }
+        if (label_cp2k_setup(&lab.cp, method, data_dir, set, tpl_path, &tpl)) goto done;
         char tkey[17] = "none";
-        if (tpl_path) {
-            if (!(tpl = read_text(tpl_path))) {
-                cli_fail("%s: cannot read the template: %s", tpl_path, strerror(errno));
-                goto done;
-            }
-            lab.cp.template_text = tpl;
-            aion_label_key(tpl, tkey);
-        }
+        if (tpl) aion_label_key(tpl, tkey);
         lab.cp2k = cp2k;
         lab.jobs = jobs;
         lab.threads = tpj;

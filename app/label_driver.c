@@ -513,3 +513,48 @@ int label_assemble(const aion_frame *frames, int n, const label_opts *o, const c
     if (aion_writer_close(w, &err) != AION_OK) return cli_fail("%s", err.msg), -1;
     return count;
 }
+
+int label_cp2k_setup(aion_cp2k_opts *cp, const char *method, const char *data_dir, const char *set,
+                     const char *template_path, char **template_text)
+{
+    aion_error err;
+    int m = aion_cp2k_method_from_name(method);
+    *template_text = NULL;
+    if (m < 0) return cli_fail("unknown --method '%s' (xtb or pbe)", method), -1;
+    aion_cp2k_opts_init(cp, (aion_cp2k_method)m);
+    if (data_dir) {
+        char kv[600];
+        snprintf(kv, sizeof kv, "data_dir=%s", data_dir);
+        if (aion_cp2k_opts_set(cp, kv, &err) != AION_OK) return cli_fail("%s", err.msg), -1;
+    }
+    if (set) {
+        char *copy = strdup(set), *save = NULL;
+        if (!copy) return cli_fail("out of memory"), -1;
+        for (char *kv = strtok_r(copy, ", ", &save); kv; kv = strtok_r(NULL, ", ", &save))
+            if (aion_cp2k_opts_set(cp, kv, &err) != AION_OK) {
+                cli_fail("--set: %s", err.msg);
+                free(copy);
+                return -1;
+            }
+        free(copy);
+    }
+    if (template_path) {
+        errno = 0;
+        FILE *fp = fopen(template_path, "rb");
+        long len = -1;
+        char *t = NULL;
+        if (fp && !fseek(fp, 0, SEEK_END) && (len = ftell(fp)) >= 0 && len <= (1L << 24) && !fseek(fp, 0, SEEK_SET) &&
+            (t = malloc((size_t)len + 1)) && fread(t, 1, (size_t)len, fp) == (size_t)len) {
+            t[len] = '\0';
+        } else {
+            cli_fail("%s: cannot read the template%s%s", template_path, errno ? ": " : "", errno ? strerror(errno) : "");
+            free(t);
+            t = NULL;
+        }
+        if (fp) fclose(fp);
+        if (!t) return -1;
+        cp->template_text = t;
+        *template_text = t;
+    }
+    return 0;
+}

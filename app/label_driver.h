@@ -40,6 +40,14 @@ typedef struct label_stats {
     double cp2k_wall_s;     /* sum of CP2K wall times in this run */
 } label_stats;
 
+/* CP2K settings from the command line shared by `aion label` and `aion learn`:
+ * the method preset (xtb|pbe), then data_dir (may be NULL), then --set
+ * "key=value,..." (may be NULL), then a template file (may be NULL; its text is
+ * returned in *template_text, to be freed by the caller after the run).
+ * Returns 0, or -1 after printing an error with cli_fail. */
+int label_cp2k_setup(aion_cp2k_opts *cp, const char *method, const char *data_dir, const char *set,
+                     const char *template_path, char **template_text);
+
 /* Label every frame; results land in o->workdir. Returns 0 when every frame is
  * labelled, 1 when some failed (listed in failures.txt), 2 on a fatal error,
  * 130 when interrupted (SIGINT/SIGTERM: running CP2K jobs are stopped). */
