@@ -363,7 +363,7 @@ int cmd_screen(int argc, char **argv)
         aion_potential_free(p);
     }
     o.keep_grids = grids != NULL;
-    if (grids && cli_mkdirs(grids) != 0) {
+    if (grids && aion_mkdirs(grids) != 0) {
         cli_fail("cannot create %s", grids);
         goto done;
     }

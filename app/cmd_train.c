@@ -312,7 +312,7 @@ int cmd_train(int argc, char **argv)
             sets[ns++] = (aion_fit_set){"train", ftr, ptr, ntr};
             if (nva) sets[ns++] = (aion_fit_set){"valid", fva, pva, nva};
             if (nte) sets[ns++] = (aion_fit_set){"test", fte, pte, nte};
-            if (cli_mkdirs(report)) {
+            if (aion_mkdirs(report)) {
                 cli_fail("%s: cannot create the directory", report);
                 goto done;
             }

@@ -163,7 +163,7 @@ static int launch(const aion_frame *f, int i, const label_opts *o, slot *s)
     snprintf(jobdir, sizeof jobdir, "%s/jobs/%s", o->workdir, name);
     if (make_input(f, i, o, &text, s->key)) return -1;
     rm_tree(jobdir); /* CP2K appends to old outputs: start clean */
-    if (cli_mkdirs(jobdir)) {
+    if (aion_mkdirs(jobdir)) {
         free(text);
         return cli_fail("cannot create %s: %s", jobdir, strerror(errno));
     }
@@ -345,12 +345,12 @@ int label_run(const aion_frame *frames, int n, const label_opts *o, label_stats 
     st->total = n;
     if (o->jobs < 1 || o->threads < 1) return cli_fail("--jobs and --threads-per-job must be at least 1"), 2;
     if (!can_run(o->cp2k)) return cli_fail("cannot find the CP2K executable '%s' (--cp2k)", o->cp2k), 2;
-    if (cli_mkdirs(o->workdir)) return cli_fail("cannot create %s: %s", o->workdir, strerror(errno)), 2;
+    if (aion_mkdirs(o->workdir)) return cli_fail("cannot create %s: %s", o->workdir, strerror(errno)), 2;
     if (take_lock(o)) return 2;
     for (int k = 0; k < 3; k++) {
         static const char *sub[3] = {"results", "failed", "jobs"};
         snprintf(dir, sizeof dir, "%s/%s", o->workdir, sub[k]);
-        if (cli_mkdirs(dir)) {
+        if (aion_mkdirs(dir)) {
             cli_fail("cannot create %s: %s", dir, strerror(errno));
             goto done;
         }

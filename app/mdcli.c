@@ -234,7 +234,7 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
     progress_ctx pc;
     char xyz[4096], dump[4096], csv[4096], ck[4096];
     aion_status st;
-    if (cli_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
+    if (aion_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
     snprintf(xyz, sizeof xyz, "%s/traj.xyz", m->out);
     snprintf(dump, sizeof dump, "%s/traj.dump", m->out);
     snprintf(csv, sizeof csv, "%s/thermo.csv", m->out);
@@ -325,7 +325,7 @@ int mdcli_write_structure(const mdcli *m, const aion_frame *f, const char *name)
     aion_writer *w;
     aion_error err;
     aion_write_opts wo;
-    if (cli_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
+    if (aion_mkdirs(m->out)) return cli_fail("%s: cannot create the output folder", m->out);
     snprintf(path, sizeof path, "%s/%s", m->out, name);
     aion_write_opts_init(&wo);
     wo.format = AION_FMT_EXTXYZ;

@@ -433,19 +433,3 @@ void cli_record_free(cli_record *r)
     free(r);
 }
 
-int cli_mkdirs(const char *path)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf) return -1;
-    memcpy(buf, path, n + 1);
-    for (size_t k = 1; k <= n; k++) {
-        if (buf[k] == '/' || buf[k] == '\0') {
-            char c = buf[k];
-            buf[k] = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-            buf[k] = c;
-        }
-    }
-    return 0;
-}

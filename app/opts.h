@@ -53,7 +53,5 @@ void cli_record_free(cli_record *r);
 
 /* Write text to path atomically (tmp + rename). Returns 0 on success. */
 int cli_write_file_atomic(const char *path, const char *text);
-/* mkdir -p; returns 0 on success. */
-int cli_mkdirs(const char *path);
 
 #endif

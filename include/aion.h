@@ -187,6 +187,10 @@ aion_status aion_frame_wrap(aion_frame *f);
 /* File I/O: streamed readers and atomic writers                         */
 /* ===================================================================== */
 
+/* mkdir -p: create PATH and its missing parents (mode 0777 & ~umask).
+ * Returns 0, or -1 with errno set. */
+int aion_mkdirs(const char *path);
+
 /* Formats; AION_FMT_AUTO = guess from the file name. */
 typedef enum aion_format {
     AION_FMT_AUTO = 0,

@@ -11,6 +11,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 
 const char *aion_status_str(aion_status s)
 {
@@ -218,4 +219,24 @@ void aion_transpose3(const double a[3][3], double t[3][3])
     for (int i = 0; i < 3; i++)
         for (int j = 0; j < 3; j++) r[i][j] = a[j][i];
     memcpy(t, r, sizeof r);
+}
+
+int aion_mkdirs(const char *path)
+{
+    char buf[4096];
+    size_t n = strlen(path);
+    if (n == 0 || n >= sizeof buf) {
+        errno = n ? ENAMETOOLONG : ENOENT;
+        return -1;
+    }
+    memcpy(buf, path, n + 1);
+    for (size_t k = 1; k <= n; k++) {
+        if (buf[k] == '/' || buf[k] == '\0') {
+            char ch = buf[k];
+            buf[k] = '\0';
+            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
+            buf[k] = ch;
+        }
+    }
+    return 0;
 }

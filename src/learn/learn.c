@@ -579,7 +579,7 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     snprintf(tdir, sizeof tdir, "%s/%s", dir, name);
     memset(&c, 0, sizeof c);
     aion_frame_init(&start);
-    if (aion_pipe_mkdirs(tdir)) return aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", tdir, strerror(errno));
+    if (aion_mkdirs(tdir)) return aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", tdir, strerror(errno));
     aion_learn_task_format(t, msg, sizeof msg);
     emit(x, AION_LEARN_STEP_START, iter, name, 0, t->steps, 0, 0, msg);
     if ((st = task_start(t, seed, &start, err)) != AION_OK) goto done;
@@ -770,7 +770,7 @@ static aion_status step_label(lctx *x, int iter, const char *dir, const char *po
     snprintf(path, sizeof path, "%s/selected.xyz", dir);
     if ((st = read_frames(path, &f, &n, err)) != AION_OK) return st;
     snprintf(wdir, sizeof wdir, "%s/label", dir);
-    if (aion_pipe_mkdirs(wdir)) {
+    if (aion_mkdirs(wdir)) {
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", wdir, strerror(errno));
         goto done;
     }
@@ -921,7 +921,7 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
     x.out = out_dir;
     if (sum) memset(sum, 0, sizeof *sum);
     if ((st = check_opts(o, err)) != AION_OK) return st;
-    if (aion_pipe_mkdirs(out_dir)) return aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", out_dir, strerror(errno));
+    if (aion_mkdirs(out_dir)) return aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", out_dir, strerror(errno));
 
     /* chain hash: seed data, validation data, species, training options */
     uint64_t h = AION_PIPE_HASH0;
@@ -996,7 +996,7 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         snprintf(dir, sizeof dir, "%s/iter-%03d", out_dir, iter);
         snprintf(pot, sizeof pot, "%s/pot.mtp", dir);
         als_path_of(pot, als, sizeof als);
-        if (aion_pipe_mkdirs(dir)) {
+        if (aion_mkdirs(dir)) {
             st = aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", dir, strerror(errno));
             goto done;
         }

@@ -505,23 +505,6 @@ fail:
     return NULL;
 }
 
-int aion_pipe_mkdirs(const char *path)
-{
-    char buf[4096];
-    size_t n = strlen(path);
-    if (n == 0 || n >= sizeof buf) return -1;
-    memcpy(buf, path, n + 1);
-    for (size_t k = 1; k <= n; k++) {
-        if (buf[k] == '/' || buf[k] == '\0') {
-            char ch = buf[k];
-            buf[k] = '\0';
-            if (mkdir(buf, 0777) != 0 && errno != EEXIST) return -1;
-            buf[k] = ch;
-        }
-    }
-    return 0;
-}
-
 void aion_pipe_clear_dir(const char *path)
 {
     DIR *d = opendir(path);

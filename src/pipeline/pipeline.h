@@ -50,10 +50,9 @@ uint64_t aion_pipe_file_hash(const char *path);
 void aion_pipe_resolve(const aion_pipeline_config *c, const char *in, char *out, size_t cap);
 
 /* Files: write text atomically (tmp + fsync + rename), read a whole file
- * (malloc'd, NUL-terminated; NULL if absent), mkdir -p, remove a stage folder's files. */
+ * (malloc'd, NUL-terminated; NULL if absent), remove a stage folder's files (mkdir -p: aion_mkdirs). */
 aion_status aion_pipe_write_atomic(const char *path, const char *text, size_t len, aion_error *err);
 char *aion_pipe_read_file(const char *path, size_t *len);
-int aion_pipe_mkdirs(const char *path);
 void aion_pipe_clear_dir(const char *path);
 
 /* JSON text helpers. */

@@ -146,7 +146,7 @@ static int stage_begin(ctx *x, stage *s, const char *name, uint64_t hash, uint64
         pi->seed = seed;
     }
     pthread_mutex_unlock(&x->lock);
-    if (aion_pipe_mkdirs(s->dir)) {
+    if (aion_mkdirs(s->dir)) {
         aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", s->dir, strerror(errno));
         return -1;
     }
@@ -888,7 +888,7 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
     aion_pipe_resolve(c, c->potential, x->pot_path, sizeof x->pot_path);
     x->pot_hash = aion_pipe_file_hash(x->pot_path); /* 0 for built-in names */
     snprintf(path, sizeof path, "%s/stages", out_dir);
-    if (aion_pipe_mkdirs(path)) {
+    if (aion_mkdirs(path)) {
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
         goto done;
     }
