@@ -22,7 +22,9 @@ static const char *usage =
     "(warm start from the previous iteration), runs the exploration MD tasks with it while watching the\n"
     "extrapolation grade (grade > gamma-select: candidate; > gamma-break: the task stops), picks at most\n"
     "--max-select candidates by MaxVol, labels them (CP2K as in `aion label`, or a potential as the oracle for\n"
-    "tests), adds them and retrains; converged when an exploration finds no candidate. Writes DIR/learn.json\n"
+    "tests), adds them and retrains; converged when an exploration finds no candidate (and, with --audit N,\n"
+    "when N configurations per task, labelled whatever their grade, agree with the potential within\n"
+    "--audit-tol meV/atom: the grade can stay low in a wrong basin). Writes DIR/learn.json\n"
     "(one record per iteration), DIR/dataset.xyz, DIR/iter-NNN/ and DIR/final.mtp (+ .als). Killed or\n"
     "interrupted (Ctrl-C), run the same command again: finished steps are kept, training continues from its\n"
     "checkpoint, CP2K labels already made are reused. See docs/learning.md.\n"
@@ -134,7 +136,7 @@ int cmd_learn(int argc, char **argv)
     aion_potential *oracle = NULL;
     label_opts lab;
     aion_error err;
-    cli_opt t[48];
+    cli_opt t[52];
     cli_record *rec = NULL;
     aion_learn_summary sum;
 
@@ -148,6 +150,8 @@ int cmd_learn(int argc, char **argv)
     t[k++] = (cli_opt){"gamma-break", OPT_DBL, &lo.gamma_break, "grade above which a task stops (default 10)", 0, NULL, 0};
     t[k++] = (cli_opt){"max-select", OPT_INT, &lo.max_select, "configurations labelled per iteration at most (default 20)", 0, NULL, 0};
     t[k++] = (cli_opt){"max-iter", OPT_INT, &lo.max_iter, "iterations at most (default 10)", 0, NULL, 0};
+    t[k++] = (cli_opt){"audit", OPT_INT, &lo.audit, "energy check: configurations per task labelled whatever their grade (default 0 = off)", 0, NULL, 0};
+    t[k++] = (cli_opt){"audit-tol", OPT_DBL, &lo.audit_tol, "energy check tolerance, meV/atom (default 30)", 0, NULL, 0};
     t[k++] = (cli_opt){"init", OPT_STR, &init, "start the first training from this .mtp (trained or untrained)", 0, NULL, 0};
     t[k++] = (cli_opt){"level", OPT_INT, &lo.level, "MTP level of a new potential (default 8; ignored with --init)", 0, NULL, 0};
     t[k++] = (cli_opt){"cutoff", OPT_DBL, &lo.cutoff, "cutoff of a new potential, Å (default 5)", 0, NULL, 0};
@@ -285,6 +289,13 @@ int cmd_learn(int argc, char **argv)
     cli_record_number(rec, "results", "dataset_size", sum.dataset_size);
     cli_record_number(rec, "results", "labelled", sum.labelled);
     cli_record_number(rec, "results", "failed", sum.failed);
+    if (lo.audit > 0) {
+        if (sum.audited)
+            printf("aion learn: energy check of the final potential: %d configurations, largest |E_MTP - E_label| "
+                   "%.1f meV/atom (tolerance %g)\n", sum.audited, sum.audit_max_meV_atom, lo.audit_tol);
+        cli_record_number(rec, "results", "audited", sum.audited);
+        if (sum.audited) cli_record_number(rec, "results", "audit_max_meV_atom", sum.audit_max_meV_atom);
+    }
     cli_record_number(rec, "results", "seconds", sum.seconds);
     {
         char rp[4200];

@@ -1817,7 +1817,12 @@ aion_status aion_build_bcc_slab(int metal_z, double a_A, int face, int n1, int n
  * are candidates; a task stops at grade > gamma_break), pick at most
  * max_select candidates by MaxVol (aion_mtp_select), label them through the
  * caller's labeller, add the labelled ones to the data set. Converged when
- * an iteration's exploration gives no candidate. Every step of every
+ * an iteration's exploration gives no candidate. With the energy check on
+ * (audit > 0), each task also keeps `audit` configurations whatever their
+ * grade; they are labelled with the picks, and convergence also needs every
+ * one of them labelled with |E_MTP - E_label| / N <= audit_tol (the grade
+ * can stay low in a wrong basin); the labels of the last iteration are then
+ * a test of the final potential and are not added to the data set. Every step of every
  * iteration writes its outputs atomically and a record with the hash of its
  * inputs (OUT/iter-NNN/STEP.json): a run that is killed and started again
  * skips finished steps, continues training from its checkpoint, reruns an
@@ -1918,6 +1923,10 @@ typedef struct aion_learn_opts {
     double gamma_break;               /* a task stops above this (default 10) */
     int max_select;                   /* configurations labelled per iteration at most (default 20) */
     int max_iter;                     /* iterations at most (default 10) */
+    int audit;                        /* energy check: configurations per task labelled whatever their grade,
+                                         at steps j*steps/audit, j = 1..audit (0 = none, the default) */
+    double audit_tol;                 /* meV/atom: an audited configuration whose |E_MTP - E_label| / N is
+                                         above this keeps the loop going (default 30) */
     int nthreads;                     /* 0 = OpenMP default */
     /* labelling */
     aion_learn_label_fn label;
@@ -1937,6 +1946,8 @@ typedef struct aion_learn_summary {
     int converged;                    /* 1: the last exploration gave no candidate */
     int dataset_size;                 /* configurations in OUT/dataset.xyz */
     int labelled, failed;             /* over all iterations */
+    int audited;                      /* audit configurations labelled in the last iteration */
+    double audit_max_meV_atom;        /* their largest |E_MTP - E_label| / N (NAN: no audit) */
     double seconds;                   /* this session */
 } aion_learn_summary;
 

@@ -1,7 +1,11 @@
 /*
  * Active learning (aion learn): train -> explore (MD with the extrapolation
  * grade watched) -> select (MaxVol) -> label -> retrain, until an exploration
- * finds no configuration above gamma_select.
+ * finds no configuration above gamma_select and, with the energy check on
+ * (opts.audit), the potential's energies of configurations taken from the
+ * MD whatever their grade agree with their labels within audit_tol: the
+ * grade measures extrapolation in descriptor space, not error, and a
+ * potential can run into a wrong basin at low grades (docs/learning.md).
  *
  * E. V. Podryabinkin, A. V. Shapeev, Active learning of linearly parametrized
  * interatomic potentials, Comput. Mater. Sci. 140, 171 (2017),
@@ -50,6 +54,7 @@ void aion_learn_opts_init(aion_learn_opts *o)
     o->gamma_break = 10;
     o->max_select = 20;
     o->max_iter = 10;
+    o->audit_tol = 30;
     o->label_id = "";
 }
 
@@ -454,8 +459,44 @@ typedef struct md_cb {
     int broke, user_stop, grade_failed;
     aion_frame *cand;
     int ncand, capcand;
+    aion_frame *aud;          /* audit frames (kept whatever their grade) */
+    int naud, capaud, n_audit;
+    long steps;
     aion_error gerr;
 } md_cb;
+
+/* Append a copy of the MD's frame, tagged with where it came from. */
+static int keep_frame(md_cb *c, aion_frame **list, int *n, int *cap, const aion_frame *f, long step, double g, double T)
+{
+    if (*n == *cap) {
+        int nc = *cap ? 2 * *cap : 16;
+        aion_frame *d = aion_realloc_array(*list, (size_t)nc, sizeof *d);
+        if (!d) goto nomem;
+        *list = d;
+        *cap = nc;
+    }
+    aion_frame *cf = &(*list)[*n];
+    char buf[64];
+    aion_frame_init(cf);
+    if (aion_frame_copy(cf, f) != AION_OK) goto nomem;
+    (*n)++;
+    aion_frame_strip(cf, AION_HAS_CELL, NULL, 0);
+    aion_frame_wrap(cf);
+    snprintf(buf, sizeof buf, "%d", c->iter);
+    aion_frame_info_set(cf, "al_iter", buf);
+    aion_frame_info_set(cf, "al_task", c->name);
+    snprintf(buf, sizeof buf, "%ld", step);
+    aion_frame_info_set(cf, "al_step", buf);
+    snprintf(buf, sizeof buf, "%.6g", g);
+    aion_frame_info_set(cf, "al_grade", buf);
+    snprintf(buf, sizeof buf, "%.2f", T);
+    aion_frame_info_set(cf, "al_T_K", buf);
+    return 0;
+nomem:
+    aion_err_set(&c->gerr, AION_ERR_NOMEM, "out of memory");
+    c->grade_failed = 1;
+    return 1;
+}
 
 static int md_grade(md_cb *c, long step, double T)
 {
@@ -472,38 +513,12 @@ static int md_grade(md_cb *c, long step, double T)
         c->gmax = g;
         c->gmax_step = step;
     }
-    if (g > c->select) {
-        if (c->ncand == c->capcand) {
-            int cap = c->capcand ? 2 * c->capcand : 16;
-            aion_frame *d = aion_realloc_array(c->cand, (size_t)cap, sizeof *d);
-            if (!d) {
-                aion_err_set(&c->gerr, AION_ERR_NOMEM, "out of memory");
-                c->grade_failed = 1;
-                return 1;
-            }
-            c->cand = d;
-            c->capcand = cap;
-        }
-        aion_frame *cf = &c->cand[c->ncand];
-        char buf[64];
-        aion_frame_init(cf);
-        if (aion_frame_copy(cf, f) != AION_OK) {
-            aion_err_set(&c->gerr, AION_ERR_NOMEM, "out of memory");
-            c->grade_failed = 1;
-            return 1;
-        }
-        c->ncand++;
-        aion_frame_strip(cf, AION_HAS_CELL, NULL, 0);
-        aion_frame_wrap(cf);
-        snprintf(buf, sizeof buf, "%d", c->iter);
-        aion_frame_info_set(cf, "al_iter", buf);
-        aion_frame_info_set(cf, "al_task", c->name);
-        snprintf(buf, sizeof buf, "%ld", step);
-        aion_frame_info_set(cf, "al_step", buf);
-        snprintf(buf, sizeof buf, "%.6g", g);
-        aion_frame_info_set(cf, "al_grade", buf);
-        snprintf(buf, sizeof buf, "%.2f", T);
-        aion_frame_info_set(cf, "al_T_K", buf);
+    if (g > c->select && keep_frame(c, &c->cand, &c->ncand, &c->capcand, f, step, g, T))
+        return 1;
+    /* audit frames: at steps j * steps / n_audit, j = 1..n_audit (the last step included) */
+    if (c->naud < c->n_audit && step > 0 && step >= (long)floor((double)(c->naud + 1) * (double)c->steps / c->n_audit + 0.5)) {
+        if (keep_frame(c, &c->aud, &c->naud, &c->capaud, f, step, g, T)) return 1;
+        aion_frame_info_set(&c->aud[c->naud - 1], "al_audit", "1");
     }
     if (g > c->brk) {
         c->broke = 1;
@@ -620,6 +635,8 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     c.md = md;
     c.select = o->gamma_select;
     c.brk = o->gamma_break;
+    c.n_audit = o->audit;
+    c.steps = t->steps;
     int nseg = aion_learn_task_segments(t, segs);
     char thermo[LPATH];
     snprintf(thermo, sizeof thermo, "%s/thermo.csv", tdir);
@@ -655,6 +672,10 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     }
     snprintf(path, sizeof path, "%s/candidates.xyz", tdir);
     if ((st = write_frames(path, c.cand, c.ncand, err)) != AION_OK) goto done;
+    if (o->audit > 0) {
+        snprintf(path, sizeof path, "%s/audit.xyz", tdir);
+        if ((st = write_frames(path, c.aud, c.naud, err)) != AION_OK) goto done;
+    }
     aion_learn_task_format(t, msg, sizeof msg);
     cJSON_AddStringToObject(res, "task", msg);
     cJSON_AddNumberToObject(res, "seed", (double)(seed >> 11)); /* informative (53 bits) */
@@ -664,6 +685,7 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     cJSON_AddNumberToObject(res, "max_grade", c.gmax);
     cJSON_AddNumberToObject(res, "max_grade_step", (double)c.gmax_step);
     cJSON_AddNumberToObject(res, "candidates", c.ncand);
+    if (o->audit > 0) cJSON_AddNumberToObject(res, "audit", c.naud);
     cJSON_AddNumberToObject(res, "atoms", start.n);
     *res_out = cJSON_Duplicate(res, 1);
     snprintf(msg, sizeof msg, "%ld of %ld steps, max grade %.3g%s, %d candidates", aion_md_step_count(md), t->steps,
@@ -675,6 +697,7 @@ done:
     if (c.csv) fclose(c.csv);
     cJSON_Delete(res);
     if (c.cand) aion_frames_free(c.cand, c.ncand);
+    if (c.aud) aion_frames_free(c.aud, c.naud);
     aion_mtp_grade_free(c.g);
     aion_md_free(md);
     aion_potential_free(p);
@@ -684,43 +707,75 @@ done:
 
 /* ------------------------------------------------------------ select, label */
 
-static aion_status step_select(lctx *x, int iter, const char *dir, const char *pot, const char *als, uint64_t hash,
-                               cJSON **res_out, aion_error *err)
+/* Read the frames of FILE in every task folder of this iteration into one array. */
+static aion_status read_task_frames(lctx *x, const char *dir, const char *file, aion_frame **out, int *nout,
+                                    aion_error *err)
 {
-    const aion_learn_opts *o = x->o;
-    aion_frame *pool = NULL, *sel = NULL;
-    int npool = 0, *picked = NULL, np = 0;
-    double *gam = NULL, t0 = now_s();
-    aion_mtp_grade *g = NULL;
+    aion_frame *pool = NULL;
+    int npool = 0;
+    char path[LPATH];
     aion_status st = AION_OK;
-    char path[LPATH], msg[256];
-    emit(x, AION_LEARN_STEP_START, iter, "select", 0, 0, 0, 0, NULL);
-    for (int ti = 0; ti < o->n_tasks; ti++) {
+    for (int ti = 0; ti < x->o->n_tasks; ti++) {
         aion_frame *f = NULL;
         int nf = 0;
-        snprintf(path, sizeof path, "%s/md-%02d/candidates.xyz", dir, ti + 1);
-        if ((st = read_frames(path, &f, &nf, err)) != AION_OK) goto done;
+        snprintf(path, sizeof path, "%s/md-%02d/%s", dir, ti + 1, file);
+        if ((st = read_frames(path, &f, &nf, err)) != AION_OK) break;
         aion_frame *d = aion_realloc_array(pool, (size_t)(npool + nf + 1), sizeof *d);
         if (!d) {
             aion_frames_free(f, nf);
             st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-            goto done;
+            break;
         }
         pool = d;
         if (nf) memcpy(pool + npool, f, (size_t)nf * sizeof *f);
         npool += nf;
         free(f);
     }
+    if (st != AION_OK && pool) {
+        aion_frames_free(pool, npool);
+        pool = NULL;
+        npool = 0;
+    }
+    *out = pool;
+    *nout = npool;
+    return st;
+}
+
+static int same_origin(const aion_frame *a, const aion_frame *b)
+{
+    const char *ta = aion_frame_info_get(a, "al_task"), *tb = aion_frame_info_get(b, "al_task");
+    const char *sa = aion_frame_info_get(a, "al_step"), *sb = aion_frame_info_get(b, "al_step");
+    return ta && tb && sa && sb && !strcmp(ta, tb) && !strcmp(sa, sb);
+}
+
+/* MaxVol picks among the candidates (if pick), then the audit frames that
+ * are not picked already. */
+static aion_status step_select(lctx *x, int iter, const char *dir, const char *pot, const char *als, int pick,
+                               uint64_t hash, cJSON **res_out, aion_error *err)
+{
+    const aion_learn_opts *o = x->o;
+    aion_frame *pool = NULL, *sel = NULL, *aud = NULL;
+    int npool = 0, naud = 0, nsel, *picked = NULL, np = 0;
+    double *gam = NULL, t0 = now_s();
+    aion_mtp_grade *g = NULL;
+    aion_status st = AION_OK;
+    char path[LPATH], msg[256];
+    emit(x, AION_LEARN_STEP_START, iter, "select", 0, 0, 0, 0, NULL);
+    if ((st = read_task_frames(x, dir, "candidates.xyz", &pool, &npool, err)) != AION_OK) goto done;
+    if (o->audit > 0 && (st = read_task_frames(x, dir, "audit.xyz", &aud, &naud, err)) != AION_OK) goto done;
     picked = aion_calloc((size_t)npool + 1, sizeof *picked);
     gam = aion_calloc((size_t)npool + 1, sizeof *gam);
-    sel = aion_calloc((size_t)npool + 1, sizeof *sel);
+    sel = aion_calloc((size_t)(npool + naud) + 1, sizeof *sel);
     if (!picked || !gam || !sel) {
         st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
         goto done;
     }
-    if ((st = aion_mtp_grade_create(&g, pot, als, o->species_z, o->n_species, o->nthreads, err)) != AION_OK) goto done;
-    if ((st = aion_mtp_select(g, pool, npool, o->gamma_select, o->max_select, gam, picked, &np, err)) != AION_OK)
-        goto done;
+    if (pick && npool) {
+        if ((st = aion_mtp_grade_create(&g, pot, als, o->species_z, o->n_species, o->nthreads, err)) != AION_OK)
+            goto done;
+        if ((st = aion_mtp_select(g, pool, npool, o->gamma_select, o->max_select, gam, picked, &np, err)) != AION_OK)
+            goto done;
+    }
     for (int k = 0; k < np; k++) {
         char buf[64];
         snprintf(buf, sizeof buf, "%.6g", gam[picked[k]]);
@@ -728,11 +783,24 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
         aion_frame_info_set(&pool[picked[k]], "al_grade", buf);
         sel[k] = pool[picked[k]]; /* shallow: the frames stay owned by pool */
     }
+    nsel = np;
+    for (int a = 0; a < naud; a++) {
+        int dup = -1;
+        for (int k = 0; k < np && dup < 0; k++)
+            if (same_origin(&aud[a], &pool[picked[k]])) dup = k;
+        if (dup >= 0) { /* picked already: it is labelled once and counts as audited */
+            aion_frame_info_set(&pool[picked[dup]], "al_audit", "1");
+            sel[dup] = pool[picked[dup]];
+        } else {
+            sel[nsel++] = aud[a]; /* shallow: owned by aud */
+        }
+    }
     snprintf(path, sizeof path, "%s/selected.xyz", dir);
-    if ((st = write_frames(path, sel, np, err)) != AION_OK) goto done;
+    if ((st = write_frames(path, sel, nsel, err)) != AION_OK) goto done;
     cJSON *res = cJSON_CreateObject();
     cJSON_AddNumberToObject(res, "candidates", npool);
     cJSON_AddNumberToObject(res, "selected", np);
+    if (o->audit > 0) cJSON_AddNumberToObject(res, "audit", naud);
     {
         double gmin = INFINITY, gmx = 0;
         for (int k = 0; k < np; k++) {
@@ -750,10 +818,11 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
         emit(x, AION_LEARN_STEP_DONE, iter, "select", 0, 0, 0, now_s() - t0, msg);
 done:
     aion_mtp_grade_free(g);
-    free(sel); /* frames belong to pool */
+    free(sel); /* frames belong to pool and aud */
     free(picked);
     free(gam);
     if (pool) aion_frames_free(pool, npool);
+    if (aud) aion_frames_free(aud, naud);
     return st;
 }
 
@@ -813,6 +882,43 @@ static aion_status step_label(lctx *x, int iter, const char *dir, const char *po
         }
         if (predict(p, good, ngood, &pred, NULL) == AION_OK)
             cJSON_AddItemToObject(res, "errors_before", errors_json(good, pred, ngood));
+        else
+            pred = NULL;
+    }
+    if (o->audit > 0) {
+        /* the energy check: the potential against the labels of the configurations taken whatever their grade */
+        cJSON *a = cJSON_AddObjectToObject(res, "audit"), *fr = cJSON_AddArrayToObject(a, "frames");
+        int na = 0, nfa = 0;
+        double emax = 0, esum = 0, fsum = 0;
+        long nfc = 0;
+        for (int k = 0; k < n; k++)
+            if (aion_frame_info_get(&f[k], "al_audit")) nfa++;
+        for (int k = 0; k < ngood && pred; k++) {
+            if (!aion_frame_info_get(&good[k], "al_audit")) continue;
+            double de = 1e3 * (pred[k].energy - good[k].energy) / good[k].n;
+            for (int i = 0; i < good[k].n; i++)
+                for (int c = 0; c < 3; c++, nfc++) fsum += fabs(pred[k].forces[i][c] - good[k].forces[i][c]);
+            cJSON *r = cJSON_CreateObject();
+            const char *task = aion_frame_info_get(&good[k], "al_task"), *step = aion_frame_info_get(&good[k], "al_step");
+            const char *T = aion_frame_info_get(&good[k], "al_T_K"), *g = aion_frame_info_get(&good[k], "al_grade");
+            cJSON_AddStringToObject(r, "task", task ? task : "");
+            cJSON_AddNumberToObject(r, "step", step ? atof(step) : -1);
+            cJSON_AddNumberToObject(r, "T_K", T ? atof(T) : 0);
+            cJSON_AddNumberToObject(r, "grade", g ? atof(g) : 0);
+            cJSON_AddNumberToObject(r, "atoms", good[k].n);
+            cJSON_AddNumberToObject(r, "energy_error_meV_atom", de);
+            cJSON_AddItemToArray(fr, r);
+            emax = AION_MAX(emax, fabs(de));
+            esum += fabs(de);
+            na++;
+        }
+        cJSON_AddNumberToObject(a, "labelled", na);
+        cJSON_AddNumberToObject(a, "failed", nfa - na);
+        if (na) {
+            cJSON_AddNumberToObject(a, "energy_max_abs_meV_atom", emax);
+            cJSON_AddNumberToObject(a, "energy_mae_meV_atom", esum / na);
+            cJSON_AddNumberToObject(a, "force_mae_meV_A", 1e3 * fsum / (double)(nfc ? nfc : 1));
+        }
     }
     *res_out = cJSON_Duplicate(res, 1);
     snprintf(msg, sizeof msg, "%d of %d labelled, %d failed", ngood, n, n - ngood);
@@ -893,6 +999,9 @@ static aion_status check_opts(const aion_learn_opts *o, aion_error *err)
     if (!(o->gamma_select >= 1) || !(o->gamma_break > o->gamma_select))
         return aion_err_set(err, AION_ERR_INVALID, "learn: need 1 <= gamma_select < gamma_break (got %g, %g)",
                             o->gamma_select, o->gamma_break);
+    if (o->audit < 0 || !(o->audit_tol > 0))
+        return aion_err_set(err, AION_ERR_INVALID, "learn: audit must be >= 0 and audit_tol > 0 (got %d, %g)", o->audit,
+                            o->audit_tol);
     if (o->max_select < 1 || o->max_iter < 1 || o->train_max_iter < 0)
         return aion_err_set(err, AION_ERR_INVALID, "learn: max_select and max_iter must be >= 1");
     if (o->w_energy < 0 || o->w_force < 0 || o->w_stress < 0)
@@ -914,12 +1023,16 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
     char dir[LDIR], pot[LSUB], als[LSUB], prev_pot[LSUB], path[LPATH], path2[LPATH];
     const char *status = "running";
     double t0 = now_s();
-    int iter = 0, converged = 0, have_pot = 0;
+    int iter = 0, converged = 0, have_pot = 0, audited = 0;
+    double audit_max = NAN;
     cJSON *cur = NULL;
     memset(&x, 0, sizeof x);
     x.o = o;
     x.out = out_dir;
-    if (sum) memset(sum, 0, sizeof *sum);
+    if (sum) {
+        memset(sum, 0, sizeof *sum);
+        sum->audit_max_meV_atom = NAN;
+    }
     if ((st = check_opts(o, err)) != AION_OK) return st;
     if (aion_mkdirs(out_dir)) return aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", out_dir, strerror(errno));
 
@@ -978,6 +1091,8 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         cJSON_AddNumberToObject(x.root, "gamma_break", o->gamma_break);
         cJSON_AddNumberToObject(x.root, "max_select", o->max_select);
         cJSON_AddNumberToObject(x.root, "max_iter", o->max_iter);
+        cJSON_AddNumberToObject(x.root, "audit", o->audit);
+        if (o->audit > 0) cJSON_AddNumberToObject(x.root, "audit_tol_meV_atom", o->audit_tol);
         cJSON_AddStringToObject(x.root, "labeller", o->label_id ? o->label_id : "");
         cJSON_AddNumberToObject(x.root, "dataset_size", x.ndata);
         x.iters = cJSON_AddArrayToObject(x.root, "iterations");
@@ -1027,6 +1142,7 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         uint64_t h_exp = hash_u64(h_train, aion_pipe_file_hash(pot));
         h_exp = hash_u64(h_exp, aion_pipe_file_hash(als));
         h_exp = hash_dbl(hash_dbl(h_exp, o->gamma_select), o->gamma_break);
+        if (o->audit > 0) h_exp = hash_str(hash_u64(h_exp, (uint64_t)o->audit), "audit");
         cJSON *tasks = cJSON_AddArrayToObject(cur, "tasks");
         double exp_s = 0, gmax = 0;
         int ncand = 0;
@@ -1054,38 +1170,47 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
             h_sel = hash_u64(h_sel, h_task);
             snprintf(path, sizeof path, "%s/%s/candidates.xyz", dir, name);
             h_sel = hash_u64(h_sel, aion_pipe_file_hash(path));
+            if (o->audit > 0) {
+                snprintf(path, sizeof path, "%s/%s/audit.xyz", dir, name);
+                h_sel = hash_u64(h_sel, aion_pipe_file_hash(path));
+            }
         }
         if (x.stop) goto stopped;
         cJSON_AddNumberToObject(wall, "explore", exp_s);
         cJSON_AddNumberToObject(cur, "candidates", ncand);
         cJSON_AddNumberToObject(cur, "max_grade", gmax);
-        converged = ncand == 0;
-        cJSON_AddBoolToObject(cur, "converged", converged);
-        if (converged) {
-            note(&x, iter, "learn", "converged: no configuration above gamma_select = %g in any task (max grade %.3g)",
-                 o->gamma_select, gmax);
-            status = "converged";
-            cJSON_AddItemToArray(x.iters, cur);
-            cur = NULL;
-            break;
-        }
-        if (iter == o->max_iter) {
-            note(&x, iter, "learn", "reached max_iter = %d without convergence (%d candidates, max grade %.3g)",
-                 o->max_iter, ncand, gmax);
-            status = "max_iterations";
-            cJSON_AddItemToArray(x.iters, cur);
-            cur = NULL;
-            break;
+        int grade_ok = ncand == 0, last = iter == o->max_iter;
+        if (o->audit <= 0) {
+            converged = grade_ok;
+            cJSON_AddBoolToObject(cur, "converged", converged);
+            if (converged) {
+                note(&x, iter, "learn", "converged: no configuration above gamma_select = %g in any task (max grade %.3g)",
+                     o->gamma_select, gmax);
+                status = "converged";
+                cJSON_AddItemToArray(x.iters, cur);
+                cur = NULL;
+                break;
+            }
+            if (last) {
+                note(&x, iter, "learn", "reached max_iter = %d without convergence (%d candidates, max grade %.3g)",
+                     o->max_iter, ncand, gmax);
+                status = "max_iterations";
+                cJSON_AddItemToArray(x.iters, cur);
+                cur = NULL;
+                break;
+            }
         }
         if ((st = learn_json_write(&x, cur, status, err)) != AION_OK) goto done;
 
-        /* select */
-        h_sel = hash_u64(h_sel, (uint64_t)o->max_select);
+        /* select: MaxVol among the candidates, plus the audit configurations; with the audit on, an
+         * iteration that can be the last (no candidate, or max_iter) labels the audit only */
+        int pick = !(o->audit > 0 && (grade_ok || last));
+        h_sel = hash_u64(hash_u64(h_sel, (uint64_t)o->max_select), (uint64_t)pick);
         res = NULL;
         secs = 0;
         if (!reuse(&x, iter, dir, "select", h_sel, &res, &secs)) {
             double ts = now_s();
-            if ((st = step_select(&x, iter, dir, pot, als, h_sel, &res, err)) != AION_OK) goto done;
+            if ((st = step_select(&x, iter, dir, pot, als, pick, h_sel, &res, err)) != AION_OK) goto done;
             secs = now_s() - ts;
         }
         cJSON_AddNumberToObject(cur, "selected", num(res, "selected"));
@@ -1117,6 +1242,37 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         cJSON_AddNumberToObject(wall, "label", secs);
         x.labelled += nl;
         x.failed += nfail;
+        if (o->audit > 0) {
+            const cJSON *a = cJSON_GetObjectItemCaseSensitive(res, "audit");
+            int na = (int)num(a, "labelled"), nfa = (int)num(a, "failed");
+            double amax = na ? num(a, "energy_max_abs_meV_atom") : NAN;
+            int audit_ok = na > 0 && nfa == 0 && amax <= o->audit_tol;
+            converged = grade_ok && audit_ok;
+            audited = na;
+            audit_max = amax;
+            cJSON_AddBoolToObject(cur, "audit_ok", audit_ok);
+            cJSON_AddBoolToObject(cur, "converged", converged);
+            if (na)
+                note(&x, iter, "learn", "energy check: %d configuration%s, largest |E_MTP - E_label| %.1f meV/atom "
+                     "(tolerance %g)%s", na, na == 1 ? "" : "s", amax, o->audit_tol,
+                     nfa ? " (some could not be labelled)" : "");
+            else
+                note(&x, iter, "learn", "energy check: no audit configuration could be labelled");
+            if (converged || last) {
+                if (converged)
+                    note(&x, iter, "learn", "converged: no configuration above gamma_select = %g (max grade %.3g) and "
+                         "the energy check passed", o->gamma_select, gmax);
+                else
+                    note(&x, iter, "learn", "reached max_iter = %d without convergence (%d candidates, max grade %.3g%s)",
+                         o->max_iter, ncand, gmax, audit_ok ? "" : ", energy check failed");
+                note(&x, iter, "learn", "the %d labels of this iteration test the final potential (iter-%03d/"
+                     "labelled.xyz); they are not in the data set it was trained on", nl, iter);
+                status = converged ? "converged" : "max_iterations";
+                cJSON_AddItemToArray(x.iters, cur);
+                cur = NULL;
+                break;
+            }
+        }
         /* the data set grows by the labelled configurations */
         {
             aion_frame *f = NULL;
@@ -1181,6 +1337,8 @@ done:
         sum->dataset_size = x.ndata;
         sum->labelled = x.labelled;
         sum->failed = x.failed;
+        sum->audited = audited;
+        sum->audit_max_meV_atom = audit_max;
         sum->seconds = now_s() - t0;
     }
     cJSON_Delete(cur);

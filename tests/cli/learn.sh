@@ -112,6 +112,25 @@ done
     && fail "accepted a task without a start"
 grep -q "start=FILE or random=FORMULA" err || fail "unclear task message: $(cat err)"
 
+# A: the energy check (--audit): no candidate (gamma-select 1e5), one audit configuration labelled, within a
+#    loose tolerance: converged after one iteration, its label recorded and not added to the data set
+"$AION" learn --out A --data seed.xyz --species Li,P,O --labeller potential:pedone --level 6 --train-max-iter 20 \
+    --threads 1 --gamma-select 1e5 --gamma-break 1e6 --max-iter 3 --audit 1 --audit-tol 1e9 \
+    --task 'start=seed.xyz T=300 steps=100' >A.out 2>A.err || fail "run A: $(tail -5 A.err)"
+grep -q "energy check of the final potential: 1 configurations" A.out || fail "no energy check summary: $(cat A.out)"
+python3 - A <<'EOF' || fail "learn.json audit checks"
+import json, sys
+d = json.load(open(f"{sys.argv[1]}/learn.json"))
+assert d["status"] == "converged" and d["audit"] == 1, (d["status"], d["audit"])
+it = d["iterations"]
+assert len(it) == 1 and it[0]["converged"] and it[0]["audit_ok"], it
+a = it[0]["label"]["audit"]
+assert a["labelled"] == 1 and a["failed"] == 0 and len(a["frames"]) == 1, a
+assert a["frames"][0]["step"] == 100 and a["energy_max_abs_meV_atom"] > 0, a
+assert abs(a["frames"][0]["energy_error_meV_atom"]) == a["energy_max_abs_meV_atom"], a
+assert sum(1 for l in open(f"{sys.argv[1]}/dataset.xyz") if "Lattice=" in l) == 8
+EOF
+
 # K: Ctrl-C during the first training ...
 "$AION" learn --run-file learn.yaml --out K >K1.out 2>K1.err &
 pid=$!

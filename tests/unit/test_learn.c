@@ -1,7 +1,9 @@
 /* Active learning (src/learn/): task text form, temperature schedules, the
  * potential oracle (stress against finite differences of the energy), and a
  * two-iteration loop whose labeller fails every second configuration and
- * then asks to stop once (failures are skipped; a stop resumes). */
+ * then asks to stop once (failures are skipped; a stop resumes), and the
+ * energy check (audit): configurations labelled whatever their grade, their
+ * errors recomputed here, convergence held back while they are off. */
 #include "test.h"
 #include "internal.h"
 
@@ -259,11 +261,173 @@ static void test_loop(void)
     }
 }
 
+/* Labeller: the potential oracle, counting calls and configurations. */
+typedef struct counting {
+    aion_potential *p;
+    int calls, seen;
+} counting;
+
+static aion_status counting_label(void *user, const char *workdir, aion_frame *frames, int n, int *ok, aion_error *err)
+{
+    counting *c = user;
+    c->calls++;
+    c->seen += n;
+    return aion_learn_label_potential(c->p, workdir, frames, n, ok, err);
+}
+
+/* The largest |E_pot - E_label| / N (meV/atom) of a potential over the frames of a file, and how many
+ * of them carry al_audit. */
+static double max_energy_error(const char *mtp, const char *xyz, const int *zs, int nz, int *n_audit)
+{
+    aion_potential *p = NULL;
+    aion_potential_opts po;
+    aion_frame *f = NULL;
+    aion_error err;
+    int n = 0;
+    double emax = -1;
+    char spec[600];
+    aion_potential_opts_init(&po);
+    po.species_z = zs;
+    po.n_species_z = nz;
+    snprintf(spec, sizeof spec, "%s", mtp);
+    *n_audit = 0;
+    if (aion_potential_create(&p, spec, &po, &err) != AION_OK || aion_read_all(xyz, NULL, &f, &n, &err) != AION_OK) {
+        fprintf(stderr, "%s\n", err.msg);
+        aion_potential_free(p);
+        return -1;
+    }
+    for (int k = 0; k < n; k++) {
+        aion_eval ev;
+        memset(&ev, 0, sizeof ev);
+        if (aion_potential_compute(p, &f[k], &ev) != AION_OK) break;
+        emax = fmax(emax, 1e3 * fabs(ev.energy - f[k].energy) / f[k].n);
+        *n_audit += aion_frame_info_get(&f[k], "al_audit") != NULL;
+    }
+    aion_frames_free(f, n);
+    aion_potential_free(p);
+    return emax;
+}
+
+static void test_audit(void)
+{
+    aion_frame *f = NULL;
+    aion_error err;
+    int n = make_structures(&f), ok[8], na = 0;
+    char dir[] = "/tmp/aion-test-audit-XXXXXX", seed[256], out[256], path[300], path2[300];
+    counting lab = {NULL, 0, 0};
+    aion_learn_opts o;
+    aion_learn_task task;
+    aion_learn_summary sum;
+    static const int zs[3] = {3, 15, 8};
+    if (n != 8 || !mkdtemp(dir)) {
+        CHECK(0);
+        return;
+    }
+    CHECK_OK(aion_potential_create(&lab.p, "pedone", NULL, &err));
+    CHECK_OK(aion_learn_label_potential(lab.p, dir, f, n, ok, &err));
+    snprintf(seed, sizeof seed, "%s/seed.xyz", dir);
+    {
+        aion_writer *w;
+        CHECK_OK(aion_writer_open(&w, seed, NULL, &err));
+        for (int k = 0; k < n; k++) CHECK_OK(aion_writer_write(w, &f[k]));
+        CHECK_OK(aion_writer_close(w, &err));
+    }
+    const char *seeds[1] = {seed};
+    aion_learn_task_init(&task);
+    snprintf(path, sizeof path, "start=%s T=300 steps=200 every=10 seed=5", seed);
+    CHECK_OK(aion_learn_task_parse(&task, path, &err));
+    aion_learn_opts_init(&o);
+    CHECK(o.audit == 0 && o.audit_tol == 30);
+    o.seed_files = seeds;
+    o.n_seed_files = 1;
+    o.species_z = zs;
+    o.n_species = 3;
+    o.level = 6;
+    o.train_max_iter = 30;
+    o.nthreads = 1;
+    o.tasks = &task;
+    o.n_tasks = 1;
+    o.gamma_select = 1e5; /* no candidate: only the energy check can keep the loop going */
+    o.gamma_break = 1e6;
+    o.max_iter = 2;
+    o.label = counting_label;
+    o.label_user = &lab;
+    o.label_id = "pedone";
+    o.audit = 2;
+
+    /* a tolerance nothing meets: iteration 1 adds its two audit labels, iteration 2 (the last) labels two
+     * more as a test of the final potential and does not add them */
+    o.audit_tol = 1e-9;
+    snprintf(out, sizeof out, "%s/strict", dir);
+    CHECK_OK(aion_learn_run(&o, out, &sum, &err));
+    CHECK(!sum.converged && sum.iterations == 2);
+    CHECK(lab.calls == 2 && lab.seen == 4 && sum.labelled == 4 && sum.audited == 2);
+    CHECK(sum.dataset_size == 8 + 2);
+    /* the reported error is that of the final potential on the last labels, recomputed here */
+    snprintf(path, sizeof path, "%s/final.mtp", out);
+    snprintf(path2, sizeof path2, "%s/iter-002/labelled.xyz", out);
+    double e2 = max_energy_error(path, path2, zs, 3, &na);
+    CHECK(na == 2 && e2 > 0);
+    CHECK_NEAR(sum.audit_max_meV_atom, e2, 1e-6 * e2);
+    /* the audit frames come from steps 100 and 200 */
+    {
+        aion_frame *d = NULL;
+        int nd = 0;
+        CHECK_OK(aion_read_all(path2, NULL, &d, &nd, &err));
+        CHECK(nd == 2);
+        for (int k = 0; k < nd; k++) {
+            const char *s = aion_frame_info_get(&d[k], "al_step");
+            CHECK(s && atol(s) == 100 * (k + 1));
+        }
+        aion_frames_free(d, nd);
+    }
+    /* run again: everything is reused */
+    CHECK_OK(aion_learn_run(&o, out, &sum, &err));
+    CHECK(lab.calls == 2 && sum.audited == 2);
+
+    /* a tolerance everything meets: converged after one iteration, the labels are not added */
+    lab.calls = lab.seen = 0;
+    o.audit_tol = 1e9;
+    snprintf(out, sizeof out, "%s/loose", dir);
+    CHECK_OK(aion_learn_run(&o, out, &sum, &err));
+    CHECK(sum.converged && sum.iterations == 1 && lab.calls == 1 && lab.seen == 2 && sum.dataset_size == 8);
+    CHECK(sum.audited == 2 && sum.audit_max_meV_atom > 0);
+
+    /* a tolerance between the two audit errors of iteration 1: not converged */
+    {
+        snprintf(path, sizeof path, "%s/strict/iter-001/pot.mtp", dir);
+        snprintf(path2, sizeof path2, "%s/strict/iter-001/labelled.xyz", dir);
+        double e1 = max_energy_error(path, path2, zs, 3, &na);
+        CHECK(na == 2 && e1 > 0);
+        CHECK_NEAR(e1, sum.audit_max_meV_atom, 1e-6 * e1); /* same first iteration as the strict run */
+        lab.calls = 0;
+        o.audit_tol = 0.999 * e1;
+        o.max_iter = 1;
+        snprintf(out, sizeof out, "%s/between", dir);
+        CHECK_OK(aion_learn_run(&o, out, &sum, &err));
+        CHECK(!sum.converged && lab.calls == 1);
+        o.audit_tol = 1.001 * e1;
+        snprintf(out, sizeof out, "%s/between2", dir);
+        CHECK_OK(aion_learn_run(&o, out, &sum, &err));
+        CHECK(sum.converged);
+    }
+    o.audit = -1;
+    CHECK(aion_learn_run(&o, out, &sum, &err) == AION_ERR_INVALID);
+    aion_potential_free(lab.p);
+    aion_frames_free(f, n);
+    {
+        char cmd[300];
+        snprintf(cmd, sizeof cmd, "rm -rf '%s'", dir);
+        CHECK(system(cmd) == 0);
+    }
+}
+
 int main(void)
 {
     TEST_RUN(test_task_parse);
     TEST_RUN(test_segments);
     TEST_RUN(test_oracle);
     TEST_RUN(test_loop);
+    TEST_RUN(test_audit);
     return TEST_END();
 }
