@@ -1,0 +1,63 @@
+#!/bin/sh
+# Active learning with the energy check (aion learn --audit) from the shipped MTP on 124-192-atom cells
+# (docs/learning.md, "Large cells, with the energy check (session 3)"). Run from the repository root
+# after `make` (restartable: run it again after Ctrl-C or a kill):
+#
+#   examples/potential/learn-audit.sh            # learn, screen, retrain into out/learn-audit/
+#   INSTALL=1 examples/potential/learn-audit.sh  # and copy the result to potentials/ and examples/data/
+#
+#  1. start structures in out/learn-audit/: the 64-atom Li3PO4 training glass
+#     (examples/pipelines/li3po4-glass-64.xyz, 2.4 g/cm3) replicated 2x1x1 and 3x1x1, the 62-atom
+#     LiPON-like glass (lipon-glass-62.xyz) replicated 1x2x1, all scaled uniformly to 2.3 g/cm3 (ASE);
+#  2. aion learn --run-file examples/potential/learn-audit.yaml --out out/learn-audit/run: six NVT tasks of
+#     4 ps (128 atoms at 900 and 1200 K and 300 -> 2000 -> 300 K, 192 atoms at 800 K, LiPON-like 124 atoms
+#     at 900 and 1200 K), gamma-select 1.3, gamma-break 2, at most 4 MaxVol picks per iteration plus the
+#     last configuration of every task (--audit 1, tolerance 40 meV/atom), GFN1-xTB labels (xtb-nocheck.inp);
+#  3. screens the labels that joined the data set with examples/dataset/check-charges.py (Li up to 1.3 e)
+#     into out/learn-audit/labelled-ok.xyz;
+#  4. retrains from the loop's final potential on the seed data + the accepted labels (100 L-BFGS
+#     iterations, errors on the held-out lipon-xtb-test.xyz) into out/learn-audit/pot.mtp (+ .als, report/).
+set -eu
+AION=${AION:-build/aion}
+D=out/learn-audit
+mkdir -p "$D"
+for spec in 128:li3po4-glass-64.xyz:2x1x1 192:li3po4-glass-64.xyz:3x1x1 lipon-124:lipon-glass-62.xyz:1x2x1; do
+    name=${spec%%:*}; rest=${spec#*:}; src=${rest%%:*}; rep=${rest#*:}
+    [ -f "$D/start-$name.xyz" ] && continue
+    $AION convert "examples/pipelines/$src" "$D/tmp.xyz" --supercell "$rep" --keep none
+    /usr/bin/python3 - "$D/tmp.xyz" "$D/start-$name.xyz" <<'PY'
+import sys
+from ase.io import read, write
+a = read(sys.argv[1])
+rho = a.get_masses().sum() * 1.66053907 / a.get_volume()
+a.set_cell(a.cell * (rho / 2.3) ** (1 / 3), scale_atoms=True)
+write(sys.argv[2], a, format="extxyz")
+PY
+    rm -f "$D/tmp.xyz"
+done
+nice $AION learn --run-file examples/potential/learn-audit.yaml --out "$D/run"
+# the labels that joined the data set: every iteration's but the last (the last one's test the final potential)
+: > "$D/labelled-ok.xyz"
+last=$(ls -d "$D/run"/iter-* | tail -n 1)
+for it in "$D/run"/iter-*; do
+    [ "$it" = "$last" ] && continue
+    [ -s "$it/labelled.xyz" ] || continue
+    for k in $(/usr/bin/python3 examples/dataset/check-charges.py --li-max 1.3 "$it/label" "$it/labelled.xyz" \
+               examples/data/lipon-xtb-train.xyz); do
+        $AION convert "$it/labelled.xyz" "$D/labelled-ok.xyz" --frames "$k" --append --info config_type=al_audit_run
+    done
+done
+cat examples/data/lipon-xtb-train.xyz examples/data/lipon-xtb-al.xyz examples/data/lipon-xtb-al2.xyz \
+    "$D/labelled-ok.xyz" > "$D/train-all.xyz"
+if [ ! -f "$D/pot.mtp" ]; then
+    nice $AION train --train "$D/train-all.xyz" --test examples/data/lipon-xtb-test.xyz --species Li,P,O,N \
+        --init "$D/run/final.mtp" --weights 1,0.01,0 --max-iter 100 --tol 0 --seed 1 --threads 1 \
+        --out "$D/pot.tmp.mtp" --report "$D/report" > "$D/train.log" 2>&1
+    mv "$D/pot.tmp.als" "$D/pot.als" && mv "$D/pot.tmp.mtp" "$D/pot.mtp"
+fi
+if [ "${INSTALL:-0}" = 1 ]; then
+    cp "$D/labelled-ok.xyz" examples/data/lipon-xtb-al3.xyz
+    cp "$D/pot.mtp" potentials/lipon-xtb.mtp
+    cp "$D/pot.als" potentials/lipon-xtb.als
+    cp "$D/report/report.json" potentials/lipon-xtb.json
+fi
