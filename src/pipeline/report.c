@@ -1019,7 +1019,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         for (int i = 0; i < 2; i++) fy[i] = tdg[k].ntr + 2.0 * tdg[k].dims * tdg[k].D * 1e4 * fx[i]; /* 1 cm²/s = 1e4 Å²/ps */
         aion_plot_add(pl, "", fx, fy, NULL, 2, AION_PLOT_LINE | AION_PLOT_DASHED | AION_PLOT_SAME_COLOR);
     }
-    add_svg(&h, pl, 640, 420);
+    if (multi) add_svg(&h, pl, 520, 360); /* two per row */
+    else add_svg(&h, pl, 640, 420);
     aion_plot_free(pl);
     pl = NULL;
     }
