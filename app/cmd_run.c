@@ -27,6 +27,7 @@ static void usage(FILE *out)
             "  --time PS              production.time (ps per temperature)\n"
             "  --temperatures a,b,..  production.temperatures (K)\n"
             "  --seed N               seed\n"
+            "  --glasses N            system.glasses: N independent glasses, combined in the report\n"
             "  --potential SPEC       potential.model (pedone, FILE.pot, FILE.mtp with --set potential.species=Li,P,O)\n"
             "  --threads N            run.threads (0 = all)\n"
             "  --threads-per-run N    run.threads_per_run\n"
@@ -179,6 +180,7 @@ int cmd_run(int argc, char **argv)
         else if (!strcmp(a, "--time")) alias = "production.time";
         else if (!strcmp(a, "--temperatures")) alias = "production.temperatures";
         else if (!strcmp(a, "--seed")) alias = "seed";
+        else if (!strcmp(a, "--glasses")) alias = "system.glasses";
         else if (!strcmp(a, "--potential")) alias = "potential.model";
         else if (!strcmp(a, "--threads")) alias = "run.threads";
         else if (!strcmp(a, "--threads-per-run")) alias = "run.threads_per_run";
@@ -231,6 +233,12 @@ int cmd_run(int argc, char **argv)
     printf("%s: %d atoms, glass density %.3f g/cm³\n", c.name, c.atoms, s.density_gcc);
     for (int k = 0; k < s.n_temps; k++)
         printf("  T %6.0f K  D* = %.4g ± %.2g cm²/s\n", s.T_K[k], s.D[k], s.D_err[k]);
+    if (s.n_glasses > 1) {
+        for (int g = 0; g < s.n_glasses; g++)
+            printf("  glass %d: Ea = %.3f ± %.3f eV, σ(%g K) = %.3g S/cm\n", g + 1, s.glass_Ea_eV[g], s.glass_Ea_err[g],
+                   c.report_T_K, s.glass_sigma_report[g]);
+        printf("combined over %d glasses (mean; errors include the glass-to-glass spread):\n", s.n_glasses);
+    }
     if (isfinite(s.Ea_eV)) {
         printf("Ea = %.3f ± %.3f eV\n", s.Ea_eV, s.Ea_err);
         printf("D*(%g K) = %.3g cm²/s (1σ %.3g .. %.3g)\n", c.report_T_K, s.D_report, s.D_report_lo, s.D_report_hi);

@@ -1580,6 +1580,7 @@ void aion_label_key(const char *text, char out[17]);
  */
 
 #define AION_PIPELINE_MAX_T 32
+#define AION_PIPELINE_MAX_GLASSES 32
 #define AION_PIPELINE_STR 512
 
 typedef struct aion_pipeline_config {
@@ -1602,6 +1603,10 @@ typedef struct aion_pipeline_config {
                                              composition must be composition × whole units) or "" */
     char dmin_pairs[128];                 /* per-pair minimum distances of the random start overriding
                                              dmin_scale, "O-O:2.2,N-O:2.2" (Å); "" = none */
+    int glasses;                          /* independent glasses (replicas), 1..AION_PIPELINE_MAX_GLASSES:
+                                             glass g is melted from the same start with its own seed
+                                             (glass 1 with seed itself) and has its own stages; the
+                                             report combines them (docs/pipeline.md) */
     /* molecular dynamics, shared */
     double dt_fs, tau_t_fs, tau_p_fs, press_GPa;
     double compress_GPa;                  /* compressibility estimate of the barostat (1/GPa) */
@@ -1675,7 +1680,10 @@ typedef struct aion_pipeline_event {
 
 typedef int (*aion_pipeline_callback)(void *user, const aion_pipeline_event *ev);
 
-/* Headline results (summary.json has everything). */
+/* Headline results (summary.json has everything). With several glasses the
+ * headline values are the combined ones (mean over glasses with the
+ * glass-to-glass spread in the errors, docs/pipeline.md) and glass_* hold each
+ * glass's own fit (NaN where a glass has none). */
 typedef struct aion_pipeline_summary {
     int n_temps;
     double T_K[AION_PIPELINE_MAX_T], D[AION_PIPELINE_MAX_T], D_err[AION_PIPELINE_MAX_T]; /* cm²/s */
@@ -1683,6 +1691,9 @@ typedef struct aion_pipeline_summary {
     double D_report, D_report_lo, D_report_hi;           /* at report_T_K, 1σ band (cm²/s) */
     double sigma_report, sigma_report_lo, sigma_report_hi; /* Nernst–Einstein, H_R = 1 (S/cm) */
     double density_gcc;                                   /* glass at t_final */
+    int n_glasses;                                        /* glasses of the run (1 = one glass) */
+    double glass_Ea_eV[AION_PIPELINE_MAX_GLASSES], glass_Ea_err[AION_PIPELINE_MAX_GLASSES];
+    double glass_sigma_report[AION_PIPELINE_MAX_GLASSES]; /* each glass's σ(report_T_K) (S/cm) */
     int stages_run, stages_skipped;
     double seconds;
 } aion_pipeline_summary;

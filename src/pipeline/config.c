@@ -47,6 +47,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->dmin_scale = 0.8;
     snprintf(c->dmin_pairs, sizeof c->dmin_pairs, "%s", AION_PIPELINE_DEFAULT_DMIN_PAIRS);
     snprintf(c->start, sizeof c->start, "%s", AION_PIPELINE_DEFAULT_START);
+    c->glasses = 1;
     c->dt_fs = 1.0;
     c->tau_t_fs = 100;
     c->tau_p_fs = 1000;
@@ -109,6 +110,10 @@ const pipe_key aion_pipe_keys[] = {
     {"system.dmin_scale", PT_DBL, O(dmin_scale), 0, 0, PK_QUENCH, "minimum distances = this × covalent radii sums"},
     {"system.dmin_pairs", PT_STR, O(dmin_pairs), S(dmin_pairs), 0, PK_QUENCH,
      "per-pair minimum distances of the random start (Å), e.g. O-O:2.2,N-O:2.2; override dmin_scale"},
+    /* no stage reads it: glass 1's stages are the same for any number of glasses, glass g > 1 has
+     * its own (glass<g>/...) whose hashes carry g */
+    {"system.glasses", PT_INT, O(glasses), 0, 0, 0,
+     "independent glasses (replicas): same start, own quench seed, own production; the report combines them"},
     {"md.timestep", PT_DBL, O(dt_fs), 0, 0, QM, "time step (fs)"},
     {"md.thermostat", PT_STR, O(thermostat), S(thermostat), 0, QM, "csvr, langevin or nhc"},
     {"md.tau_t", PT_DBL, O(tau_t_fs), 0, 0, QM, "thermostat time constant (fs)"},
@@ -330,6 +335,8 @@ aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error
     NEED(c->composition[0], "system.composition is empty");
     NEED(c->atoms > 0 && c->atoms <= 1000000, "system.atoms must be 1..1000000");
     NEED(c->density_gcc > 0, "system.density must be positive");
+    NEED(c->glasses >= 1 && c->glasses <= AION_PIPELINE_MAX_GLASSES, "system.glasses must be 1..%d",
+         AION_PIPELINE_MAX_GLASSES);
     NEED(c->dt_fs > 0 && c->dt_fs <= 10, "md.timestep must be in (0, 10] fs");
     NEED(c->tau_t_fs > 0 && c->tau_p_fs > 0, "md.tau_t and md.tau_p must be positive");
     NEED(c->compress_GPa > 0 && c->compress_GPa < 10, "md.compressibility must be in (0, 10) 1/GPa");

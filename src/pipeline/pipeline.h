@@ -45,6 +45,44 @@ uint64_t aion_pipe_stage_hash(const aion_pipeline_config *c, unsigned mask, cons
 /* Hash of a file's bytes (0 if it cannot be read). */
 uint64_t aion_pipe_file_hash(const char *path);
 
+/* Glasses (replicas, system.glasses; glass numbers are 1-based). Stage name of
+ * a glass's stage: base itself for glass 1 (the names of a one-glass run, so
+ * its outputs stay valid), "glass<g>/base" for g > 1 (out/stages/glass<g>/base/). */
+void aion_pipe_stage_name(int glass, const char *base, char *out, size_t cap);
+/* Seed of glass g: seed itself for g = 1, a splitmix derivative of (seed, g) after. */
+uint64_t aion_pipe_glass_seed(uint64_t seed, int glass);
+
+/* Replicate mean (combine.c) of n estimates x[g] with their own 1σ errors u[g]
+ * (u may be NULL): mean = Σx/n; se_between = s/√n with s the sample standard
+ * deviation (n − 1 in the denominator; NaN for n = 1); se_within = √(Σu²)/n;
+ * se = max(se_between, se_within) (se_within alone for n = 1). */
+typedef struct pipe_mean {
+    int n;
+    double mean, sd, se, se_between, se_within;
+} pipe_mean;
+void aion_pipe_replicate_mean(const double *x, const double *u, int n, pipe_mean *out);
+
+/* Combination of per-glass Arrhenius fits (ln D = ln D0 − Ea/kT): the means of
+ * (ln D0_g, Ea_g) with two covariances of those means: between = the sample
+ * covariance of the n pairs / n (the glass-to-glass spread, which contains each
+ * fit's own noise too), within = Σ_g C_g / n² (the fits' own covariances C_g).
+ * Both are aion_arrhenius values (means in lnA and Ea_eV, errors and covariance
+ * of the means) usable with aion_arrhenius_predict. n ≥ 1 (between is NaN for n = 1). */
+typedef struct pipe_arrhenius_comb {
+    int n;
+    aion_arrhenius between, within;
+    double Ea_sd;   /* sample standard deviation of Ea_g (the spread itself) */
+    double Ea_err;  /* max(between, within) error of the mean Ea */
+    double lnA_err; /* the same for ln D0 */
+    double t95;     /* Student t quantile (0.975) for n − 1 degrees of freedom (NaN for n = 1) */
+} pipe_arrhenius_comb;
+aion_status aion_pipe_combine_arrhenius(const aion_arrhenius *fits, int n, pipe_arrhenius_comb *out);
+/* Combined ln-value at T: returns exp(mean ln D(T)); ln_se = max of the between and
+ * within 1σ of the mean ln D(T) (with the covariance), ln_se_nocov the same without it. */
+double aion_pipe_combined_predict(const pipe_arrhenius_comb *c, double T_K, double *ln_se, double *ln_se_nocov);
+/* Student t quantile at 0.975 for dof degrees of freedom (dof >= 1). */
+double aion_pipe_t975(int dof);
+
 /* Resolve a path of the configuration: absolute or existing as given stays,
  * else relative to base_dir when the file exists there. */
 void aion_pipe_resolve(const aion_pipeline_config *c, const char *in, char *out, size_t cap);

@@ -153,133 +153,164 @@ typedef struct tdata {
     const cJSON *npt;  /* npt results (may be NULL) */
 } tdata;
 
-aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, const pipe_stage_info *stg, int nst,
-                             double wall_s, const char *started, aion_pipeline_summary *sum, char *notes,
-                             size_t notes_cap, aion_error *err)
-{
-    aion_status st = AION_OK;
-    cJSON *q = NULL, *str = NULL, *tj[AION_PIPELINE_MAX_T] = {0}, *mj[AION_PIPELINE_MAX_T] = {0},
-          *nj[AION_PIPELINE_MAX_T] = {0}, *val = NULL;
+/* One glass: its records, per-temperature data and its own Arrhenius fits. */
+typedef struct glass_res {
+    int g;                      /* 1-based */
+    uint64_t seed;              /* of its quench */
+    cJSON *q, *str, *tj[AION_PIPELINE_MAX_T], *mj[AION_PIPELINE_MAX_T], *nj[AION_PIPELINE_MAX_T];
     tdata td[AION_PIPELINE_MAX_T];
-    aion_strbuf h, js, nb;
-    aion_plot *pl = NULL;
-    char name[64], host[256] = "", finished[64];
-    int nt = c->n_temps;
-    time_t now = time(NULL);
-    strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
-    gethostname(host, sizeof host - 1);
-    aion_sb_init(&h);
-    aion_sb_init(&js);
-    aion_sb_init(&nb);
-    memset(td, 0, sizeof td);
-    if (!(q = load_stage(out, "quench")) || !(str = load_stage(out, "structure"))) {
-        st = aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record missing or unreadable", out);
-        goto done;
-    }
-    for (int k = 0; k < nt; k++) {
-        double T = c->temps_K[k];
-        snprintf(name, sizeof name, "transport-%gK", T);
-        tj[k] = load_stage(out, name);
-        snprintf(name, sizeof name, "md-%gK", T);
-        mj[k] = load_stage(out, name);
-        snprintf(name, sizeof name, "npt-%gK", T);
-        if (c->npt_ps > 0) nj[k] = load_stage(out, name);
-        if (!tj[k] || !mj[k]) {
-            st = aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K missing or unreadable", out, T);
-            goto done;
-        }
-        const cJSON *r = item(tj[k], "results");
-        tdata *d = &td[k];
-        d->T = T;
-        d->tr = r;
-        d->md = item(mj[k], "results");
-        d->npt = nj[k] ? item(nj[k], "results") : NULL;
-        d->D = num(r, "tracer.D_cm2_s");
-        d->De = num(r, "tracer.D_err_cm2_s");
-        d->Dlo = num(r, "tracer.D_95_lo_cm2_s");
-        d->Dhi = num(r, "tracer.D_95_hi_cm2_s");
-        d->Dc = num(r, "collective.D_cm2_s");
-        d->Dce = num(r, "collective.D_err_cm2_s");
-        d->H = num(r, "haven");
-        d->He = num(r, "haven_err");
-        d->sig = num(r, "conductivity.sigma_S_cm");
-        d->sige = num(r, "conductivity.sigma_err_S_cm");
-        d->signe = num(r, "conductivity.sigma_ne_S_cm");
-        d->signee = num(r, "conductivity.sigma_ne_err_S_cm");
-        d->hops = num(r, "tracer.n_hops_eff");
-        d->rsd = num(r, "tracer.rsd_he2018");
-        d->chi2 = num(r, "tracer.chi2_dof");
-        d->t0 = num(r, "tracer.fit_start_fs");
-        d->t1 = num(r, "tracer.fit_end_fs");
-        d->ntr = num(r, "tracer.intercept_A2");
-        d->dims = (int)num(r, "tracer.n_dims");
-        d->ngp = num(r, "ngp_max");
-        d->vol = num(r, "volume_A3");
-        d->ion_n = num(r, "n_ions");
-        d->frames = num(r, "frames");
-        d->fw_msd = num(r, "framework.msd_max_A2");
-        d->fw_D = num(r, "framework.D_cm2_s");
-        if (d->fw_msd > 3.0)
-            aion_sb_printf(&nb, "%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
-                                "temperature is above the glass transition of the model\n",
-                           T, c->framework, d->fw_msd);
-    }
-    if (c->validation_report[0]) {
-        char vp[AION_PIPELINE_STR];
-        aion_pipe_resolve(c, c->validation_report, vp, sizeof vp);
-        char *s = aion_pipe_read_file(vp, NULL);
-        val = s ? cJSON_Parse(s) : NULL;
-        free(s);
-        if (!val) aion_sb_printf(&nb, "potential.validation_report %s: missing or not JSON\n", vp);
-    }
-
-    /* ---------------- Arrhenius ---------------- */
     double fT[AION_PIPELINE_MAX_T], fD[AION_PIPELINE_MAX_T], fE[AION_PIPELINE_MAX_T];
-    int nf = 0;
+    int nf;
+} glass_res;
+
+/* The values the headline, summary.json and the per-glass table show: one
+ * glass's own, or the combination of several. */
+typedef struct headline {
+    aion_arrhenius ar;          /* ln D0 (lnA), Ea, their errors and covariance */
+    int have_fit, chi_scaled, nf;
+    double D300, sd, sdn;       /* D*(Tr), 1σ of ln D*(Tr) with and without the covariance */
+    double vglass, nion;
+    double s300, s300lo, s300hi;
+    double Hm, Hme;
+    int have_sfit;
+    double sdir300, sdsd;
+    double density, density_sd;
+} headline;
+
+static void glass_free(glass_res *r)
+{
+    cJSON_Delete(r->q);
+    cJSON_Delete(r->str);
+    for (int k = 0; k < AION_PIPELINE_MAX_T; k++) {
+        cJSON_Delete(r->tj[k]);
+        cJSON_Delete(r->mj[k]);
+        cJSON_Delete(r->nj[k]);
+    }
+}
+
+/* Records of glass g and its per-temperature data; notes prefixed by pre. */
+static aion_status glass_load(const aion_pipeline_config *c, const char *out, int g, const pipe_stage_info *stg,
+                              int nst, glass_res *r, aion_strbuf *nb, const char *pre, aion_error *err)
+{
+    char name[64], base[48];
+    r->g = g;
+    aion_pipe_stage_name(g, "quench", name, sizeof name);
+    for (int k = 0; k < nst; k++)
+        if (!strcmp(stg[k].name, name)) r->seed = stg[k].seed;
+    r->q = load_stage(out, name);
+    aion_pipe_stage_name(g, "structure", name, sizeof name);
+    r->str = load_stage(out, name);
+    if (!r->q || !r->str) {
+        if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record missing or unreadable", out);
+        return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record of glass %d missing or unreadable",
+                            out, g);
+    }
+    for (int k = 0; k < c->n_temps; k++) {
+        double T = c->temps_K[k];
+        snprintf(base, sizeof base, "transport-%gK", T);
+        aion_pipe_stage_name(g, base, name, sizeof name);
+        r->tj[k] = load_stage(out, name);
+        snprintf(base, sizeof base, "md-%gK", T);
+        aion_pipe_stage_name(g, base, name, sizeof name);
+        r->mj[k] = load_stage(out, name);
+        snprintf(base, sizeof base, "npt-%gK", T);
+        aion_pipe_stage_name(g, base, name, sizeof name);
+        if (c->npt_ps > 0) r->nj[k] = load_stage(out, name);
+        if (!r->tj[k] || !r->mj[k]) {
+            if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K missing or unreadable", out, T);
+            return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K of glass %d missing or unreadable", out, T, g);
+        }
+        const cJSON *rs = item(r->tj[k], "results");
+        tdata *d = &r->td[k];
+        d->T = T;
+        d->tr = rs;
+        d->md = item(r->mj[k], "results");
+        d->npt = r->nj[k] ? item(r->nj[k], "results") : NULL;
+        d->D = num(rs, "tracer.D_cm2_s");
+        d->De = num(rs, "tracer.D_err_cm2_s");
+        d->Dlo = num(rs, "tracer.D_95_lo_cm2_s");
+        d->Dhi = num(rs, "tracer.D_95_hi_cm2_s");
+        d->Dc = num(rs, "collective.D_cm2_s");
+        d->Dce = num(rs, "collective.D_err_cm2_s");
+        d->H = num(rs, "haven");
+        d->He = num(rs, "haven_err");
+        d->sig = num(rs, "conductivity.sigma_S_cm");
+        d->sige = num(rs, "conductivity.sigma_err_S_cm");
+        d->signe = num(rs, "conductivity.sigma_ne_S_cm");
+        d->signee = num(rs, "conductivity.sigma_ne_err_S_cm");
+        d->hops = num(rs, "tracer.n_hops_eff");
+        d->rsd = num(rs, "tracer.rsd_he2018");
+        d->chi2 = num(rs, "tracer.chi2_dof");
+        d->t0 = num(rs, "tracer.fit_start_fs");
+        d->t1 = num(rs, "tracer.fit_end_fs");
+        d->ntr = num(rs, "tracer.intercept_A2");
+        d->dims = (int)num(rs, "tracer.n_dims");
+        d->ngp = num(rs, "ngp_max");
+        d->vol = num(rs, "volume_A3");
+        d->ion_n = num(rs, "n_ions");
+        d->frames = num(rs, "frames");
+        d->fw_msd = num(rs, "framework.msd_max_A2");
+        d->fw_D = num(rs, "framework.D_cm2_s");
+        if (d->fw_msd > 3.0)
+            aion_sb_printf(nb, "%s%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
+                               "temperature is above the glass transition of the model\n",
+                           pre, T, c->framework, d->fw_msd);
+    }
+    return AION_OK;
+}
+
+/* The Arrhenius fits and extrapolations of one glass (its headline values). */
+static void glass_fit(const aion_pipeline_config *c, glass_res *r, headline *o, aion_strbuf *nb, const char *pre)
+{
+    int nt = c->n_temps;
+    const tdata *td = r->td;
+    memset(o, 0, sizeof *o);
+    r->nf = 0;
     for (int k = 0; k < nt; k++) {
         if (td[k].D > 0 && td[k].De > 0 && isfinite(td[k].De)) {
-            fT[nf] = td[k].T, fD[nf] = td[k].D, fE[nf] = td[k].De;
-            nf++;
+            r->fT[r->nf] = td[k].T, r->fD[r->nf] = td[k].D, r->fE[r->nf] = td[k].De;
+            r->nf++;
         } else {
-            aion_sb_printf(&nb, "%g K left out of the Arrhenius fit: D* not positive with a finite error\n", td[k].T);
+            aion_sb_printf(nb, "%s%g K left out of the Arrhenius fit: D* not positive with a finite error\n", pre, td[k].T);
         }
     }
-    aion_arrhenius ar;
-    memset(&ar, 0, sizeof ar);
-    int have_fit = 0, chi_scaled = 0;
-    double Tr = c->report_T_K, D300 = NAN, sd = NAN, sdn = NAN;
+    int nf = r->nf;
+    double Tr = c->report_T_K;
+    o->nf = nf;
+    o->D300 = o->sd = o->sdn = NAN;
     if (nf >= 2) {
         aion_arrhenius_opts ao;
         aion_arrhenius_opts_init(&ao);
         aion_error e2;
-        if (aion_arrhenius_fit(fT, fD, fE, nf, &ao, &ar, &e2) == AION_OK) {
-            have_fit = 1;
-            if (ar.chi2_dof > 1 && nf > 2) {
+        if (aion_arrhenius_fit(r->fT, r->fD, r->fE, nf, &ao, &o->ar, &e2) == AION_OK) {
+            o->have_fit = 1;
+            if (o->ar.chi2_dof > 1 && nf > 2) {
                 /* the points scatter more than their errors: scale the covariance by χ²/dof (Birge) */
-                double chi2 = ar.chi2_dof;
+                double chi2 = o->ar.chi2_dof;
                 ao.scale_by_chi2 = 1;
-                if (aion_arrhenius_fit(fT, fD, fE, nf, &ao, &ar, &e2) == AION_OK) {
-                    chi_scaled = 1;
-                    aion_sb_printf(&nb, "Arrhenius fit: chi2/dof = %.2g > 1: the errors of ln D0, Ea and the band are "
-                                        "scaled by sqrt(chi2/dof) = %.2g%s\n",
-                                   chi2, sqrt(chi2),
+                if (aion_arrhenius_fit(r->fT, r->fD, r->fE, nf, &ao, &o->ar, &e2) == AION_OK) {
+                    o->chi_scaled = 1;
+                    aion_sb_printf(nb, "%sArrhenius fit: chi2/dof = %.2g > 1: the errors of ln D0, Ea and the band are "
+                                       "scaled by sqrt(chi2/dof) = %.2g%s\n",
+                                   pre, chi2, sqrt(chi2),
                                    chi2 > 3 ? " (the points do not follow one straight line within their errors: "
                                               "a glass that changes between temperatures, or curvature)"
                                             : "");
                 }
             }
-            D300 = aion_arrhenius_predict(&ar, Tr, &sd, &sdn);
+            o->D300 = aion_arrhenius_predict(&o->ar, Tr, &o->sd, &o->sdn);
         } else {
-            aion_sb_printf(&nb, "Arrhenius fit failed: %s\n", e2.msg);
+            aion_sb_printf(nb, "%sArrhenius fit failed: %s\n", pre, e2.msg);
         }
     } else {
-        aion_sb_printf(&nb, "fewer than 2 usable temperatures: no Arrhenius fit\n");
+        aion_sb_printf(nb, "%sfewer than 2 usable temperatures: no Arrhenius fit\n", pre);
     }
-    if (have_fit && nf < 4) aion_sb_printf(&nb, "Arrhenius fit from only %d temperatures\n", nf);
+    if (o->have_fit && nf < 4) aion_sb_printf(nb, "%sArrhenius fit from only %d temperatures\n", pre, nf);
     /* Nernst–Einstein at the report temperature with the glass volume */
-    double vglass = num(q, "results.final_hold.volume_A3"), nion = td[0].ion_n;
-    double fac = aion_nernst_einstein_factor(nion, c->ion_charge, vglass, Tr);
-    double s300 = fac * D300, s300lo = fac * D300 * exp(-sd), s300hi = fac * D300 * exp(sd);
+    o->vglass = num(r->q, "results.final_hold.volume_A3");
+    o->nion = td[0].ion_n;
+    double fac = aion_nernst_einstein_factor(o->nion, c->ion_charge, o->vglass, Tr);
+    o->s300 = fac * o->D300, o->s300lo = fac * o->D300 * exp(-o->sd), o->s300hi = fac * o->D300 * exp(o->sd);
     /* weighted mean Haven ratio */
     double hw = 0, hs = 0;
     for (int k = 0; k < nt; k++)
@@ -287,11 +318,10 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
             hw += 1 / (td[k].He * td[k].He);
             hs += td[k].H / (td[k].He * td[k].He);
         }
-    double Hm = hw > 0 ? hs / hw : NAN, Hme = hw > 0 ? 1 / sqrt(hw) : NAN;
+    o->Hm = hw > 0 ? hs / hw : NAN, o->Hme = hw > 0 ? 1 / sqrt(hw) : NAN;
     /* Arrhenius of σT from the charge MSD (direct, noisier) */
     aion_arrhenius as;
-    int have_sfit = 0;
-    double sdir300 = NAN, sdsd = NAN;
+    o->sdir300 = o->sdsd = NAN;
     {
         double sT[AION_PIPELINE_MAX_T], sv[AION_PIPELINE_MAX_T], se[AION_PIPELINE_MAX_T];
         int ns = 0;
@@ -304,20 +334,316 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_arrhenius_opts_init(&ao);
         ao.times_T = 1;
         if (ns >= 2 && aion_arrhenius_fit(sT, sv, se, ns, &ao, &as, NULL) == AION_OK) {
-            have_sfit = 1;
+            o->have_sfit = 1;
             if (as.chi2_dof > 1 && ns > 2) {
                 ao.scale_by_chi2 = 1;
                 aion_arrhenius_fit(sT, sv, se, ns, &ao, &as, NULL);
             }
-            sdir300 = aion_arrhenius_predict(&as, Tr, &sdsd, NULL);
+            o->sdir300 = aion_arrhenius_predict(&as, Tr, &o->sdsd, NULL);
+        }
+    }
+    o->density = num(r->q, "results.final_hold.density_gcc");
+    o->density_sd = num(r->q, "results.final_hold.density_sd_gcc");
+}
+
+/* Combined values of several glasses (combine.c has the formulas). */
+typedef struct combined {
+    pipe_arrhenius_comb comb;       /* of the glasses with a fit */
+    int nfit;
+    pipe_mean lnD300, lnS300, H, lnSdir, dens;
+    double sigma_arith;             /* arithmetic mean of the glasses' σ(Tr) */
+    /* per temperature: ln D* over the glasses with a usable D* */
+    pipe_mean lnD[AION_PIPELINE_MAX_T], haven[AION_PIPELINE_MAX_T], lnSne[AION_PIPELINE_MAX_T];
+    double Tmean[AION_PIPELINE_MAX_T];
+} combined;
+
+static void combine_glasses(const aion_pipeline_config *c, const glass_res *r, const headline *hg, int ng,
+                            headline *o, combined *cb, aion_strbuf *nb)
+{
+    double x[AION_PIPELINE_MAX_GLASSES], u[AION_PIPELINE_MAX_GLASSES];
+    aion_arrhenius fits[AION_PIPELINE_MAX_GLASSES];
+    double Tr = c->report_T_K;
+    int n;
+    memset(o, 0, sizeof *o);
+    memset(cb, 0, sizeof *cb);
+    o->D300 = o->sd = o->sdn = o->s300 = o->s300lo = o->s300hi = o->sdir300 = o->sdsd = NAN;
+    n = 0;
+    for (int g = 0; g < ng; g++)
+        if (hg[g].have_fit) fits[n++] = hg[g].ar;
+    cb->nfit = n;
+    if (n < ng)
+        aion_sb_printf(nb, "%d of %d glasses have an Arrhenius fit: the combination uses those\n", n, ng);
+    if (n >= 1 && aion_pipe_combine_arrhenius(fits, n, &cb->comb) == AION_OK) {
+        o->have_fit = 1;
+        o->ar = n >= 2 ? cb->comb.between : cb->comb.within;
+        o->ar.Ea_err = cb->comb.Ea_err;
+        o->ar.lnA_err = cb->comb.lnA_err;
+        o->ar.chi2_dof = NAN;
+        o->nf = n;
+        o->D300 = aion_pipe_combined_predict(&cb->comb, Tr, &o->sd, &o->sdn);
+        if (n == 1) aion_sb_printf(nb, "only one glass has an Arrhenius fit: no glass-to-glass spread in the errors\n");
+    }
+    /* σ(Tr) (Nernst–Einstein): geometric mean of the glasses' values, spread in ln σ */
+    n = 0;
+    cb->sigma_arith = 0;
+    for (int g = 0; g < ng; g++)
+        if (hg[g].have_fit && hg[g].s300 > 0) {
+            x[n] = log(hg[g].s300), u[n] = hg[g].sd;
+            cb->sigma_arith += hg[g].s300;
+            n++;
+        }
+    cb->sigma_arith = n ? cb->sigma_arith / n : NAN;
+    aion_pipe_replicate_mean(x, u, n, &cb->lnS300);
+    if (n) {
+        o->s300 = exp(cb->lnS300.mean);
+        o->s300lo = exp(cb->lnS300.mean - cb->lnS300.se);
+        o->s300hi = exp(cb->lnS300.mean + cb->lnS300.se);
+    }
+    n = 0;
+    for (int g = 0; g < ng; g++)
+        if (hg[g].have_fit && hg[g].D300 > 0) x[n] = log(hg[g].D300), u[n] = hg[g].sd, n++;
+    aion_pipe_replicate_mean(x, u, n, &cb->lnD300);
+    /* mean Haven ratio */
+    n = 0;
+    for (int g = 0; g < ng; g++)
+        if (isfinite(hg[g].Hm) && isfinite(hg[g].Hme)) x[n] = hg[g].Hm, u[n] = hg[g].Hme, n++;
+    aion_pipe_replicate_mean(x, u, n, &cb->H);
+    o->Hm = n ? cb->H.mean : NAN;
+    o->Hme = n ? cb->H.se : NAN;
+    /* σ from the charge MSD */
+    n = 0;
+    for (int g = 0; g < ng; g++)
+        if (hg[g].have_sfit && hg[g].sdir300 > 0) x[n] = log(hg[g].sdir300), u[n] = hg[g].sdsd, n++;
+    aion_pipe_replicate_mean(x, u, n, &cb->lnSdir);
+    o->have_sfit = n > 0;
+    if (n) o->sdir300 = exp(cb->lnSdir.mean), o->sdsd = cb->lnSdir.se;
+    /* glass */
+    n = 0;
+    double vs = 0, dsd = 0;
+    for (int g = 0; g < ng; g++) {
+        x[n++] = hg[g].density;
+        vs += hg[g].vglass;
+        dsd += hg[g].density_sd;
+    }
+    aion_pipe_replicate_mean(x, NULL, n, &cb->dens);
+    o->density = cb->dens.mean;
+    o->density_sd = dsd / ng;
+    o->vglass = vs / ng;
+    o->nion = hg[0].nion;
+    /* per temperature */
+    for (int k = 0; k < c->n_temps; k++) {
+        double y[AION_PIPELINE_MAX_GLASSES], v[AION_PIPELINE_MAX_GLASSES], s[AION_PIPELINE_MAX_GLASSES],
+            w[AION_PIPELINE_MAX_GLASSES];
+        int m = 0, ms = 0;
+        double tm = 0;
+        n = 0;
+        for (int g = 0; g < ng; g++) {
+            const tdata *d = &r[g].td[k];
+            tm += num(d->md, "mean_temperature_K");
+            if (d->D > 0 && d->De > 0 && isfinite(d->De)) x[n] = log(d->D), u[n] = d->De / d->D, n++;
+            if (isfinite(d->H) && d->He > 0 && isfinite(d->He)) y[m] = d->H, v[m] = d->He, m++;
+            if (d->signe > 0 && d->signee > 0 && isfinite(d->signee))
+                s[ms] = log(d->signe), w[ms] = d->signee / d->signe, ms++;
+        }
+        cb->Tmean[k] = tm / ng;
+        aion_pipe_replicate_mean(x, u, n, &cb->lnD[k]);
+        aion_pipe_replicate_mean(y, v, m, &cb->haven[k]);
+        aion_pipe_replicate_mean(s, w, ms, &cb->lnSne[k]);
+    }
+}
+
+/* "arrhenius" object of summary.json (null without a fit). */
+static void json_arrhenius(aion_strbuf *js, const headline *o, double Tr)
+{
+    if (!o->have_fit) {
+        aion_sb_puts(js, "null");
+        return;
+    }
+    aion_sb_puts(js, "{\"Ea_eV\": ");
+    aion_pipe_json_num(js, o->ar.Ea_eV);
+    aion_sb_puts(js, ", \"Ea_err_eV\": ");
+    aion_pipe_json_num(js, o->ar.Ea_err);
+    aion_sb_puts(js, ", \"lnD0\": ");
+    aion_pipe_json_num(js, o->ar.lnA);
+    aion_sb_puts(js, ", \"lnD0_err\": ");
+    aion_pipe_json_num(js, o->ar.lnA_err);
+    aion_sb_puts(js, ", \"cov_lnD0_Ea\": ");
+    aion_pipe_json_num(js, o->ar.cov_lnA_Ea);
+    aion_sb_puts(js, ", \"chi2_dof\": ");
+    aion_pipe_json_num(js, o->ar.chi2_dof);
+    aion_sb_printf(js, ", \"errors_scaled_by_chi2\": %s, \"points\": %d, \"at\": {\"T_K\": ",
+                   o->chi_scaled ? "true" : "false", o->nf);
+    aion_pipe_json_num(js, Tr);
+    aion_sb_puts(js, ", \"D_cm2_s\": ");
+    aion_pipe_json_num(js, o->D300);
+    aion_sb_puts(js, ", \"D_1sigma\": [");
+    aion_pipe_json_num(js, o->D300 * exp(-o->sd));
+    aion_sb_puts(js, ", ");
+    aion_pipe_json_num(js, o->D300 * exp(o->sd));
+    aion_sb_puts(js, "], \"D_1sigma_without_covariance\": [");
+    aion_pipe_json_num(js, o->D300 * exp(-o->sdn));
+    aion_sb_puts(js, ", ");
+    aion_pipe_json_num(js, o->D300 * exp(o->sdn));
+    aion_sb_puts(js, "], \"sigma_ne_S_cm\": ");
+    aion_pipe_json_num(js, o->s300);
+    aion_sb_puts(js, ", \"sigma_ne_1sigma\": [");
+    aion_pipe_json_num(js, o->s300lo);
+    aion_sb_puts(js, ", ");
+    aion_pipe_json_num(js, o->s300hi);
+    aion_sb_puts(js, "], \"haven_mean\": ");
+    aion_pipe_json_num(js, o->Hm);
+    aion_sb_puts(js, ", \"haven_mean_err\": ");
+    aion_pipe_json_num(js, o->Hme);
+    aion_sb_puts(js, ", \"sigma_ne_over_haven_S_cm\": ");
+    aion_pipe_json_num(js, o->s300 / o->Hm);
+    aion_sb_puts(js, ", \"sigma_charge_msd_arrhenius_S_cm\": ");
+    aion_pipe_json_num(js, o->have_sfit ? o->sdir300 : NAN);
+    aion_sb_puts(js, ", \"sigma_charge_msd_arrhenius_1sigma\": [");
+    aion_pipe_json_num(js, o->have_sfit ? o->sdir300 * exp(-o->sdsd) : NAN);
+    aion_sb_puts(js, ", ");
+    aion_pipe_json_num(js, o->have_sfit ? o->sdir300 * exp(o->sdsd) : NAN);
+    aion_sb_puts(js, "]}}");
+}
+
+/* "glass" object of one glass. */
+static void json_glass(aion_strbuf *js, const glass_res *r)
+{
+    aion_sb_puts(js, "{\"density_gcc\": ");
+    aion_pipe_json_num(js, num(r->q, "results.final_hold.density_gcc"));
+    aion_sb_puts(js, ", \"density_sd_gcc\": ");
+    aion_pipe_json_num(js, num(r->q, "results.final_hold.density_sd_gcc"));
+    aion_sb_puts(js, ", \"volume_A3\": ");
+    aion_pipe_json_num(js, num(r->q, "results.final_hold.volume_A3"));
+    aion_sb_puts(js, ", \"Qn\": [");
+    {
+        const cJSON *qa = item(r->str, "results.qn.fraction"), *e;
+        int first = 1;
+        cJSON_ArrayForEach(e, qa)
+        {
+            aion_sb_puts(js, first ? "" : ", ");
+            aion_pipe_json_num(js, cJSON_IsNumber(e) ? e->valuedouble : NAN);
+            first = 0;
+        }
+    }
+    aion_sb_puts(js, "], \"o_bridging\": ");
+    aion_pipe_json_num(js, num(r->str, "results.qn.o_bridging"));
+    aion_sb_puts(js, "}");
+}
+
+/* "temperatures" array of one glass. */
+static void json_temperatures(aion_strbuf *js, const glass_res *r, int nt)
+{
+    aion_sb_puts(js, "[");
+    for (int k = 0; k < nt; k++) {
+        const tdata *d = &r->td[k];
+        aion_sb_printf(js, "%s\n {\"T_K\": ", k ? "," : "");
+        aion_pipe_json_num(js, d->T);
+        const char *keys[] = {"D_cm2_s", "D_err_cm2_s", "D_95_lo_cm2_s", "D_95_hi_cm2_s", "D_sigma_cm2_s",
+                              "D_sigma_err_cm2_s", "haven", "haven_err", "sigma_S_cm", "sigma_err_S_cm",
+                              "sigma_ne_S_cm", "sigma_ne_err_S_cm", "n_hops_eff", "chi2_dof", "volume_A3",
+                              "framework_msd_max_A2", "framework_D_cm2_s"};
+        double vals[] = {d->D, d->De, d->Dlo, d->Dhi, d->Dc, d->Dce, d->H, d->He, d->sig, d->sige, d->signe, d->signee,
+                         d->hops, d->chi2, d->vol, d->fw_msd, d->fw_D};
+        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
+            aion_sb_printf(js, ", \"%s\": ", keys[i]);
+            aion_pipe_json_num(js, vals[i]);
+        }
+        aion_sb_puts(js, ", \"mean_temperature_K\": ");
+        aion_pipe_json_num(js, num(d->md, "mean_temperature_K"));
+        aion_sb_puts(js, "}");
+    }
+    aion_sb_puts(js, "]");
+}
+
+/* a pipe_mean as JSON members: "<p>mean", "<p>sd", "<p>se", "<p>se_between", "<p>se_within" */
+static void json_mean(aion_strbuf *js, const char *p, const pipe_mean *m)
+{
+    aion_sb_printf(js, "\"%smean\": ", p);
+    aion_pipe_json_num(js, m->mean);
+    aion_sb_printf(js, ", \"%ssd\": ", p);
+    aion_pipe_json_num(js, m->sd);
+    aion_sb_printf(js, ", \"%sse\": ", p);
+    aion_pipe_json_num(js, m->se);
+    aion_sb_printf(js, ", \"%sse_between\": ", p);
+    aion_pipe_json_num(js, m->se_between);
+    aion_sb_printf(js, ", \"%sse_within\": ", p);
+    aion_pipe_json_num(js, m->se_within);
+    aion_sb_printf(js, ", \"%sn\": %d", p, m->n);
+}
+
+aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, const pipe_stage_info *stg, int nst,
+                             double wall_s, const char *started, aion_pipeline_summary *sum, char *notes,
+                             size_t notes_cap, aion_error *err)
+{
+    aion_status st = AION_OK;
+    cJSON *val = NULL;
+    glass_res *gr = NULL;
+    headline *hg = NULL, hl;
+    combined *cb = NULL;
+    aion_strbuf h, js, nb;
+    aion_plot *pl = NULL;
+    char host[256] = "", finished[64];
+    int nt = c->n_temps, ng = c->glasses > 0 ? c->glasses : 1, multi = ng > 1;
+    time_t now = time(NULL);
+    strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
+    gethostname(host, sizeof host - 1);
+    aion_sb_init(&h);
+    aion_sb_init(&js);
+    aion_sb_init(&nb);
+    gr = calloc((size_t)ng, sizeof *gr);
+    hg = calloc((size_t)ng, sizeof *hg);
+    cb = calloc(1, sizeof *cb);
+    if (!gr || !hg || !cb) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int g = 0; g < ng; g++) {
+        char pre[32] = "";
+        if (multi) snprintf(pre, sizeof pre, "glass %d: ", g + 1);
+        if ((st = glass_load(c, out, g + 1, stg, nst, &gr[g], &nb, pre, err)) != AION_OK) goto done;
+    }
+    /* glass 1 is the one whose structure, quench and potential description the report shows */
+    const cJSON *q = gr[0].q, *str = gr[0].str;
+    const tdata *td = gr[0].td;
+    if (c->validation_report[0]) {
+        char vp[AION_PIPELINE_STR];
+        aion_pipe_resolve(c, c->validation_report, vp, sizeof vp);
+        char *s = aion_pipe_read_file(vp, NULL);
+        val = s ? cJSON_Parse(s) : NULL;
+        free(s);
+        if (!val) aion_sb_printf(&nb, "potential.validation_report %s: missing or not JSON\n", vp);
+    }
+
+    /* ---------------- Arrhenius: each glass, then the combination ---------------- */
+    for (int g = 0; g < ng; g++) {
+        char pre[32] = "";
+        if (multi) snprintf(pre, sizeof pre, "glass %d: ", g + 1);
+        glass_fit(c, &gr[g], &hg[g], &nb, pre);
+    }
+    if (multi) combine_glasses(c, gr, hg, ng, &hl, cb, &nb);
+    else hl = hg[0];
+    const double Tr = c->report_T_K, D300 = hl.D300, sd = hl.sd, sdn = hl.sdn;
+    const double s300 = hl.s300, s300lo = hl.s300lo, s300hi = hl.s300hi, Hm = hl.Hm, Hme = hl.Hme;
+    const double vglass = hl.vglass, nion = hl.nion;
+    const int have_fit = hl.have_fit, have_sfit = hl.have_sfit, chi_scaled = hl.chi_scaled;
+    const aion_arrhenius ar = hl.ar;
+    /* per temperature: glass 1's values, or the combination (geometric mean, spread in ln D) */
+    double tD[AION_PIPELINE_MAX_T], tDe[AION_PIPELINE_MAX_T];
+    for (int k = 0; k < nt; k++) {
+        if (!multi) {
+            tD[k] = td[k].D, tDe[k] = td[k].De;
+        } else if (cb->lnD[k].n > 0) {
+            tD[k] = exp(cb->lnD[k].mean), tDe[k] = tD[k] * cb->lnD[k].se;
+        } else {
+            tD[k] = tDe[k] = NAN;
         }
     }
     if (sum) {
         sum->n_temps = nt;
         for (int k = 0; k < nt; k++) {
             sum->T_K[k] = td[k].T;
-            sum->D[k] = td[k].D;
-            sum->D_err[k] = td[k].De;
+            sum->D[k] = tD[k];
+            sum->D_err[k] = tDe[k];
         }
         sum->Ea_eV = have_fit ? ar.Ea_eV : NAN;
         sum->Ea_err = have_fit ? ar.Ea_err : NAN;
@@ -327,7 +653,13 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         sum->sigma_report = s300;
         sum->sigma_report_lo = s300lo;
         sum->sigma_report_hi = s300hi;
-        sum->density_gcc = num(q, "results.final_hold.density_gcc");
+        sum->density_gcc = hl.density;
+        sum->n_glasses = ng;
+        for (int g = 0; g < ng; g++) {
+            sum->glass_Ea_eV[g] = hg[g].have_fit ? hg[g].ar.Ea_eV : NAN;
+            sum->glass_Ea_err[g] = hg[g].have_fit ? hg[g].ar.Ea_err : NAN;
+            sum->glass_sigma_report[g] = hg[g].s300;
+        }
     }
 
     /* ---------------- summary.json ---------------- */
@@ -343,93 +675,116 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_pipe_json_str(&js, c->potential);
     aion_sb_puts(&js, ", \"composition\": ");
     aion_pipe_json_str(&js, c->composition);
-    aion_sb_printf(&js, ", \"atoms\": %d, \"ion\": \"%s\",\n\"glass\": {\"density_gcc\": ",
-                   (int)num(q, "results.atoms"), c->ion);
-    aion_pipe_json_num(&js, num(q, "results.final_hold.density_gcc"));
-    aion_sb_puts(&js, ", \"density_sd_gcc\": ");
-    aion_pipe_json_num(&js, num(q, "results.final_hold.density_sd_gcc"));
-    aion_sb_puts(&js, ", \"volume_A3\": ");
-    aion_pipe_json_num(&js, vglass);
-    aion_sb_puts(&js, ", \"Qn\": [");
-    {
-        const cJSON *qa = item(str, "results.qn.fraction"), *e;
-        int first = 1;
-        cJSON_ArrayForEach(e, qa)
-        {
-            aion_sb_puts(&js, first ? "" : ", ");
-            aion_pipe_json_num(&js, cJSON_IsNumber(e) ? e->valuedouble : NAN);
-            first = 0;
+    aion_sb_printf(&js, ", \"atoms\": %d, \"ion\": \"%s\",\n\"glass\": ", (int)num(q, "results.atoms"), c->ion);
+    if (!multi) {
+        json_glass(&js, &gr[0]);
+        aion_sb_puts(&js, ",\n\"temperatures\": ");
+        json_temperatures(&js, &gr[0], nt);
+    } else {
+        /* the mean over the glasses; Qⁿ and bridging O averaged too */
+        aion_sb_puts(&js, "{\"density_gcc\": ");
+        aion_pipe_json_num(&js, hl.density);
+        aion_sb_puts(&js, ", \"density_sd_gcc\": ");
+        aion_pipe_json_num(&js, hl.density_sd);
+        aion_sb_puts(&js, ", \"density_sd_between_glasses_gcc\": ");
+        aion_pipe_json_num(&js, cb->dens.sd);
+        aion_sb_puts(&js, ", \"volume_A3\": ");
+        aion_pipe_json_num(&js, vglass);
+        aion_sb_puts(&js, ", \"Qn\": [");
+        int nq = cJSON_GetArraySize(item(str, "results.qn.fraction"));
+        for (int i = 0; i < nq; i++) {
+            double s = 0;
+            for (int g = 0; g < ng; g++) {
+                const cJSON *e = cJSON_GetArrayItem(item(gr[g].str, "results.qn.fraction"), i);
+                s += cJSON_IsNumber(e) ? e->valuedouble : NAN;
+            }
+            aion_sb_puts(&js, i ? ", " : "");
+            aion_pipe_json_num(&js, s / ng);
         }
+        double ob = 0;
+        for (int g = 0; g < ng; g++) ob += num(gr[g].str, "results.qn.o_bridging");
+        aion_sb_puts(&js, "], \"o_bridging\": ");
+        aion_pipe_json_num(&js, ob / ng);
+        aion_sb_printf(&js, ", \"glasses\": %d},\n\"temperatures\": [", ng);
+        for (int k = 0; k < nt; k++) {
+            aion_sb_printf(&js, "%s\n {\"T_K\": ", k ? "," : "");
+            aion_pipe_json_num(&js, td[k].T);
+            aion_sb_puts(&js, ", \"D_cm2_s\": ");
+            aion_pipe_json_num(&js, tD[k]);
+            aion_sb_puts(&js, ", \"D_err_cm2_s\": ");
+            aion_pipe_json_num(&js, tDe[k]);
+            aion_sb_puts(&js, ", ");
+            json_mean(&js, "lnD_", &cb->lnD[k]);
+            aion_sb_puts(&js, ", \"haven\": ");
+            aion_pipe_json_num(&js, cb->haven[k].mean);
+            aion_sb_puts(&js, ", \"haven_err\": ");
+            aion_pipe_json_num(&js, cb->haven[k].se);
+            double sne = cb->lnSne[k].n ? exp(cb->lnSne[k].mean) : NAN;
+            aion_sb_puts(&js, ", \"sigma_ne_S_cm\": ");
+            aion_pipe_json_num(&js, sne);
+            aion_sb_puts(&js, ", \"sigma_ne_err_S_cm\": ");
+            aion_pipe_json_num(&js, sne * cb->lnSne[k].se);
+            aion_sb_puts(&js, ", \"mean_temperature_K\": ");
+            aion_pipe_json_num(&js, cb->Tmean[k]);
+            aion_sb_puts(&js, "}");
+        }
+        aion_sb_puts(&js, "]");
     }
-    aion_sb_puts(&js, "], \"o_bridging\": ");
-    aion_pipe_json_num(&js, num(str, "results.qn.o_bridging"));
-    aion_sb_puts(&js, "},\n\"temperatures\": [");
-    for (int k = 0; k < nt; k++) {
-        tdata *d = &td[k];
-        aion_sb_printf(&js, "%s\n {\"T_K\": ", k ? "," : "");
-        aion_pipe_json_num(&js, d->T);
-        const char *keys[] = {"D_cm2_s", "D_err_cm2_s", "D_95_lo_cm2_s", "D_95_hi_cm2_s", "D_sigma_cm2_s",
-                              "D_sigma_err_cm2_s", "haven", "haven_err", "sigma_S_cm", "sigma_err_S_cm",
-                              "sigma_ne_S_cm", "sigma_ne_err_S_cm", "n_hops_eff", "chi2_dof", "volume_A3",
-                              "framework_msd_max_A2", "framework_D_cm2_s"};
-        double vals[] = {d->D, d->De, d->Dlo, d->Dhi, d->Dc, d->Dce, d->H, d->He, d->sig, d->sige, d->signe, d->signee,
-                         d->hops, d->chi2, d->vol, d->fw_msd, d->fw_D};
-        for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
-            aion_sb_printf(&js, ", \"%s\": ", keys[i]);
-            aion_pipe_json_num(&js, vals[i]);
-        }
-        aion_sb_puts(&js, ", \"mean_temperature_K\": ");
-        aion_pipe_json_num(&js, num(d->md, "mean_temperature_K"));
+    aion_sb_puts(&js, ",\n\"arrhenius\": ");
+    json_arrhenius(&js, &hl, Tr);
+    aion_sb_printf(&js, ",\n\"n_glasses\": %d, \"glasses\": [", ng);
+    for (int g = 0; g < ng; g++) {
+        char qn[64];
+        aion_pipe_stage_name(g + 1, "quench", qn, sizeof qn);
+        aion_sb_printf(&js, "%s\n {\"index\": %d, \"seed\": %llu, \"quench_stage\": \"%s\", \"glass\": ", g ? "," : "",
+                       g + 1, (unsigned long long)gr[g].seed, qn);
+        json_glass(&js, &gr[g]);
+        aion_sb_puts(&js, ",\n  \"arrhenius\": ");
+        json_arrhenius(&js, &hg[g], Tr);
+        aion_sb_puts(&js, ",\n  \"temperatures\": ");
+        json_temperatures(&js, &gr[g], nt);
         aion_sb_puts(&js, "}");
     }
-    aion_sb_puts(&js, "],\n\"arrhenius\": ");
-    if (have_fit) {
-        aion_sb_puts(&js, "{\"Ea_eV\": ");
-        aion_pipe_json_num(&js, ar.Ea_eV);
-        aion_sb_puts(&js, ", \"Ea_err_eV\": ");
-        aion_pipe_json_num(&js, ar.Ea_err);
-        aion_sb_puts(&js, ", \"lnD0\": ");
-        aion_pipe_json_num(&js, ar.lnA);
-        aion_sb_puts(&js, ", \"lnD0_err\": ");
-        aion_pipe_json_num(&js, ar.lnA_err);
-        aion_sb_puts(&js, ", \"cov_lnD0_Ea\": ");
-        aion_pipe_json_num(&js, ar.cov_lnA_Ea);
-        aion_sb_puts(&js, ", \"chi2_dof\": ");
-        aion_pipe_json_num(&js, ar.chi2_dof);
-        aion_sb_printf(&js, ", \"errors_scaled_by_chi2\": %s, \"points\": %d, \"at\": {\"T_K\": ",
-                       chi_scaled ? "true" : "false", nf);
-        aion_pipe_json_num(&js, Tr);
-        aion_sb_puts(&js, ", \"D_cm2_s\": ");
-        aion_pipe_json_num(&js, D300);
-        aion_sb_puts(&js, ", \"D_1sigma\": [");
-        aion_pipe_json_num(&js, D300 * exp(-sd));
-        aion_sb_puts(&js, ", ");
-        aion_pipe_json_num(&js, D300 * exp(sd));
-        aion_sb_puts(&js, "], \"D_1sigma_without_covariance\": [");
-        aion_pipe_json_num(&js, D300 * exp(-sdn));
-        aion_sb_puts(&js, ", ");
-        aion_pipe_json_num(&js, D300 * exp(sdn));
-        aion_sb_puts(&js, "], \"sigma_ne_S_cm\": ");
-        aion_pipe_json_num(&js, s300);
-        aion_sb_puts(&js, ", \"sigma_ne_1sigma\": [");
-        aion_pipe_json_num(&js, s300lo);
-        aion_sb_puts(&js, ", ");
-        aion_pipe_json_num(&js, s300hi);
-        aion_sb_puts(&js, "], \"haven_mean\": ");
-        aion_pipe_json_num(&js, Hm);
-        aion_sb_puts(&js, ", \"haven_mean_err\": ");
-        aion_pipe_json_num(&js, Hme);
-        aion_sb_puts(&js, ", \"sigma_ne_over_haven_S_cm\": ");
-        aion_pipe_json_num(&js, s300 / Hm);
-        aion_sb_puts(&js, ", \"sigma_charge_msd_arrhenius_S_cm\": ");
-        aion_pipe_json_num(&js, have_sfit ? sdir300 : NAN);
-        aion_sb_puts(&js, ", \"sigma_charge_msd_arrhenius_1sigma\": [");
-        aion_pipe_json_num(&js, have_sfit ? sdir300 * exp(-sdsd) : NAN);
-        aion_sb_puts(&js, ", ");
-        aion_pipe_json_num(&js, have_sfit ? sdir300 * exp(sdsd) : NAN);
-        aion_sb_puts(&js, "]}}");
-    } else {
-        aion_sb_puts(&js, "null");
+    aion_sb_puts(&js, "]");
+    if (multi) {
+        const pipe_arrhenius_comb *cm = &cb->comb;
+        aion_sb_printf(&js, ",\n\"combination\": {\"method\": \"mean of the per-glass Arrhenius fits; 1 sigma = "
+                            "max(sample standard deviation / sqrt(n), propagated fit errors / n)\", \"glasses_used\": %d",
+                       cb->nfit);
+        if (cb->nfit >= 1) {
+            aion_sb_puts(&js, ", \"Ea_mean_eV\": ");
+            aion_pipe_json_num(&js, cm->within.Ea_eV);
+            aion_sb_puts(&js, ", \"Ea_sd_eV\": ");
+            aion_pipe_json_num(&js, cm->Ea_sd);
+            aion_sb_puts(&js, ", \"Ea_se_between_eV\": ");
+            aion_pipe_json_num(&js, cm->between.Ea_err);
+            aion_sb_puts(&js, ", \"Ea_se_within_eV\": ");
+            aion_pipe_json_num(&js, cm->within.Ea_err);
+            aion_sb_puts(&js, ", \"Ea_err_eV\": ");
+            aion_pipe_json_num(&js, cm->Ea_err);
+            aion_sb_printf(&js, ", \"dof\": %d, \"t95\": ", cb->nfit - 1);
+            aion_pipe_json_num(&js, cm->t95);
+            aion_sb_puts(&js, ", \"Ea_95\": [");
+            aion_pipe_json_num(&js, cm->within.Ea_eV - cm->t95 * cm->Ea_err);
+            aion_sb_puts(&js, ", ");
+            aion_pipe_json_num(&js, cm->within.Ea_eV + cm->t95 * cm->Ea_err);
+            aion_sb_puts(&js, "], \"lnD0_se_between\": ");
+            aion_pipe_json_num(&js, cm->between.lnA_err);
+            aion_sb_puts(&js, ", \"lnD0_se_within\": ");
+            aion_pipe_json_num(&js, cm->within.lnA_err);
+            aion_sb_puts(&js, ", \"cov_lnD0_Ea_between\": ");
+            aion_pipe_json_num(&js, cm->between.cov_lnA_Ea);
+            aion_sb_puts(&js, ", \"cov_lnD0_Ea_within\": ");
+            aion_pipe_json_num(&js, cm->within.cov_lnA_Ea);
+            aion_sb_puts(&js, ",\n  \"at_report_T\": {");
+            json_mean(&js, "lnD_", &cb->lnD300);
+            aion_sb_puts(&js, ", ");
+            json_mean(&js, "ln_sigma_ne_", &cb->lnS300);
+            aion_sb_puts(&js, ", \"sigma_ne_arithmetic_mean_S_cm\": ");
+            aion_pipe_json_num(&js, cb->sigma_arith);
+            aion_sb_puts(&js, "}");
+        }
+        aion_sb_puts(&js, "}");
     }
     aion_sb_puts(&js, ",\n\"stages\": [");
     for (int k = 0; k < nst; k++)
@@ -440,8 +795,10 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_puts(&js, "],\n\"notes\": ");
     aion_pipe_json_str(&js, nb.s ? nb.s : "");
     aion_sb_puts(&js, "\n}\n");
-
     /* ---------------- report.html ---------------- */
+    const int nf = gr[0].nf;
+    const double *fT = gr[0].fT, *fD = gr[0].fD, *fE = gr[0].fE;
+    const double sdir300 = hl.sdir300, sdsd = hl.sdsd;
     aion_sb_puts(&h, "<!DOCTYPE html>\n<html lang=\"en\"><head><meta charset=\"utf-8\"><title>aion report: ");
     html_esc(&h, c->name);
     aion_sb_puts(&h,
@@ -460,7 +817,11 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     html_esc(&h, c->ion);
     aion_sb_printf(&h, "; MD at %d temperatures (", nt);
     for (int k = 0; k < nt; k++) aion_sb_printf(&h, "%s%g", k ? ", " : "", td[k].T);
-    aion_sb_printf(&h, " K), %g ps production each.</p>\n", c->prod_ps);
+    aion_sb_printf(&h, " K), %g ps production each", c->prod_ps);
+    if (multi)
+        aion_sb_printf(&h, "; <b>%d glasses</b> (independent melt-quenches of the same start, each with its own seed, "
+                           "and their own production runs)", ng);
+    aion_sb_puts(&h, ".</p>\n");
     const int fixed_volume = !strcmp(c->quench_ensemble, "nvt") && c->npt_ps <= 0;
     if (fixed_volume)
         aion_sb_printf(&h, "<div class=\"note\"><b>Fixed density.</b> The glass was made and run at %g g/cm³ "
@@ -478,15 +839,29 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     aion_sb_puts(&h, "<tr><td class=\"l\">activation energy E<sub>a</sub> (tracer D)</td><td>");
     if (have_fit) aion_sb_printf(&h, "%.3f ± %.3f eV", ar.Ea_eV, ar.Ea_err);
     else aion_sb_puts(&h, "–");
-    aion_sb_printf(&h, "</td><td class=\"l\">weighted fit of ln D* vs 1/T, %d temperatures, χ²/dof %.2g%s</td></tr>\n",
-                   nf, have_fit ? ar.chi2_dof : NAN, chi_scaled ? " (errors scaled by √(χ²/dof))" : "");
+    if (!multi) {
+        aion_sb_printf(&h, "</td><td class=\"l\">weighted fit of ln D* vs 1/T, %d temperatures, χ²/dof %.2g%s</td></tr>\n",
+                       nf, have_fit ? ar.chi2_dof : NAN, chi_scaled ? " (errors scaled by √(χ²/dof))" : "");
+    } else {
+        const pipe_arrhenius_comb *cm = &cb->comb;
+        aion_sb_printf(&h, "</td><td class=\"l\">mean of %d glasses' weighted fits of ln D* vs 1/T (table below); "
+                           "1σ = standard error of the mean, max(s/√n, fit errors/n) = max(%.3f, %.3f) eV, with the "
+                           "glass-to-glass standard deviation s = %.3f eV",
+                       cb->nfit, cm->between.Ea_err, cm->within.Ea_err, cm->Ea_sd);
+        if (cb->nfit >= 2)
+            aion_sb_printf(&h, "; 95 %% interval (Student t, %d dof) %.3f – %.3f eV", cb->nfit - 1,
+                           ar.Ea_eV - cm->t95 * ar.Ea_err, ar.Ea_eV + cm->t95 * ar.Ea_err);
+        aion_sb_puts(&h, "</td></tr>\n");
+    }
     aion_sb_printf(&h, "<tr><td class=\"l\">D*(%g K)</td><td>", Tr);
     sci(&h, D300);
     aion_sb_puts(&h, " cm²/s</td><td class=\"l\">1σ band ");
     sci(&h, D300 * exp(-sd));
     aion_sb_puts(&h, " – ");
     sci(&h, D300 * exp(sd));
-    aion_sb_puts(&h, " (with the covariance of ln D<sub>0</sub> and E<sub>a</sub>; without it: ");
+    if (multi) aion_sb_puts(&h, " (geometric mean of the glasses' extrapolations, spread between the glasses");
+    aion_sb_puts(&h, multi ? "; with the covariance of ln D<sub>0</sub> and E<sub>a</sub>; without it: "
+                           : " (with the covariance of ln D<sub>0</sub> and E<sub>a</sub>; without it: ");
     sci(&h, D300 * exp(-sdn));
     aion_sb_puts(&h, " – ");
     sci(&h, D300 * exp(sdn));
@@ -497,31 +872,50 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     sci(&h, s300lo);
     aion_sb_puts(&h, " – ");
     sci(&h, s300hi);
-    aion_sb_printf(&h, "; N = %g ions of charge %g e in the glass volume %.1f Å³</td></tr>\n", nion, c->ion_charge,
-                   vglass);
+    aion_sb_printf(&h, "; N = %g ions of charge %g e in the glass volume %.1f Å³", nion, c->ion_charge, vglass);
+    if (multi) {
+        aion_sb_puts(&h, "; geometric mean of the glasses' values (arithmetic mean ");
+        sci(&h, cb->sigma_arith);
+        aion_sb_puts(&h, ")");
+    }
+    aion_sb_puts(&h, "</td></tr>\n");
     aion_sb_printf(&h, "<tr><td class=\"l\">σ(%g K) / H<sub>R</sub></td><td>", Tr);
     sci(&h, s300 / Hm);
-    aion_sb_puts(&h, " S/cm</td><td class=\"l\">with the weighted mean Haven ratio ");
+    aion_sb_puts(&h, multi ? " S/cm</td><td class=\"l\">with the mean over the glasses of their weighted mean Haven ratios "
+                           : " S/cm</td><td class=\"l\">with the weighted mean Haven ratio ");
     pm(&h, Hm, Hme);
     aion_sb_puts(&h, " of the MD temperatures</td></tr>\n");
     aion_sb_printf(&h, "<tr><td class=\"l\">σ(%g K) from the charge MSD</td><td>", Tr);
     sci(&h, have_sfit ? sdir300 : NAN);
-    aion_sb_puts(&h, " S/cm</td><td class=\"l\">Arrhenius fit of σT; 1σ band ");
+    aion_sb_puts(&h, multi ? " S/cm</td><td class=\"l\">geometric mean of the glasses' Arrhenius fits of σT; 1σ band "
+                           : " S/cm</td><td class=\"l\">Arrhenius fit of σT; 1σ band ");
     sci(&h, have_sfit ? sdir300 * exp(-sdsd) : NAN);
     aion_sb_puts(&h, " – ");
     sci(&h, have_sfit ? sdir300 * exp(sdsd) : NAN);
     aion_sb_printf(&h, "%s</td></tr>\n", have_sfit ? "" : " (not every temperature gave σ > 0)");
     aion_sb_puts(&h, "<tr><td class=\"l\">glass density (");
-    if (fixed_volume)
+    double qpress = 0;
+    for (int g = 0; g < ng; g++) qpress += num(gr[g].q, "results.final_hold.pressure_GPa") / ng;
+    if (multi && fixed_volume)
+        aion_sb_printf(&h, "%g K, NVT)</td><td>%.3f g/cm³</td><td class=\"l\">fixed: system.density (quench.ensemble "
+                           "nvt); an input, not a result. The potential's mean pressure in the final holds (mean of "
+                           "%d glasses), %.2f GPa, is meaningful only if it was trained on stresses</td></tr>\n</table>\n",
+                       c->t_final_K, hl.density, ng, qpress);
+    else if (multi)
+        aion_sb_printf(&h, "%g K, NPT)</td><td>%.3f ± %.3f g/cm³</td><td class=\"l\">mean of %d glasses ± their standard "
+                           "deviation (each glass: mean over the second half of the final hold of its quench; mean "
+                           "pressure %.2f GPa)</td></tr>\n</table>\n",
+                       c->t_final_K, hl.density, cb->dens.sd, ng, qpress);
+    else if (fixed_volume)
         aion_sb_printf(&h, "%g K, NVT)</td><td>%.3f g/cm³</td><td class=\"l\">fixed: system.density (quench.ensemble "
                            "nvt); an input, not a result. The potential's mean pressure in the final hold, %.2f GPa, "
                            "is meaningful only if it was trained on stresses</td></tr>\n</table>\n",
-                       c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.pressure_GPa"));
+                       c->t_final_K, num(q, "results.final_hold.density_gcc"), qpress);
     else
         aion_sb_printf(&h, "%g K, NPT)</td><td>%.3f ± %.3f g/cm³</td><td class=\"l\">mean ± standard deviation over the "
                            "second half of the final hold of the quench (mean pressure %.2f GPa)</td></tr>\n</table>\n",
                        c->t_final_K, num(q, "results.final_hold.density_gcc"), num(q, "results.final_hold.density_sd_gcc"),
-                       num(q, "results.final_hold.pressure_GPa"));
+                       qpress);
     if (nb.len) {
         aion_sb_puts(&h, "<div class=\"note\"><b>Notes.</b><br>");
         for (const char *p = nb.s; *p; p++) {
@@ -532,6 +926,57 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
             }
         }
         aion_sb_puts(&h, "</div>\n");
+    }
+    if (multi) {
+        /* each glass's own values */
+        aion_sb_printf(&h, "<h3>Each glass</h3>\n<table><tr><th>glass</th><th>quench seed</th><th>ρ (g/cm³)</th>"
+                           "<th>E<sub>a</sub> (eV)</th><th>ln D<sub>0</sub> (cm²/s)</th><th>χ²/dof</th>"
+                           "<th>D*(%g K) (cm²/s)</th><th>σ(%g K) (S/cm)</th><th>1σ band of σ</th>"
+                           "<th>H<sub>R</sub></th></tr>\n",
+                       Tr, Tr);
+        for (int g = 0; g < ng; g++) {
+            const headline *o = &hg[g];
+            aion_sb_printf(&h, "<tr><td>%d</td><td>%llu</td><td>%.3f</td><td>", g + 1, (unsigned long long)gr[g].seed,
+                           o->density);
+            if (o->have_fit) aion_sb_printf(&h, "%.3f ± %.3f", o->ar.Ea_eV, o->ar.Ea_err);
+            else aion_sb_puts(&h, "–");
+            aion_sb_puts(&h, "</td><td>");
+            if (o->have_fit) aion_sb_printf(&h, "%.2f ± %.2f", o->ar.lnA, o->ar.lnA_err);
+            else aion_sb_puts(&h, "–");
+            aion_sb_printf(&h, "</td><td>%.2f%s</td><td>", o->have_fit ? o->ar.chi2_dof : NAN, o->chi_scaled ? " (scaled)" : "");
+            sci(&h, o->D300);
+            aion_sb_puts(&h, "</td><td>");
+            sci(&h, o->s300);
+            aion_sb_puts(&h, "</td><td>");
+            sci(&h, o->s300lo);
+            aion_sb_puts(&h, " – ");
+            sci(&h, o->s300hi);
+            aion_sb_puts(&h, "</td><td>");
+            pm(&h, o->Hm, o->Hme);
+            aion_sb_puts(&h, "</td></tr>\n");
+        }
+        aion_sb_printf(&h, "<tr><th>combined</th><th>%d glasses</th><th>%.3f</th><th>", ng, hl.density);
+        if (have_fit) aion_sb_printf(&h, "%.3f ± %.3f", ar.Ea_eV, ar.Ea_err);
+        else aion_sb_puts(&h, "–");
+        aion_sb_puts(&h, "</th><th>");
+        if (have_fit) aion_sb_printf(&h, "%.2f ± %.2f", ar.lnA, ar.lnA_err);
+        else aion_sb_puts(&h, "–");
+        aion_sb_puts(&h, "</th><th>–</th><th>");
+        sci(&h, D300);
+        aion_sb_puts(&h, "</th><th>");
+        sci(&h, s300);
+        aion_sb_puts(&h, "</th><th>");
+        sci(&h, s300lo);
+        aion_sb_puts(&h, " – ");
+        sci(&h, s300hi);
+        aion_sb_puts(&h, "</th><th>");
+        pm(&h, Hm, Hme);
+        aion_sb_puts(&h, "</th></tr>\n</table>\n<p>Each glass is its own melt-quench of the same start structure with "
+                         "its own seed, followed by its own production runs; its E<sub>a</sub> and ln D<sub>0</sub> come "
+                         "from its own weighted Arrhenius fit (errors scaled by √(χ²/dof) where χ²/dof > 1). The "
+                         "combined row is the mean over the glasses (E<sub>a</sub>, ln D<sub>0</sub>) and the geometric "
+                         "mean (D*, σ); its errors are standard errors of those means from the spread between the "
+                         "glasses, never below the fits' own errors propagated to the mean (docs/pipeline.md).</p>\n");
     }
     if (li_p_o(c->composition)) {
         aion_sb_puts(&h, "<h3>Literature (reference values, not computed here)</h3>\n<table><tr><th class=\"l\">system"
@@ -547,33 +992,108 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         if (have_fit)
             aion_sb_printf(&h, "<p>Here E<sub>a</sub> = %.2f ± %.2f eV against ≈ 0.55 eV for amorphous Li<sub>3</sub>PO"
                                "<sub>4</sub> with a neural-network potential (a difference of %.1fσ of this run's "
-                               "statistical error). The statistical error does not include the potential's own error, "
+                               "%s). The statistical error does not include the potential's own error, "
                                "the glass's dependence on the quench rate and size, or the assumption of one "
                                "activation energy from the MD temperatures down to %g K.</p>\n",
-                           ar.Ea_eV, ar.Ea_err, fabs(ar.Ea_eV - 0.55) / ar.Ea_err, Tr);
+                           ar.Ea_eV, ar.Ea_err, fabs(ar.Ea_eV - 0.55) / ar.Ea_err,
+                           multi ? "error, which includes the spread between its glasses" : "statistical error", Tr);
     }
 
-    /* MSD plot */
-    pl = aion_plot_create("tracer MSD of the mobile ion (production runs), fits dashed", "t (ps)", "MSD (Å²)");
+    /* MSD plot (one per glass) */
+    aion_sb_puts(&h, "<h2>Mean squared displacement</h2>\n");
+    for (int g = 0; g < ng; g++) {
+    const tdata *tdg = gr[g].td;
+    char mtitle[128];
+    if (multi) snprintf(mtitle, sizeof mtitle, "glass %d: tracer MSD of the mobile ion, fits dashed", g + 1);
+    else snprintf(mtitle, sizeof mtitle, "tracer MSD of the mobile ion (production runs), fits dashed");
+    pl = aion_plot_create(mtitle, "t (ps)", "MSD (Å²)");
     for (int k = 0; k < nt; k++) {
         double *t = NULL, *m = NULL;
-        int n1 = array(item(td[k].tr, "msd.t_ps"), &t), n2 = array(item(td[k].tr, "msd.tracer_A2"), &m);
+        int n1 = array(item(tdg[k].tr, "msd.t_ps"), &t), n2 = array(item(tdg[k].tr, "msd.tracer_A2"), &m);
         char lab[64];
-        snprintf(lab, sizeof lab, "%g K", td[k].T);
+        snprintf(lab, sizeof lab, "%g K", tdg[k].T);
         if (n1 == n2 && n1 > 0) aion_plot_add(pl, lab, t, m, NULL, n1, AION_PLOT_LINE);
         free(t);
         free(m);
-        double fx[2] = {td[k].t0 / 1000, td[k].t1 / 1000}, fy[2];
-        for (int i = 0; i < 2; i++) fy[i] = td[k].ntr + 2.0 * td[k].dims * td[k].D * 1e4 * fx[i]; /* 1 cm²/s = 1e4 Å²/ps */
+        double fx[2] = {tdg[k].t0 / 1000, tdg[k].t1 / 1000}, fy[2];
+        for (int i = 0; i < 2; i++) fy[i] = tdg[k].ntr + 2.0 * tdg[k].dims * tdg[k].D * 1e4 * fx[i]; /* 1 cm²/s = 1e4 Å²/ps */
         aion_plot_add(pl, "", fx, fy, NULL, 2, AION_PLOT_LINE | AION_PLOT_DASHED | AION_PLOT_SAME_COLOR);
     }
-    aion_sb_puts(&h, "<h2>Mean squared displacement</h2>\n");
-    add_svg(&h, pl, 640, 420);
+    if (multi) add_svg(&h, pl, 520, 360); /* two per row */
+    else add_svg(&h, pl, 640, 420);
     aion_plot_free(pl);
     pl = NULL;
+    }
 
     /* Arrhenius plot */
-    if (have_fit) {
+    if (have_fit && multi) {
+        /* every glass's points (offset a little in 1/T so that they do not hide each other) and
+         * its own fit (dashed), the per-temperature means, the combined fit with its band */
+        double Tmax = 0, Tmin = Tr, Tlo = INFINITY;
+        for (int g = 0; g < ng; g++)
+            for (int k = 0; k < gr[g].nf; k++) {
+                Tmax = fmax(Tmax, gr[g].fT[k]);
+                Tmin = fmin(Tmin, gr[g].fT[k]);
+                Tlo = fmin(Tlo, gr[g].fT[k]);
+            }
+        enum { NBAND = 41 };
+        double bx[NBAND], by[NBAND], be[NBAND], ly[NBAND];
+        for (int i = 0; i < NBAND; i++) {
+            double inv = 1000.0 / Tmax + (1000.0 / Tmin - 1000.0 / Tmax) * i / (NBAND - 1);
+            double T = 1000.0 / inv, s1;
+            double v = aion_pipe_combined_predict(&cb->comb, T, &s1, NULL);
+            bx[i] = inv;
+            ly[i] = v;
+            by[i] = 0.5 * (v * exp(s1) + v * exp(-s1));
+            be[i] = 0.5 * (v * exp(s1) - v * exp(-s1));
+        }
+        char title[96];
+        snprintf(title, sizeof title, "Arrhenius plot of the tracer diffusivity, %d glasses", ng);
+        pl = aion_plot_create(title, "1000/T (1/K)", "D* (cm²/s)");
+        aion_plot_set_log(pl, 0, 1);
+        double dx = 0.012 * (1000.0 / Tlo - 1000.0 / Tmax);
+        for (int g = 0; g < ng; g++) {
+            double px[AION_PIPELINE_MAX_T];
+            char lab[64];
+            for (int k = 0; k < gr[g].nf; k++) px[k] = 1000.0 / gr[g].fT[k] + dx * (g - 0.5 * (ng - 1));
+            snprintf(lab, sizeof lab, "glass %d (±1σ)", g + 1);
+            aion_plot_add(pl, lab, px, gr[g].fD, gr[g].fE, gr[g].nf, AION_PLOT_POINTS);
+            if (hg[g].have_fit) {
+                double fx[2] = {1000.0 / Tmax, 1000.0 / Tlo}, fy[2];
+                for (int i = 0; i < 2; i++) fy[i] = aion_arrhenius_predict(&hg[g].ar, 1000.0 / fx[i], NULL, NULL);
+                aion_plot_add(pl, "", fx, fy, NULL, 2, AION_PLOT_LINE | AION_PLOT_DASHED | AION_PLOT_SAME_COLOR);
+            }
+        }
+        {
+            double mx[AION_PIPELINE_MAX_T], my[AION_PIPELINE_MAX_T], me[AION_PIPELINE_MAX_T];
+            int nm = 0;
+            for (int k = 0; k < nt; k++)
+                if (cb->lnD[k].n > 0 && isfinite(cb->lnD[k].se)) {
+                    mx[nm] = 1000.0 / td[k].T, my[nm] = tD[k], me[nm] = tDe[k];
+                    nm++;
+                }
+            if (nm) aion_plot_add(pl, "mean of the glasses (±1σ)", mx, my, me, nm, AION_PLOT_POINTS);
+        }
+        aion_plot_add(pl, "combined fit", bx, ly, NULL, NBAND, AION_PLOT_LINE);
+        aion_plot_add(pl, "1σ band (glass-to-glass)", bx, by, be, NBAND, AION_PLOT_BAND | AION_PLOT_SAME_COLOR);
+        double x3[2] = {1000.0 / Tr, 1000.0 / Tr}, y3[2] = {D300 * exp(-sd), D300 * exp(sd)};
+        char lab[64];
+        snprintf(lab, sizeof lab, "extrapolated to %g K", Tr);
+        aion_plot_add(pl, lab, x3, &D300, NULL, 1, AION_PLOT_POINTS);
+        aion_plot_add(pl, "", x3, y3, NULL, 2, AION_PLOT_LINE | AION_PLOT_SAME_COLOR);
+        aion_sb_puts(&h, "<h2>Arrhenius</h2>\n");
+        add_svg(&h, pl, 640, 420 + 16 * (ng > 4 ? ng - 4 : 0));
+        aion_plot_free(pl);
+        pl = NULL;
+        aion_sb_printf(&h, "<p>Combined: ln D* = ln D<sub>0</sub> − E<sub>a</sub>/(k<sub>B</sub>T) with the means over "
+                           "%d glasses, ln D<sub>0</sub> = %.3f ± %.3f (D in cm²/s), E<sub>a</sub> = %.4f ± %.4f eV, "
+                           "cov(ln D<sub>0</sub>, E<sub>a</sub>) = %.3g eV (between glasses). The band is ±1σ of the "
+                           "mean ln D* over the glasses: the larger of the standard error from their spread and their "
+                           "fits' own errors propagated to the mean. Dashed: each glass's own fit; the glasses' points "
+                           "are shifted by up to ±%.3f in 1000/T to keep them apart.</p>\n",
+                       cb->nfit, ar.lnA, ar.lnA_err, ar.Ea_eV, ar.Ea_err, ar.cov_lnA_Ea, 0.5 * (ng - 1) * dx);
+    }
+    if (have_fit && !multi) {
         double Tmax = fT[0];
         for (int k = 1; k < nf; k++) Tmax = fmax(Tmax, fT[k]);
         double Tmin = Tr;
@@ -614,14 +1134,18 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     }
 
     /* transport table */
-    aion_sb_puts(&h, "<h2>Transport at each temperature</h2>\n<table><tr><th>T (K)</th><th>⟨T⟩ (K)</th>"
+    aion_sb_puts(&h, multi ? "<h2>Transport at each temperature</h2>\n<table><tr><th>glass</th><th>T (K)</th><th>⟨T⟩ (K)</th>"
+                           : "<h2>Transport at each temperature</h2>\n<table><tr><th>T (K)</th><th>⟨T⟩ (K)</th>"
                      "<th>ρ (g/cm³)</th><th>D* (cm²/s)</th><th>95% interval</th><th>D<sub>σ</sub> (cm²/s)</th>"
                      "<th>H<sub>R</sub></th><th>σ charge MSD (S/cm)</th><th>σ<sub>NE</sub> (S/cm)</th>"
                      "<th>fit window (ps)</th><th>eff. hops</th><th>χ²/dof</th><th>framework max MSD (Å²)</th>"
                      "<th class=\"l\">warnings</th></tr>\n");
+    for (int g = 0; g < ng; g++)
     for (int k = 0; k < nt; k++) {
-        tdata *d = &td[k];
-        aion_sb_printf(&h, "<tr><td>%g</td><td>%.1f</td><td>%.3f</td><td>", d->T, num(d->md, "mean_temperature_K"),
+        const tdata *d = &gr[g].td[k];
+        if (multi) aion_sb_printf(&h, "<tr><td>%d</td>", g + 1);
+        else aion_sb_puts(&h, "<tr>");
+        aion_sb_printf(&h, "<td>%g</td><td>%.1f</td><td>%.3f</td><td>", d->T, num(d->md, "mean_temperature_K"),
                        num(d->md, "density_gcc"));
         pm(&h, d->D, d->De);
         aion_sb_puts(&h, "</td><td>");
@@ -651,8 +1175,12 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                    c->fit_start, c->fit_end, c->ion, c->hop_A, c->framework[0] ? c->framework : "(none)");
 
     /* structure */
-    aion_sb_printf(&h, "<h2>Glass structure (%g K, final hold of the quench, %d frames)</h2>\n", c->t_final_K,
-                   (int)num(str, "results.frames"));
+    if (multi)
+        aion_sb_printf(&h, "<h2>Glass structure (glass 1 of %d: %g K, final hold of its quench, %d frames)</h2>\n", ng,
+                       c->t_final_K, (int)num(str, "results.frames"));
+    else
+        aion_sb_printf(&h, "<h2>Glass structure (%g K, final hold of the quench, %d frames)</h2>\n", c->t_final_K,
+                       (int)num(str, "results.frames"));
     /* two panels: pairs with the mobile ion, and the rest (the network) */
     for (int panel = 0; panel < 2; panel++) {
         char title[96];
@@ -718,6 +1246,23 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                    num(str, "results.qn.mean_coordination"), num(str, "results.qn.o_bridging"),
                    num(str, "results.qn.o_nonbridging"), num(str, "results.qn.o_free"),
                    num(str, "results.qn.mean_fragment"));
+    if (multi) {
+        aion_sb_puts(&h, "<table><tr><th>glass</th><th>ρ (g/cm³)</th><th>Q<sup>0</sup></th><th>Q<sup>1</sup></th>"
+                         "<th>Q<sup>2</sup></th><th>Q<sup>3</sup></th><th>Q<sup>4</sup></th><th>bridging O</th>"
+                         "<th>non-bridging O</th><th>free O</th><th>mean P–O coordination</th></tr>\n");
+        for (int g = 0; g < ng; g++) {
+            aion_sb_printf(&h, "<tr><td>%d</td><td>%.3f</td>", g + 1, num(gr[g].q, "results.final_hold.density_gcc"));
+            const cJSON *qa = item(gr[g].str, "results.qn.fraction");
+            for (int k = 0; k < 5; k++) {
+                const cJSON *e = cJSON_GetArrayItem(qa, k);
+                aion_sb_printf(&h, "<td>%.3f</td>", cJSON_IsNumber(e) ? e->valuedouble : NAN);
+            }
+            aion_sb_printf(&h, "<td>%.3f</td><td>%.3f</td><td>%.3f</td><td>%.3f</td></tr>\n",
+                           num(gr[g].str, "results.qn.o_bridging"), num(gr[g].str, "results.qn.o_nonbridging"),
+                           num(gr[g].str, "results.qn.o_free"), num(gr[g].str, "results.qn.mean_coordination"));
+        }
+        aion_sb_puts(&h, "</table>\n");
+    }
     /* density during the quench */
     {
         char path[3400];
@@ -794,6 +1339,19 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     }
 
     /* statistics and limits */
+    if (multi)
+        aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a cubic cell of %.1f Å; %d glasses "
+                           "(melt-quenches of the same start structure with different seeds, %g K/ps cooling, %g ps at "
+                           "%g K); %g ps of production per temperature and glass, frames every %g fs. The combined errors "
+                           "(1σ) are standard errors of the mean over the glasses: they include the glass-to-glass "
+                           "variation, but with few glasses that error is itself uncertain (relative uncertainty about "
+                           "1/√(2(n−1)); hence the Student t interval of E<sub>a</sub>). The glasses share their start "
+                           "structure and are independent only as far as the melt erases its memory. Not included: "
+                           "finite-size effects, the quench-rate dependence of the glass, and the potential's error. The "
+                           "extrapolation to %g K assumes one activation energy below the lowest MD temperature.</p>\n",
+                       (int)num(q, "results.atoms"), nion, c->ion, cbrt(vglass), ng, c->cool_rate_K_ps, c->melt_ps,
+                       c->t_melt_K, c->prod_ps, c->frame_fs, Tr);
+    else
     aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a cubic cell of %.1f Å; one glass "
                        "(one quench, %g K/ps cooling); %g ps of production per temperature, frames every %g fs. "
                        "Errors are statistical (1σ) for this glass and these runs: they do not include "
@@ -848,14 +1406,11 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     if (notes && notes_cap) snprintf(notes, notes_cap, "%s", nb.s ? nb.s : "");
 done:
     aion_plot_free(pl);
-    cJSON_Delete(q);
-    cJSON_Delete(str);
     cJSON_Delete(val);
-    for (int k = 0; k < AION_PIPELINE_MAX_T; k++) {
-        cJSON_Delete(tj[k]);
-        cJSON_Delete(mj[k]);
-        cJSON_Delete(nj[k]);
-    }
+    for (int g = 0; gr && g < ng; g++) glass_free(&gr[g]);
+    free(gr);
+    free(hg);
+    free(cb);
     aion_sb_free(&h);
     aion_sb_free(&js);
     aion_sb_free(&nb);

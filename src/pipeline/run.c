@@ -20,6 +20,14 @@
  * stages and run concurrently on worker threads (run.threads /
  * run.threads_per_run of them); each run uses its own potential and a seed
  * derived from (seed, T), so results do not depend on the scheduling.
+ *
+ * Several glasses (system.glasses = N): glass g repeats quench, structure and
+ * every temperature's chain with the seed aion_pipe_glass_seed(seed, g) in its
+ * own stages (glass 1: the names above, the same hashes as a one-glass run;
+ * g > 1: glass<g>/<name>, the quench hash carries g). All glasses' jobs share
+ * one pool: a glass's structure and temperature chains wait for its quench,
+ * and a job starts only while the threads it needs (run.quench_threads for a
+ * quench, run.threads_per_run for a production chain) fit in run.threads.
  */
 #include "pipeline.h"
 
@@ -44,7 +52,7 @@ typedef struct ctx {
     int stop;                    /* user stop or an error elsewhere (read through stopped()) */
     aion_status first_err;
     aion_error err;
-    pipe_stage_info st[4 * AION_PIPELINE_MAX_T + 8];
+    pipe_stage_info st[AION_PIPELINE_MAX_GLASSES * (3 * AION_PIPELINE_MAX_T + 2) + 8];
     int nst;
     int threads;
 } ctx;
@@ -420,12 +428,12 @@ static long every_of(const aion_pipeline_config *c, double fs)
 
 /* ------------------------------------------------------------ stages */
 
-static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
+static aion_status stage_quench(ctx *x, int gi, uint64_t *hash_out, aion_error *err)
 {
     const aion_pipeline_config *c = x->c;
     stage s;
-    char extra[256];
-    uint64_t seed = derive_seed(c->seed, 0, 0);
+    char extra[256], sname[64];
+    uint64_t seed = derive_seed(aion_pipe_glass_seed(c->seed, gi), 0, 0);
     aion_frame start, glass;
     aion_potential *p = NULL;
     aion_segment *segs = NULL;
@@ -437,11 +445,13 @@ static aion_status stage_quench(ctx *x, uint64_t *hash_out, aion_error *err)
     aion_sb_init(&res);
     char start_path[2 * AION_PIPELINE_STR + 2] = "";
     if (c->start[0]) aion_pipe_resolve(c, c->start, start_path, sizeof start_path);
-    snprintf(extra, sizeof extra, "potential_file=%016llx\nstart_file=%016llx\n", (unsigned long long)x->pot_hash,
-             (unsigned long long)(start_path[0] ? aion_pipe_file_hash(start_path) : 0));
+    int ne = snprintf(extra, sizeof extra, "potential_file=%016llx\nstart_file=%016llx\n", (unsigned long long)x->pot_hash,
+                      (unsigned long long)(start_path[0] ? aion_pipe_file_hash(start_path) : 0));
+    if (gi > 1) snprintf(extra + ne, sizeof extra - (size_t)ne, "glass=%d\n", gi); /* glass 1: as one glass */
     uint64_t h = aion_pipe_stage_hash(c, PK_QUENCH, extra);
     *hash_out = h;
-    if ((r = stage_begin(x, &s, "quench", h, seed, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
+    aion_pipe_stage_name(gi, "quench", sname, sizeof sname);
+    if ((r = stage_begin(x, &s, sname, h, seed, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
     /* composition -> counts */
     int z[32], cnt[32], ns;
     double amt[32], per = 0, dmin[32 * 32];
@@ -580,11 +590,11 @@ done:
     return st;
 }
 
-static aion_status stage_structure(ctx *x, uint64_t quench_hash, aion_error *err)
+static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion_error *err)
 {
     const aion_pipeline_config *c = x->c;
     stage s;
-    char extra[128], path[3400];
+    char extra[128], path[3400], sname[64], qname[64];
     aion_reader *rd = NULL;
     aion_rdf *rdf = NULL;
     aion_qn *qn = NULL;
@@ -597,9 +607,11 @@ static aion_status stage_structure(ctx *x, uint64_t quench_hash, aion_error *err
     aion_sb_init(&res);
     snprintf(extra, sizeof extra, "quench=%016llx\n", (unsigned long long)quench_hash);
     uint64_t h = aion_pipe_stage_hash(c, PK_STRUCTURE, extra);
-    if ((r = stage_begin(x, &s, "structure", h, 0, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
+    aion_pipe_stage_name(glass, "structure", sname, sizeof sname);
+    aion_pipe_stage_name(glass, "quench", qname, sizeof qname);
+    if ((r = stage_begin(x, &s, sname, h, 0, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
     /* frames of the final hold of the quench */
-    snprintf(path, sizeof path, "%s/stages/quench/stage.json", x->out);
+    snprintf(path, sizeof path, "%s/stages/%s/stage.json", x->out, qname);
     char *qj = aion_pipe_read_file(path, NULL);
     const char *p1 = qj ? strstr(qj, "\"final_hold_from_step\": ") : NULL, *p2 = qj ? strstr(qj, "\"frame_every\": ") : NULL;
     long from = p1 ? atol(p1 + 24) : 0, every = p2 ? atol(p2 + 15) : 1;
@@ -609,7 +621,7 @@ static aion_status stage_structure(ctx *x, uint64_t quench_hash, aion_error *err
     aion_rdf_opts ro = {.r_max = c->rdf_rmax_A, .n_bins = c->rdf_bins, .nthreads = 1};
     aion_qn_opts qo = {.cutoff = c->qn_cutoff_A};
     if ((st = aion_rdf_create(&rdf, &ro, err)) != AION_OK || (st = aion_qn_create(&qn, &qo, err)) != AION_OK) goto done;
-    snprintf(path, sizeof path, "%s/stages/quench/traj.xyz", x->out);
+    snprintf(path, sizeof path, "%s/stages/%s/traj.xyz", x->out, qname);
     if ((st = aion_reader_open(&rd, path, NULL, err)) != AION_OK) goto done;
     long idx = 0, used = 0;
     while ((st = aion_reader_next(rd, &f)) == AION_OK) {
@@ -715,11 +727,12 @@ done:
 }
 
 /* NPT (optional), NVT MD and transport analysis at one temperature. */
-static aion_status chain_temperature(ctx *x, double T, uint64_t quench_hash, aion_error *err)
+static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quench_hash, aion_error *err)
 {
     const aion_pipeline_config *c = x->c;
+    const uint64_t gseed = aion_pipe_glass_seed(c->seed, glass);
     stage s;
-    char name[64], extra[256], path[3400];
+    char name[64], base[48], extra[256], path[3400];
     aion_frame start;
     aion_status st = AION_OK;
     aion_strbuf res;
@@ -727,13 +740,15 @@ static aion_status chain_temperature(ctx *x, double T, uint64_t quench_hash, aio
     uint64_t up = quench_hash;
     aion_frame_init(&start);
     aion_sb_init(&res);
-    snprintf(path, sizeof path, "%s/stages/quench/glass.xyz", x->out);
+    aion_pipe_stage_name(glass, "quench", name, sizeof name);
+    snprintf(path, sizeof path, "%s/stages/%s/glass.xyz", x->out, name);
     if ((st = read_last(path, &start, err)) != AION_OK) goto done;
     double init_T = T;
     /* --- NPT --- */
     if (c->npt_ps > 0) {
-        uint64_t seed = derive_seed(c->seed, T, 1);
-        snprintf(name, sizeof name, "npt-%gK", T);
+        uint64_t seed = derive_seed(gseed, T, 1);
+        snprintf(base, sizeof base, "npt-%gK", T);
+        aion_pipe_stage_name(glass, base, name, sizeof name);
         snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\npotential_file=%016llx\nnpt\n", T, (unsigned long long)up,
                  (unsigned long long)x->pot_hash);
         uint64_t h = aion_pipe_stage_hash(c, PK_MD, extra);
@@ -778,8 +793,9 @@ static aion_status chain_temperature(ctx *x, double T, uint64_t quench_hash, aio
     }
     if (stopped(x)) goto done;
     /* --- NVT equilibration + production --- */
-    uint64_t seed = derive_seed(c->seed, T, 2);
-    snprintf(name, sizeof name, "md-%gK", T);
+    uint64_t seed = derive_seed(gseed, T, 2);
+    snprintf(base, sizeof base, "md-%gK", T);
+    aion_pipe_stage_name(glass, base, name, sizeof name);
     snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\npotential_file=%016llx\nnvt\n", T, (unsigned long long)up,
              (unsigned long long)x->pot_hash);
     uint64_t hmd = aion_pipe_stage_hash(c, PK_MD, extra);
@@ -815,7 +831,8 @@ static aion_status chain_temperature(ctx *x, double T, uint64_t quench_hash, aio
     }
     if (stopped(x)) goto done;
     /* --- transport --- */
-    snprintf(name, sizeof name, "transport-%gK", T);
+    snprintf(base, sizeof base, "transport-%gK", T);
+    aion_pipe_stage_name(glass, base, name, sizeof name);
     snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\n", T, (unsigned long long)hmd);
     uint64_t htr = aion_pipe_stage_hash(c, PK_TRANSPORT, extra);
     r = stage_begin(x, &s, name, htr, 0, err);
@@ -824,7 +841,9 @@ static aion_status chain_temperature(ctx *x, double T, uint64_t quench_hash, aio
         goto done;
     }
     if (r == 0) {
-        snprintf(path, sizeof path, "%s/stages/md-%gK/traj.xyz", x->out, T);
+        snprintf(base, sizeof base, "md-%gK", T);
+        aion_pipe_stage_name(glass, base, name, sizeof name);
+        snprintf(path, sizeof path, "%s/stages/%s/traj.xyz", x->out, name);
         aion_sb_clear(&res);
         st = aion_pipe_transport(c, path, T, neq / every, (double)every * c->dt_fs, c->threads_per_run, &res, err);
         if (st != AION_OK) goto done;
@@ -838,31 +857,120 @@ done:
 
 /* ------------------------------------------------------------ workers */
 
+enum { JOB_QUENCH, JOB_TEMPERATURE, JOB_STRUCTURE };
+
+typedef struct job {
+    int kind, glass, k;  /* k: temperature index */
+    int weight;          /* threads it uses */
+    int state;           /* 0 waiting, 1 running, 2 finished */
+} job;
+
 typedef struct pool {
     ctx *x;
-    uint64_t quench_hash;
-    int next;          /* next job: 0..n_temps-1 temperatures, n_temps = structure */
+    job *jobs;
     int njobs;
+    uint64_t qhash[AION_PIPELINE_MAX_GLASSES + 1];
+    int qdone[AION_PIPELINE_MAX_GLASSES + 1];  /* 1 finished, -1 failed */
+    int busy, budget;                          /* threads in use, run.threads */
     pthread_mutex_t lock;
+    pthread_cond_t cv;
 } pool;
 
 static void *worker(void *arg)
 {
     pool *pl = arg;
     ctx *x = pl->x;
+    pthread_mutex_lock(&pl->lock);
     for (;;) {
-        int j;
-        pthread_mutex_lock(&pl->lock);
-        j = pl->next < pl->njobs ? pl->next++ : -1;
+        if (stopped(x)) break;
+        int pick = -1, waiting = 0;
+        for (int j = 0; j < pl->njobs && pick < 0; j++) {
+            job *jb = &pl->jobs[j];
+            if (jb->state != 0) continue;
+            if (jb->kind != JOB_QUENCH && pl->qdone[jb->glass] < 0) {
+                jb->state = 2; /* its glass failed (the run stops) */
+                continue;
+            }
+            waiting++;
+            if (jb->kind != JOB_QUENCH && pl->qdone[jb->glass] != 1) continue;
+            if (pl->busy > 0 && pl->busy + jb->weight > pl->budget) continue;
+            pick = j;
+        }
+        if (pick < 0) {
+            if (!waiting) break;
+            pthread_cond_wait(&pl->cv, &pl->lock);
+            continue;
+        }
+        job *jb = &pl->jobs[pick];
+        jb->state = 1;
+        pl->busy += jb->weight;
+        uint64_t qh = pl->qhash[jb->glass];
         pthread_mutex_unlock(&pl->lock);
-        if (j < 0 || stopped(x)) break;
         aion_error e;
         memset(&e, 0, sizeof e);
-        aion_status st = j < x->c->n_temps ? chain_temperature(x, x->c->temps_K[j], pl->quench_hash, &e)
-                                          : stage_structure(x, pl->quench_hash, &e);
+        aion_status st;
+        if (jb->kind == JOB_QUENCH) st = stage_quench(x, jb->glass, &qh, &e);
+        else if (jb->kind == JOB_TEMPERATURE) st = chain_temperature(x, jb->glass, x->c->temps_K[jb->k], qh, &e);
+        else st = stage_structure(x, jb->glass, qh, &e);
         if (st != AION_OK && st != AION_EOF) fail(x, &e);
+        pthread_mutex_lock(&pl->lock);
+        pl->busy -= jb->weight;
+        jb->state = 2;
+        if (jb->kind == JOB_QUENCH) {
+            pl->qhash[jb->glass] = qh;
+            pl->qdone[jb->glass] = st == AION_OK ? 1 : -1;
+        }
+        pthread_cond_broadcast(&pl->cv);
     }
+    pthread_cond_broadcast(&pl->cv); /* a stop: wake the others to leave too */
+    pthread_mutex_unlock(&pl->lock);
     return NULL;
+}
+
+/* Every glass's quench, then per glass its temperature chains and its structure. */
+static aion_status run_pool(ctx *x)
+{
+    const aion_pipeline_config *c = x->c;
+    int ng = c->glasses, nt = c->n_temps;
+    pool pl;
+    memset(&pl, 0, sizeof pl);
+    pl.x = x;
+    pl.budget = x->threads;
+    pl.jobs = calloc((size_t)ng * (size_t)(nt + 2), sizeof *pl.jobs);
+    if (!pl.jobs) return AION_ERR_NOMEM;
+    int qthreads = c->quench_threads > 0 ? c->quench_threads : x->threads;
+    int wq = qthreads < pl.budget ? qthreads : pl.budget, wr = c->threads_per_run < pl.budget ? c->threads_per_run : pl.budget;
+    if (wq < 1) wq = 1;
+    if (wr < 1) wr = 1;
+    for (int g = 1; g <= ng; g++) pl.jobs[pl.njobs++] = (job){JOB_QUENCH, g, 0, wq, 0};
+    for (int g = 1; g <= ng; g++) {
+        for (int k = 0; k < nt; k++) pl.jobs[pl.njobs++] = (job){JOB_TEMPERATURE, g, k, wr, 0};
+        pl.jobs[pl.njobs++] = (job){JOB_STRUCTURE, g, 0, wr, 0};
+    }
+    pthread_mutex_init(&pl.lock, NULL);
+    pthread_cond_init(&pl.cv, NULL);
+    int nw = pl.budget / (wq < wr ? wq : wr);
+    if (nw < 1) nw = 1;
+    if (nw > ng * (nt + 1)) nw = ng * (nt + 1); /* the most jobs that can run at once */
+    if (nw > 64) nw = 64;
+    char msg[200];
+    if (ng > 1)
+        snprintf(msg, sizeof msg, "%d glasses × %d temperatures on %d worker%s × %d thread%s (quenches: %d thread%s)",
+                 ng, nt, nw, nw > 1 ? "s" : "", wr, wr > 1 ? "s" : "", wq, wq > 1 ? "s" : "");
+    else
+        snprintf(msg, sizeof msg, "%d temperatures on %d worker%s × %d thread%s", nt, nw, nw > 1 ? "s" : "",
+                 c->threads_per_run, c->threads_per_run > 1 ? "s" : "");
+    emit(x, AION_PIPE_NOTE, "production", 0, 0, 0, msg);
+    pthread_t th[64];
+    int started_n = 0;
+    for (int k = 1; k < nw; k++)
+        if (pthread_create(&th[started_n], NULL, worker, &pl) == 0) started_n++;
+    worker(&pl);
+    for (int k = 0; k < started_n; k++) pthread_join(th[k], NULL);
+    pthread_cond_destroy(&pl.cv);
+    pthread_mutex_destroy(&pl.lock);
+    free(pl.jobs);
+    return AION_OK;
 }
 
 aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir, aion_pipeline_callback cb,
@@ -906,30 +1014,9 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
         if ((st = make_potential(x, 1, &p, err)) != AION_OK) goto done;
         aion_potential_free(p);
     }
-    uint64_t qh = 0;
-    st = stage_quench(x, &qh, err);
-    if (st == AION_EOF || (st == AION_OK && stopped(x))) {
-        st = AION_EOF;
+    if ((st = run_pool(x)) != AION_OK) {
+        aion_err_set(err, st, "out of memory");
         goto done;
-    }
-    if (st != AION_OK) goto done;
-    {
-        pool pl = {x, qh, 0, c->n_temps + 1, PTHREAD_MUTEX_INITIALIZER};
-        int nw = x->threads / c->threads_per_run;
-        if (nw < 1) nw = 1;
-        if (nw > pl.njobs) nw = pl.njobs;
-        pthread_t th[64];
-        int started_n = 0;
-        if (nw > 64) nw = 64;
-        char msg[160];
-        snprintf(msg, sizeof msg, "%d temperatures on %d worker%s × %d thread%s", c->n_temps, nw, nw > 1 ? "s" : "",
-                 c->threads_per_run, c->threads_per_run > 1 ? "s" : "");
-        emit(x, AION_PIPE_NOTE, "production", 0, 0, 0, msg);
-        for (int k = 1; k < nw; k++)
-            if (pthread_create(&th[started_n], NULL, worker, &pl) == 0) started_n++;
-        worker(&pl);
-        for (int k = 0; k < started_n; k++) pthread_join(th[k], NULL);
-        pthread_mutex_destroy(&pl.lock);
     }
     if (x->first_err != AION_OK) {
         st = aion_err_copy(err, &x->err);
