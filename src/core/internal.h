@@ -8,6 +8,7 @@
 #include "aion.h"
 #include <stdarg.h>
 #include <stddef.h>
+#include <stdint.h>
 
 #if defined(__GNUC__)
 #define AION_PRINTF(a, b) __attribute__((format(printf, a, b)))
@@ -20,6 +21,16 @@ aion_status aion_err_set(aion_error *err, aion_status code, const char *fmt, ...
 aion_status aion_err_vset(aion_error *err, aion_status code, const char *fmt, va_list ap);
 /* Copy an error record (dst may be NULL). Returns src->code. */
 aion_status aion_err_copy(aion_error *dst, const aion_error *src);
+
+/* splitmix64 (Steele, Lea & Flood 2014): one step from state x, a well-mixed
+ * 64-bit value; derives independent seeds from (seed, index) pairs. */
+static inline uint64_t aion_splitmix64(uint64_t x)
+{
+    x += 0x9e3779b97f4a7c15ULL;
+    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
+    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
+    return x ^ (x >> 31);
+}
 
 /* calloc/realloc that return NULL on overflow of n*size. */
 void *aion_calloc(size_t n, size_t size);

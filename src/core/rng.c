@@ -6,16 +6,16 @@
  * checkpoints reproduce runs bit for bit.
  */
 #include "aion.h"
+#include "internal.h"
 
 #include <math.h>
 #include <string.h>
 
 static uint64_t splitmix64(uint64_t *x)
 {
-    uint64_t z = (*x += 0x9e3779b97f4a7c15ULL);
-    z = (z ^ (z >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    z = (z ^ (z >> 27)) * 0x94d049bb133111ebULL;
-    return z ^ (z >> 31);
+    uint64_t z = aion_splitmix64(*x);
+    *x += 0x9e3779b97f4a7c15ULL;
+    return z;
 }
 
 void aion_rng_seed(aion_rng *r, uint64_t seed, uint64_t stream)

@@ -77,14 +77,6 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static uint64_t splitmix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 static uint64_t hash_str(uint64_t h, const char *s) { return aion_pipe_hash(h, s, strlen(s) + 1); }
 static uint64_t hash_u64(uint64_t h, uint64_t v) { return aion_pipe_hash(h, &v, sizeof v); }
 static uint64_t hash_dbl(uint64_t h, double v) { return aion_pipe_hash(h, &v, sizeof v); }
@@ -588,7 +580,7 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     aion_status st, rst;
     double t0 = now_s();
     cJSON *res = NULL;
-    uint64_t seed = splitmix(t->seed ^ splitmix((uint64_t)iter * 1000003ULL + (uint64_t)ti));
+    uint64_t seed = aion_splitmix64(t->seed ^ aion_splitmix64((uint64_t)iter * 1000003ULL + (uint64_t)ti));
 
     snprintf(name, sizeof name, "md-%02d", ti + 1);
     snprintf(tdir, sizeof tdir, "%s/%s", dir, name);

@@ -26,14 +26,6 @@
 #include <stdio.h>
 #include <string.h>
 
-static uint64_t splitmix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
 void aion_pipe_stage_name(int glass, const char *base, char *out, size_t cap)
 {
     if (glass <= 1) snprintf(out, cap, "%s", base);
@@ -43,7 +35,7 @@ void aion_pipe_stage_name(int glass, const char *base, char *out, size_t cap)
 uint64_t aion_pipe_glass_seed(uint64_t seed, int glass)
 {
     if (glass <= 1) return seed;
-    return splitmix(seed ^ splitmix(0x676c617373000000ULL + (uint64_t)glass)); /* "glass" + g */
+    return aion_splitmix64(seed ^ aion_splitmix64(0x676c617373000000ULL + (uint64_t)glass)); /* "glass" + g */
 }
 
 void aion_pipe_replicate_mean(const double *x, const double *u, int n, pipe_mean *out)

@@ -83,15 +83,7 @@ static double now_s(void)
     return (double)t.tv_sec + 1e-9 * (double)t.tv_nsec;
 }
 
-static uint64_t splitmix(uint64_t x)
-{
-    x += 0x9e3779b97f4a7c15ULL;
-    x = (x ^ (x >> 30)) * 0xbf58476d1ce4e5b9ULL;
-    x = (x ^ (x >> 27)) * 0x94d049bb133111ebULL;
-    return x ^ (x >> 31);
-}
-
-static uint64_t derive_seed(uint64_t seed, double T, int what) { return splitmix(seed ^ splitmix((uint64_t)llround(T * 1000) * 8 + (uint64_t)what)); }
+static uint64_t derive_seed(uint64_t seed, double T, int what) { return aion_splitmix64(seed ^ aion_splitmix64((uint64_t)llround(T * 1000) * 8 + (uint64_t)what)); }
 
 static int emit(ctx *x, aion_pipeline_event_kind kind, const char *sname, long done, long total, double secs,
                 const char *msg)
