@@ -13,10 +13,13 @@
 #     4 ps (128 atoms at 900 and 1200 K and 300 -> 2000 -> 300 K, 192 atoms at 800 K, LiPON-like 124 atoms
 #     at 900 and 1200 K), gamma-select 1.3, gamma-break 2, at most 4 MaxVol picks per iteration plus the
 #     last configuration of every task (--audit 1, tolerance 40 meV/atom), GFN1-xTB labels (xtb-nocheck.inp);
-#  3. screens the labels that joined the data set with examples/dataset/check-charges.py (Li up to 1.3 e)
-#     into out/learn-audit/labelled-ok.xyz;
+#  3. screens every iteration's labels (the last iteration's too: they tested the loop's final potential)
+#     with examples/dataset/check-charges.py (Li up to 1.3 e) into out/learn-audit/labelled-ok.xyz;
 #  4. retrains from the loop's final potential on the seed data + the accepted labels (100 L-BFGS
-#     iterations, errors on the held-out lipon-xtb-test.xyz) into out/learn-audit/pot.mtp (+ .als, report/).
+#     iterations, errors on the held-out lipon-xtb-test.xyz) into out/learn-audit/pot.mtp (+ .als, report/);
+#  5. checks that potential on configurations it has never seen: NVT MD of 4 ps from the 192-atom Li3PO4
+#     start at 1100 K and the 124-atom LiPON-like start at 1100 K (new seeds), GFN1-xTB labels of the last
+#     frames, E_MTP - E_xTB per atom and force errors (out/learn-audit/check/).
 set -eu
 AION=${AION:-build/aion}
 D=out/learn-audit
@@ -36,11 +39,9 @@ PY
     rm -f "$D/tmp.xyz"
 done
 nice $AION learn --run-file examples/potential/learn-audit.yaml --out "$D/run"
-# the labels that joined the data set: every iteration's but the last (the last one's test the final potential)
+# every label the loop made (screened)
 : > "$D/labelled-ok.xyz"
-last=$(ls -d "$D/run"/iter-* | tail -n 1)
 for it in "$D/run"/iter-*; do
-    [ "$it" = "$last" ] && continue
     [ -s "$it/labelled.xyz" ] || continue
     for k in $(/usr/bin/python3 examples/dataset/check-charges.py --li-max 1.3 "$it/label" "$it/labelled.xyz" \
                examples/data/lipon-xtb-train.xyz); do
@@ -55,6 +56,25 @@ if [ ! -f "$D/pot.mtp" ]; then
         --out "$D/pot.tmp.mtp" --report "$D/report" > "$D/train.log" 2>&1
     mv "$D/pot.tmp.als" "$D/pot.als" && mv "$D/pot.tmp.mtp" "$D/pot.mtp"
 fi
+# 5. a fresh check on configurations the potential has not seen
+C=$D/check
+mkdir -p "$C"
+for spec in 192:start-192.xyz:21 lipon-124:start-lipon-124.xyz:22; do
+    name=${spec%%:*}; rest=${spec#*:}; start=${rest%%:*}; seed=${rest#*:}
+    [ -s "$C/md-$name/traj.xyz" ] || nice $AION md --in "$D/$start" --potential "$D/pot.mtp" --species Li,P,O,N \
+        --ensemble nvt-csvr --temp 1100 --steps 4000 --seed "$seed" --threads 1 --traj xyz --traj-every 500 \
+        --grade --grade-every 10 --active-set "$D/pot.als" --out "$C/md-$name" >/dev/null
+done
+if [ ! -s "$C/frames-xtb.xyz" ]; then
+    rm -f "$C/frames.xyz"
+    for name in 192 lipon-124; do
+        $AION convert "$C/md-$name/traj.xyz" "$C/frames.xyz" --frames -1 --keep none --append
+    done
+    nice $AION label --in "$C/frames.xyz" --out "$C/frames-xtb.xyz" --template examples/dataset/xtb-nocheck.inp \
+        --jobs 1 --keep --workdir "$C/work"
+fi
+$AION eval --potential "$D/pot.mtp" --species Li,P,O,N --in "$C/frames-xtb.xyz" --out "$C/frames-mtp.xyz" >/dev/null
+/usr/bin/python3 examples/potential/validate.py "$C/frames-xtb.xyz" "$C/frames-mtp.xyz"
 if [ "${INSTALL:-0}" = 1 ]; then
     cp "$D/labelled-ok.xyz" examples/data/lipon-xtb-al3.xyz
     cp "$D/pot.mtp" potentials/lipon-xtb.mtp
