@@ -6,9 +6,8 @@
 #   examples/potential/learn-audit.sh            # learn, screen, retrain into out/learn-audit/
 #   INSTALL=1 examples/potential/learn-audit.sh  # and copy the result to potentials/ and examples/data/
 #
-#  1. start structures in out/learn-audit/: the 64-atom Li3PO4 training glass
-#     (examples/pipelines/li3po4-glass-64.xyz, 2.4 g/cm3) replicated 2x1x1 and 3x1x1, the 62-atom
-#     LiPON-like glass (lipon-glass-62.xyz) replicated 1x2x1, all scaled uniformly to 2.3 g/cm3 (ASE);
+#  1. start structures in out/learn-audit/ (examples/potential/large-starts.sh: 128- and 192-atom Li3PO4,
+#     124-atom LiPON-like, all at 2.3 g/cm3);
 #  2. aion learn --run-file examples/potential/learn-audit.yaml --out out/learn-audit/run: six NVT tasks of
 #     4 ps (128 atoms at 900 and 1200 K and 300 -> 2000 -> 300 K, 192 atoms at 800 K, LiPON-like 124 atoms
 #     at 900 and 1200 K), gamma-select 1.3, gamma-break 2, at most 4 MaxVol picks per iteration plus the
@@ -24,20 +23,7 @@ set -eu
 AION=${AION:-build/aion}
 D=out/learn-audit
 mkdir -p "$D"
-for spec in 128:li3po4-glass-64.xyz:2x1x1 192:li3po4-glass-64.xyz:3x1x1 lipon-124:lipon-glass-62.xyz:1x2x1; do
-    name=${spec%%:*}; rest=${spec#*:}; src=${rest%%:*}; rep=${rest#*:}
-    [ -f "$D/start-$name.xyz" ] && continue
-    $AION convert "examples/pipelines/$src" "$D/tmp.xyz" --supercell "$rep" --keep none
-    /usr/bin/python3 - "$D/tmp.xyz" "$D/start-$name.xyz" <<'PY'
-import sys
-from ase.io import read, write
-a = read(sys.argv[1])
-rho = a.get_masses().sum() * 1.66053907 / a.get_volume()
-a.set_cell(a.cell * (rho / 2.3) ** (1 / 3), scale_atoms=True)
-write(sys.argv[2], a, format="extxyz")
-PY
-    rm -f "$D/tmp.xyz"
-done
+examples/potential/large-starts.sh "$D"
 nice $AION learn --run-file examples/potential/learn-audit.yaml --out "$D/run"
 # every label the loop made (screened)
 : > "$D/labelled-ok.xyz"

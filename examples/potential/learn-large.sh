@@ -23,18 +23,7 @@ case $V in a) RF=examples/potential/learn-large.yaml; R=run ;; b) RF=examples/po
 AION=${AION:-build/aion}
 D=out/learn-large
 mkdir -p "$D"
-if [ ! -f "$D/start-128.xyz" ]; then
-    $AION convert examples/pipelines/li3po4-glass-64.xyz "$D/tmp128.xyz" --supercell 2x1x1 --keep none
-    /usr/bin/python3 - "$D/tmp128.xyz" "$D/start-128.xyz" <<'PY'
-import sys
-from ase.io import read, write
-a = read(sys.argv[1])
-rho = a.get_masses().sum() * 1.66053907 / a.get_volume()
-a.set_cell(a.cell * (rho / 2.3) ** (1 / 3), scale_atoms=True)
-write(sys.argv[2], a, format="extxyz")
-PY
-    rm -f "$D/tmp128.xyz"
-fi
+examples/potential/large-starts.sh "$D"
 st=0
 nice $AION learn --run-file "$RF" --out "$D/$R" || st=$?
 : > "$D/$R-labelled-ok.xyz"

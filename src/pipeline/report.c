@@ -115,6 +115,35 @@ static void add_svg(aion_strbuf *b, aion_plot *p, int w, int h)
     free(svg);
 }
 
+enum { NBAND = 41 };
+
+/* The Arrhenius fit line and its ±1σ band (ln-space error s: v·e^{±s}, drawn as
+ * centre and half width) at NBAND points from 1000/Tmax to 1000/Tmin; from the
+ * combined estimate of several glasses when comb is given, else from the fit. */
+static void arrhenius_band(const aion_arrhenius *fit, const pipe_arrhenius_comb *comb, double Tmin, double Tmax,
+                           double bx[NBAND], double ly[NBAND], double by[NBAND], double be[NBAND])
+{
+    for (int i = 0; i < NBAND; i++) {
+        double inv = 1000.0 / Tmax + (1000.0 / Tmin - 1000.0 / Tmax) * i / (NBAND - 1);
+        double T = 1000.0 / inv, s1;
+        double v = comb ? aion_pipe_combined_predict(comb, T, &s1, NULL) : aion_arrhenius_predict(fit, T, &s1, NULL);
+        bx[i] = inv;
+        ly[i] = v;
+        by[i] = 0.5 * (v * exp(s1) + v * exp(-s1));
+        be[i] = 0.5 * (v * exp(s1) - v * exp(-s1));
+    }
+}
+
+/* The extrapolated D*(Tr) and its (asymmetric) 1σ interval D·e^{±sd}. */
+static void add_extrapolated(aion_plot *pl, double Tr, double D, double sd)
+{
+    double x3[2] = {1000.0 / Tr, 1000.0 / Tr}, y3[2] = {D * exp(-sd), D * exp(sd)};
+    char lab[64];
+    snprintf(lab, sizeof lab, "extrapolated to %g K", Tr);
+    aion_plot_add(pl, lab, x3, &D, NULL, 1, AION_PLOT_POINTS);
+    aion_plot_add(pl, "", x3, y3, NULL, 2, AION_PLOT_LINE | AION_PLOT_SAME_COLOR);
+}
+
 static void warnings_html(aion_strbuf *b, const cJSON *d)
 {
     const cJSON *w = item(d, "warnings"), *e;
@@ -1036,17 +1065,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                 Tmin = fmin(Tmin, gr[g].fT[k]);
                 Tlo = fmin(Tlo, gr[g].fT[k]);
             }
-        enum { NBAND = 41 };
         double bx[NBAND], by[NBAND], be[NBAND], ly[NBAND];
-        for (int i = 0; i < NBAND; i++) {
-            double inv = 1000.0 / Tmax + (1000.0 / Tmin - 1000.0 / Tmax) * i / (NBAND - 1);
-            double T = 1000.0 / inv, s1;
-            double v = aion_pipe_combined_predict(&cb->comb, T, &s1, NULL);
-            bx[i] = inv;
-            ly[i] = v;
-            by[i] = 0.5 * (v * exp(s1) + v * exp(-s1));
-            be[i] = 0.5 * (v * exp(s1) - v * exp(-s1));
-        }
+        arrhenius_band(NULL, &cb->comb, Tmin, Tmax, bx, ly, by, be);
         char title[96];
         snprintf(title, sizeof title, "Arrhenius plot of the tracer diffusivity, %d glasses", ng);
         pl = aion_plot_create(title, "1000/T (1/K)", "D* (cm²/s)");
@@ -1076,11 +1096,7 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         }
         aion_plot_add(pl, "combined fit", bx, ly, NULL, NBAND, AION_PLOT_LINE);
         aion_plot_add(pl, "1σ band (glass-to-glass)", bx, by, be, NBAND, AION_PLOT_BAND | AION_PLOT_SAME_COLOR);
-        double x3[2] = {1000.0 / Tr, 1000.0 / Tr}, y3[2] = {D300 * exp(-sd), D300 * exp(sd)};
-        char lab[64];
-        snprintf(lab, sizeof lab, "extrapolated to %g K", Tr);
-        aion_plot_add(pl, lab, x3, &D300, NULL, 1, AION_PLOT_POINTS);
-        aion_plot_add(pl, "", x3, y3, NULL, 2, AION_PLOT_LINE | AION_PLOT_SAME_COLOR);
+        add_extrapolated(pl, Tr, D300, sd);
         aion_sb_puts(&h, "<h2>Arrhenius</h2>\n");
         add_svg(&h, pl, 640, 420 + 16 * (ng > 4 ? ng - 4 : 0));
         aion_plot_free(pl);
@@ -1098,17 +1114,8 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         for (int k = 1; k < nf; k++) Tmax = fmax(Tmax, fT[k]);
         double Tmin = Tr;
         for (int k = 0; k < nf; k++) Tmin = fmin(Tmin, fT[k]);
-        enum { NBAND = 41 };
         double bx[NBAND], by[NBAND], be[NBAND], ly[NBAND];
-        for (int i = 0; i < NBAND; i++) {
-            double inv = 1000.0 / Tmax + (1000.0 / Tmin - 1000.0 / Tmax) * i / (NBAND - 1);
-            double T = 1000.0 / inv, s1;
-            double v = aion_arrhenius_predict(&ar, T, &s1, NULL);
-            bx[i] = inv;
-            ly[i] = v;
-            by[i] = 0.5 * (v * exp(s1) + v * exp(-s1)); /* band centre and half width: exactly v·e^{±s} */
-            be[i] = 0.5 * (v * exp(s1) - v * exp(-s1));
-        }
+        arrhenius_band(&ar, NULL, Tmin, Tmax, bx, ly, by, be);
         double px[AION_PIPELINE_MAX_T];
         for (int k = 0; k < nf; k++) px[k] = 1000.0 / fT[k];
         pl = aion_plot_create("Arrhenius plot of the tracer diffusivity", "1000/T (1/K)", "D* (cm²/s)");
@@ -1116,12 +1123,7 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_plot_add(pl, "MD (±1σ)", px, fD, fE, nf, AION_PLOT_POINTS);
         aion_plot_add(pl, "fit", bx, ly, NULL, NBAND, AION_PLOT_LINE);
         aion_plot_add(pl, "1σ band (covariance)", bx, by, be, NBAND, AION_PLOT_BAND | AION_PLOT_SAME_COLOR);
-        /* the extrapolated point and its (asymmetric) 1σ interval */
-        double x3[2] = {1000.0 / Tr, 1000.0 / Tr}, y3[2] = {D300 * exp(-sd), D300 * exp(sd)};
-        char lab[64];
-        snprintf(lab, sizeof lab, "extrapolated to %g K", Tr);
-        aion_plot_add(pl, lab, x3, &D300, NULL, 1, AION_PLOT_POINTS);
-        aion_plot_add(pl, "", x3, y3, NULL, 2, AION_PLOT_LINE | AION_PLOT_SAME_COLOR);
+        add_extrapolated(pl, Tr, D300, sd);
         aion_sb_puts(&h, "<h2>Arrhenius</h2>\n");
         add_svg(&h, pl, 640, 420);
         aion_plot_free(pl);

@@ -151,6 +151,23 @@ static void test_oracle(void)
     aion_frames_free(f, n);
 }
 
+/* Label the structures with Pedone (the oracle, returned) and write them to DIR/seed.xyz (path in seed). */
+static aion_potential *label_seed(const char *dir, aion_frame *f, int n, char *seed, size_t cap)
+{
+    aion_potential *p = NULL;
+    aion_writer *w;
+    aion_error err;
+    int ok[8];
+    CHECK(n <= 8);
+    CHECK_OK(aion_potential_create(&p, "pedone", NULL, &err));
+    CHECK_OK(aion_learn_label_potential(p, dir, f, n, ok, &err));
+    snprintf(seed, cap, "%s/seed.xyz", dir);
+    CHECK_OK(aion_writer_open(&w, seed, NULL, &err));
+    for (int k = 0; k < n; k++) CHECK_OK(aion_writer_write(w, &f[k]));
+    CHECK_OK(aion_writer_close(w, &err));
+    return p;
+}
+
 /* Labeller: Pedone, but every second configuration fails; stops once when asked to. */
 typedef struct flaky {
     aion_potential *p;
@@ -175,7 +192,7 @@ static void test_loop(void)
 {
     aion_frame *f = NULL;
     aion_error err;
-    int n = make_structures(&f), ok[8];
+    int n = make_structures(&f);
     char dir[] = "/tmp/aion-test-learn-XXXXXX", seed[256], out[256];
     flaky fl = {NULL, 0, 1, 0};
     aion_learn_opts o;
@@ -186,16 +203,8 @@ static void test_loop(void)
         CHECK(0);
         return;
     }
-    CHECK_OK(aion_potential_create(&fl.p, "pedone", NULL, &err));
-    CHECK_OK(aion_learn_label_potential(fl.p, dir, f, n, ok, &err));
-    snprintf(seed, sizeof seed, "%s/seed.xyz", dir);
+    fl.p = label_seed(dir, f, n, seed, sizeof seed);
     snprintf(out, sizeof out, "%s/out", dir);
-    {
-        aion_writer *w;
-        CHECK_OK(aion_writer_open(&w, seed, NULL, &err));
-        for (int k = 0; k < n; k++) CHECK_OK(aion_writer_write(w, &f[k]));
-        CHECK_OK(aion_writer_close(w, &err));
-    }
     const char *seeds[1] = {seed};
     aion_learn_task_init(&task[0]);
     snprintf(task[0].start, sizeof task[0].start, "%s", seed);
@@ -312,7 +321,7 @@ static void test_audit(void)
 {
     aion_frame *f = NULL;
     aion_error err;
-    int n = make_structures(&f), ok[8], na = 0;
+    int n = make_structures(&f), na = 0;
     char dir[] = "/tmp/aion-test-audit-XXXXXX", seed[256], out[256], path[300], path2[300];
     counting lab = {NULL, 0, 0};
     aion_learn_opts o;
@@ -323,15 +332,7 @@ static void test_audit(void)
         CHECK(0);
         return;
     }
-    CHECK_OK(aion_potential_create(&lab.p, "pedone", NULL, &err));
-    CHECK_OK(aion_learn_label_potential(lab.p, dir, f, n, ok, &err));
-    snprintf(seed, sizeof seed, "%s/seed.xyz", dir);
-    {
-        aion_writer *w;
-        CHECK_OK(aion_writer_open(&w, seed, NULL, &err));
-        for (int k = 0; k < n; k++) CHECK_OK(aion_writer_write(w, &f[k]));
-        CHECK_OK(aion_writer_close(w, &err));
-    }
+    lab.p = label_seed(dir, f, n, seed, sizeof seed);
     const char *seeds[1] = {seed};
     aion_learn_task_init(&task);
     snprintf(path, sizeof path, "start=%s T=300 steps=200 every=10 seed=5", seed);
