@@ -9,7 +9,8 @@
 #   3. NVT (CSVR, tau 100 fs, dt 1 fs) with the MTP at each of TEMPS for TIME ps from the built structure
 #      (no FIRE relaxation: with the potential of train.sh it drops a glass Li onto a P at 0.88 A);
 #      the metal's 4 inner planes are frozen (they keep a = 3.44 A; the xTB-trained metal would
-#      otherwise expand, docs/interface.md); the extrapolation grade every 100 steps (grade.csv).
+#      otherwise expand, docs/interface.md); FREEZE=all freezes all 8 planes (a rigid Li(100) wall;
+#      docs/interface.md, "A rigid metal"); the extrapolation grade every 50 steps (grade.csv).
 #      The run stops when the grade passes GRADE_STOP (default 50).
 #   4. aion analyze slab on Li with the edges printed by the builder (metal | interface 1 | bulk glass |
 #      interface 2), frames after EQUIL ps -- only for runs that finished with a grade below GRADE_OK
@@ -37,8 +38,13 @@ cat "$W/build.log"
 EDGES=$(sed -n 's/^--edges \([^ ]*\).*/\1/p' "$W/edges.txt")
 # inner planes: 3rd to 6th of 8 (heights from interface_metal_z_A = lo,hi; spacing 1.72 A)
 ZLO=$(sed -n 's/.*interface_metal_z_A=\([0-9.]*\),.*/\1/p' "$W/if100.xyz" | head -1)
-FLO=$(echo "$ZLO + 2 * 1.72 - 0.3" | bc -l)
-FHI=$(echo "$ZLO + 5 * 1.72 + 0.3" | bc -l)
+if [ "${FREEZE:-inner}" = all ]; then
+    FLO=$(echo "$ZLO - 0.3" | bc -l)
+    FHI=$(echo "$ZLO + 7 * 1.72 + 0.3" | bc -l)
+else
+    FLO=$(echo "$ZLO + 2 * 1.72 - 0.3" | bc -l)
+    FHI=$(echo "$ZLO + 5 * 1.72 + 0.3" | bc -l)
+fi
 for T in $TEMPS; do
     D=$W/md-$T
     if [ ! -f "$D/final.xyz" ]; then
