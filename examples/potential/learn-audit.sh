@@ -1,5 +1,6 @@
 #!/bin/sh
-# Active learning with the energy check (aion learn --audit) from the shipped MTP on 124-192-atom cells
+# Active learning with the energy check (aion learn --audit) from the MTP of examples/potential/train.sh on
+# 124-192-atom cells: the second stage of the shipped potential since session 4
 # (docs/learning.md, "Large cells, with the energy check (session 3)"). Run from the repository root
 # after `make` (restartable: run it again after Ctrl-C or a kill):
 #
@@ -16,13 +17,14 @@
 #     with examples/dataset/check-charges.py (Li up to 1.3 e) into out/learn-audit/labelled-ok.xyz;
 #  4. retrains from the loop's final potential on the seed data + the accepted labels (100 L-BFGS
 #     iterations, errors on the held-out lipon-xtb-test.xyz) into out/learn-audit/pot.mtp (+ .als, report/);
-#  5. checks that potential on configurations it has never seen: NVT MD of 4 ps from the 192-atom Li3PO4
-#     start at 1100 K and the 124-atom LiPON-like start at 1100 K (new seeds), GFN1-xTB labels of the last
-#     frames, E_MTP - E_xTB per atom and force errors (out/learn-audit/check/).
+#  5. checks that potential on configurations it has never seen (examples/potential/check-large.sh: melt at
+#     2000 K for 5 ps, then 10 ps at 1100 K, from the 192-atom Li3PO4 and 124-atom LiPON-like starts, new
+#     seeds; GFN1-xTB labels of the last frames, E_MTP - E_xTB per atom and force errors; out/learn-audit/check/).
 set -eu
 AION=${AION:-build/aion}
 D=out/learn-audit
 mkdir -p "$D"
+[ -f out/potential/al/r2.mtp ] || { echo "learn-audit.sh: out/potential/al/r2.mtp missing: run examples/potential/train.sh first" >&2; exit 1; }
 examples/potential/large-starts.sh "$D"
 nice $AION learn --run-file examples/potential/learn-audit.yaml --out "$D/run"
 # every label the loop made (screened)
@@ -43,24 +45,7 @@ if [ ! -f "$D/pot.mtp" ]; then
     mv "$D/pot.tmp.als" "$D/pot.als" && mv "$D/pot.tmp.mtp" "$D/pot.mtp"
 fi
 # 5. a fresh check on configurations the potential has not seen
-C=$D/check
-mkdir -p "$C"
-for spec in 192:start-192.xyz:21 lipon-124:start-lipon-124.xyz:22; do
-    name=${spec%%:*}; rest=${spec#*:}; start=${rest%%:*}; seed=${rest#*:}
-    [ -s "$C/md-$name/traj.xyz" ] || nice $AION md --in "$D/$start" --potential "$D/pot.mtp" --species Li,P,O,N \
-        --ensemble nvt-csvr --temp 1100 --steps 4000 --seed "$seed" --threads 1 --traj xyz --traj-every 500 \
-        --grade --grade-every 10 --active-set "$D/pot.als" --out "$C/md-$name" >/dev/null
-done
-if [ ! -s "$C/frames-xtb.xyz" ]; then
-    rm -f "$C/frames.xyz"
-    for name in 192 lipon-124; do
-        $AION convert "$C/md-$name/traj.xyz" "$C/frames.xyz" --frames -1 --keep none --append
-    done
-    nice $AION label --in "$C/frames.xyz" --out "$C/frames-xtb.xyz" --template examples/dataset/xtb-nocheck.inp \
-        --jobs 1 --keep --workdir "$C/work"
-fi
-$AION eval --potential "$D/pot.mtp" --species Li,P,O,N --in "$C/frames-xtb.xyz" --out "$C/frames-mtp.xyz" >/dev/null
-/usr/bin/python3 examples/potential/validate.py "$C/frames-xtb.xyz" "$C/frames-mtp.xyz"
+examples/potential/check-large.sh "$D/pot.mtp" "$D/check"
 if [ "${INSTALL:-0}" = 1 ]; then
     cp "$D/labelled-ok.xyz" examples/data/lipon-xtb-al3.xyz
     cp "$D/pot.mtp" potentials/lipon-xtb.mtp
