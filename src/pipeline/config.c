@@ -29,7 +29,7 @@
 #define AION_PIPELINE_DEFAULT_QUENCH_ENSEMBLE "nvt"
 /* The MTP has seen no O-O (or N-N, N-O) pair closer than ~1.95 A: a random start with O-O at
  * 0.8 x covalent radii (1.06 A) falls into an O2 "hole" during the relaxation. */
-#define AION_PIPELINE_DEFAULT_START "li3po4-glass-64.xyz"
+#define AION_PIPELINE_DEFAULT_START "li3po4-glass-192.xyz"
 #define AION_PIPELINE_DEFAULT_DMIN_PAIRS "O-O:2.2,N-O:2.2,N-N:2.2"
 
 void aion_pipeline_config_init(aion_pipeline_config *c)
@@ -42,7 +42,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     snprintf(c->validation_report, sizeof c->validation_report, "%s", AION_PIPELINE_DEFAULT_VALIDATION);
     snprintf(c->coulomb, sizeof c->coulomb, "dsf");
     snprintf(c->composition, sizeof c->composition, "Li3PO4");
-    c->atoms = 64;
+    c->atoms = 192;
     c->density_gcc = 2.3;
     c->dmin_scale = 0.8;
     snprintf(c->dmin_pairs, sizeof c->dmin_pairs, "%s", AION_PIPELINE_DEFAULT_DMIN_PAIRS);
@@ -69,7 +69,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     memcpy(c->temps_K, temps, sizeof temps);
     c->npt_ps = 0;
     c->nvt_equil_ps = 5;
-    c->prod_ps = 250;
+    c->prod_ps = 100;
     c->frame_fs = 100;
     snprintf(c->ion, sizeof c->ion, "Li");
     snprintf(c->framework, sizeof c->framework, "P");
