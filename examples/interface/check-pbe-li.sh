@@ -3,25 +3,27 @@
 # parameter for the 1-electron (q1, POTENTIAL_UZH / BASIS_MOLOPT_UZH) and the 3-electron (q3,
 # GTH_POTENTIALS / BASIS_MOLOPT) Li pseudopotentials, to see whether PBE gives a sound Li metal for
 # the interface (GFN1-xTB does not: docs/interface.md) and what the cheaper q1 setup costs.
-# 2-atom cubic cell, Monkhorst-Pack KMESH^3 (default 10), Fermi-Dirac 500 K, diagonalisation,
-# CUTOFF (default 400 Ry), one thread. Output: out/interface/pbe-li/eos.txt (a, E per atom, seconds).
+# 2-atom cubic cells (aion build bcc), labelled by aion label with a template: Monkhorst-Pack KMESH^3
+# (default 10), Fermi-Dirac 500 K, diagonalisation, CUTOFF (default 400 Ry), one thread.
+# Prints a0 and B from a cubic fit of E(a) in V^(-2/3). Work files in out/interface/pbe-li/.
 set -eu
 cd "$(dirname "$0")/../.."
+AION=./build/aion
 W=out/interface/pbe-li
 mkdir -p "$W"
 K=${KMESH:-10}
-CUT=${CUTOFF:-400}
-: > "$W/eos.txt"
+rm -f "$W/cells.xyz"
+for a in ${AS:-3.20 3.32 3.44 3.56 3.68 3.80}; do
+    $AION build bcc --a "$a" --size 1x1 --layers 2 --out "$W/c2-$a.xyz" 2>/dev/null
+    $AION convert "$W/c2-$a.xyz" "$W/cells.xyz" --append 2>/dev/null
+done
 for q in q1 q3; do
     if [ $q = q1 ]; then BF=BASIS_MOLOPT_UZH; PF=POTENTIAL_UZH; BAS=DZVP-MOLOPT-PBE-GTH-q1
     else BF=BASIS_MOLOPT; PF=GTH_POTENTIALS; BAS=DZVP-MOLOPT-SR-GTH; fi
-    for a in ${AS:-3.20 3.32 3.44 3.56 3.68 3.80}; do
-        h=$(echo "$a / 2" | bc -l)
-        f=$W/li-$q-$a
-        cat > "$f.inp" <<INP
+    cat > "$W/pbe-$q.inp" <<INP
 &GLOBAL
-  PROJECT li-$q-$a
-  RUN_TYPE ENERGY
+  PROJECT @AION_PROJECT@
+  RUN_TYPE ENERGY_FORCE
   PRINT_LEVEL LOW
 &END GLOBAL
 &FORCE_EVAL
@@ -30,7 +32,7 @@ for q in q1 q3; do
     BASIS_SET_FILE_NAME $BF
     POTENTIAL_FILE_NAME $PF
     &MGRID
-      CUTOFF $CUT
+      CUTOFF ${CUTOFF:-400}
       REL_CUTOFF 60
     &END MGRID
     &KPOINTS
@@ -58,43 +60,38 @@ for q in q1 q3; do
     &END XC
   &END DFT
   &SUBSYS
-    &CELL
-      ABC $a $a $a
-    &END CELL
-    &COORD
-      Li 0 0 0
-      Li $h $h $h
-    &END COORD
-    &KIND Li
+@AION_CELL@@AION_COORD@    &KIND Li
       BASIS_SET $BAS
       POTENTIAL GTH-PBE-$q
     &END KIND
   &END SUBSYS
+  &PRINT
+    &FORCES ON
+    &END FORCES
+  &END PRINT
 &END FORCE_EVAL
 INP
-        t0=$(date +%s.%N)
-        (cd "$W" && OMP_NUM_THREADS=1 cp2k -i "li-$q-$a.inp" -o "li-$q-$a.out") || echo "cp2k failed: $f.out"
-        t1=$(date +%s.%N)
-        e=$(sed -n 's/.*ENERGY| Total FORCE_EVAL.*:\s*\([-0-9.E+]*\).*/\1/p' "$f.out" | tail -1)
-        echo "$q $a $(echo "$e * 27.211386245988 / 2" | bc -l) $(echo "$t1 - $t0" | bc)" | tee -a "$W/eos.txt"
-    done
+    OMP_NUM_THREADS=1 nice $AION label --in "$W/cells.xyz" --out "$W/pbe-$q.xyz" --template "$W/pbe-$q.inp" \
+        --jobs 1 --workdir "$W/work-$q" > "$W/label-$q.log" 2>&1
 done
-# a0 and B from a cubic fit of E(a) in V^(-2/3) (V per atom = a^3 / 2)
-/usr/bin/python3 - "$W/eos.txt" <<'PY'
+/usr/bin/python3 - "$W" <<'PY'
 import sys
 import numpy as np
-d = {}
-for line in open(sys.argv[1]):
-    q, a, e, t = line.split()
-    d.setdefault(q, []).append((float(a), float(e), float(t)))
-for q, v in d.items():
-    v = np.array(v)
-    V = v[:, 0] ** 3 / 2
-    c = np.polyfit(V ** (-2 / 3), v[:, 1], 3)
+from ase.io import read
+W = sys.argv[1]
+for q in ("q1", "q3"):
+    fr = read(f"{W}/pbe-{q}.xyz", ":")
+    a = np.array([f.cell[0, 0] for f in fr])
+    e = np.array([f.get_potential_energy() / len(f) for f in fr])
+    t = np.array([float(f.info.get("walltime_s", "nan")) for f in fr])
+    for ai, ei in zip(a, e):
+        print("%s a = %.2f A  E = %.5f eV/atom" % (q, ai, ei))
+    V = a ** 3 / 2
+    c = np.polyfit(V ** (-2 / 3), e, 3)
     f = lambda x: np.polyval(c, x ** (-2 / 3))
     Vs = np.linspace(V.min(), V.max(), 20001)
     V0 = Vs[f(Vs).argmin()]
     h = 1e-3
     B = V0 * (f(V0 + h) - 2 * f(V0) + f(V0 - h)) / h ** 2 * 160.2177
-    print("%s: a0 = %.3f A, B = %.1f GPa, %.1f s per point" % (q, (2 * V0) ** (1 / 3), B, v[:, 2].mean()))
+    print("%s: a0 = %.3f A, B = %.1f GPa, %.1f s per point" % (q, (2 * V0) ** (1 / 3), B, np.nanmean(t)))
 PY

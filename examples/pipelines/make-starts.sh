@@ -6,7 +6,7 @@
 # N-substituted version, examples/dataset/README.md); the pipelines start from them replicated 3x1x1 and
 # scaled to 2.3 g/cm3 (li3po4-glass-192.xyz, lipon-glass-186.xyz; examples/potential/large-starts.sh).
 # Why not a random start: the MTP has no data for O-O pairs below ~1.95 A, which a random start +
-# FIRE relaxation can fall into. Why 192/186 atoms and not 64/62: in the 8.6 A cells Li diffuses ~25x
+# FIRE relaxation can fall into. Why 192/186 atoms and not 64/62: in the 8.7 A cells Li diffuses ~25x
 # faster and the P network flows from 800 K (docs/verification.md, "Size").
 set -e
 cd "$(dirname "$0")/../.."

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Start structures for active learning in large cells (learn-large.sh, learn-audit.sh), written to DIR:
+# Replicated start structures (learn-large.sh, learn-audit.sh, check-large.sh, pipelines/make-starts.sh), written to DIR:
 #   start-128.xyz, start-192.xyz   the 64-atom Li3PO4 training glass (examples/pipelines/li3po4-glass-64.xyz,
 #                                  2.4 g/cm3) replicated 2x1x1 and 3x1x1 (aion convert --supercell)
 #   start-lipon-124.xyz            the 62-atom LiPON-like glass (lipon-glass-62.xyz) replicated 1x2x1
