@@ -1593,6 +1593,10 @@ typedef struct aion_pipeline_config {
     char coulomb[16];                     /* classical models: "dsf" (default), "ewald", "model" */
     double coul_cutoff_A, dsf_alpha;      /* 0 = model defaults */
     char validation_report[AION_PIPELINE_STR]; /* training report JSON (aion train --report) or "" */
+    char active_set[AION_PIPELINE_STR];   /* MaxVol active set of an .mtp (aion train writes POT.als):
+                                             the structure and transport stages grade the quench and
+                                             production frames against it; "auto" = the model's .als
+                                             when it exists, "" = no grades */
     /* system */
     char composition[128];                /* formula */
     int atoms;                            /* about this many atoms (whole formula units) */
@@ -1636,6 +1640,7 @@ typedef struct aion_pipeline_config {
     int rdf_bins;
     double qn_cutoff_A;                   /* former–O bond cut-off for Qⁿ */
     double report_T_K;                    /* extrapolation temperature (300 K) */
+    double grade_warn;                    /* the report warns where a stage's largest grade exceeds it */
     /* execution (not part of the inputs of any stage) */
     int threads;                          /* total threads (0 = OpenMP default) */
     int threads_per_run;                  /* threads of each production run (default 1); results are

@@ -151,3 +151,53 @@ done:
     aion_reader_close(rd);
     return st;
 }
+
+aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, aion_strbuf *res,
+                            aion_error *err)
+{
+    aion_reader *rd = NULL;
+    aion_frame f;
+    aion_status st;
+    long idx = 0, n = 0, above2 = 0, above10 = 0, worst_frame = -1;
+    double sum = 0, worst = -1;
+    int worst_z = 0;
+    aion_frame_init(&f);
+    if ((st = aion_reader_open(&rd, traj, NULL, err)) != AION_OK) return st;
+    while ((st = aion_reader_next(rd, &f)) == AION_OK) {
+        if (idx++ < first_frame) continue;
+        double gm;
+        int wa = -1;
+        if ((st = aion_mtp_grade_compute(g, &f, &gm, NULL, &wa)) != AION_OK) {
+            aion_err_set(err, st, "%s, frame %ld: extrapolation grade: %s", traj, idx - 1, aion_mtp_grade_errmsg(g));
+            goto done;
+        }
+        n++;
+        sum += gm;
+        above2 += gm > 2;
+        above10 += gm > 10;
+        if (gm > worst) {
+            worst = gm;
+            worst_frame = idx - 1;
+            worst_z = wa >= 0 && wa < f.n ? f.z[wa] : 0;
+        }
+    }
+    if (st != AION_EOF) {
+        aion_err_set(err, st, "%s: %s", traj, aion_reader_errmsg(rd));
+        goto done;
+    }
+    st = AION_OK;
+    aion_sb_printf(res, "{\"frames\": %ld, \"max\": ", n);
+    aion_pipe_json_num(res, n ? worst : NAN);
+    aion_sb_puts(res, ", \"mean\": ");
+    aion_pipe_json_num(res, n ? sum / (double)n : NAN);
+    aion_sb_printf(res, ", \"frames_above_2\": %ld, \"frames_above_10\": %ld, \"max_frame\": %ld, \"max_time_ps\": ", above2,
+                   above10, worst_frame);
+    aion_pipe_json_num(res, n ? (double)worst_frame * frame_fs / 1000.0 : NAN);
+    aion_sb_puts(res, ", \"max_element\": ");
+    aion_pipe_json_str(res, worst_z ? aion_element_symbol(worst_z) : "");
+    aion_sb_puts(res, "}");
+done:
+    aion_reader_close(rd);
+    aion_frame_free(&f);
+    return st;
+}

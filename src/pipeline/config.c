@@ -40,6 +40,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     snprintf(c->potential, sizeof c->potential, "%s", AION_PIPELINE_DEFAULT_POTENTIAL);
     snprintf(c->species, sizeof c->species, "%s", AION_PIPELINE_DEFAULT_SPECIES);
     snprintf(c->validation_report, sizeof c->validation_report, "%s", AION_PIPELINE_DEFAULT_VALIDATION);
+    snprintf(c->active_set, sizeof c->active_set, "auto");
     snprintf(c->coulomb, sizeof c->coulomb, "dsf");
     snprintf(c->composition, sizeof c->composition, "Li3PO4");
     c->atoms = 192;
@@ -56,12 +57,12 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     snprintf(c->thermostat, sizeof c->thermostat, "csvr");
     snprintf(c->quench_ensemble, sizeof c->quench_ensemble, "%s", AION_PIPELINE_DEFAULT_QUENCH_ENSEMBLE);
     c->t_start_K = 300;
-    c->t_melt_K = 2000;
+    c->t_melt_K = 3000;
     c->t_final_K = 300;
     c->heat_rate_K_ps = 500;
     c->cool_rate_K_ps = 100;
     c->equil_ps = 1;
-    c->melt_ps = 5;
+    c->melt_ps = 10;
     c->final_ps = 5;
     c->glass_frame_fs = 100;
     static const double temps[] = {800, 900, 1000, 1100};
@@ -81,6 +82,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->rdf_bins = 160;
     c->qn_cutoff_A = 2.0;
     c->report_T_K = 300;
+    c->grade_warn = 5;
     c->threads = 0;
     c->threads_per_run = 1;
     c->quench_threads = 1;
@@ -102,6 +104,10 @@ const pipe_key aion_pipe_keys[] = {
     {"potential.dsf_alpha", PT_DBL, O(dsf_alpha), 0, 0, QM, "DSF damping (1/Å), 0 = 0.25"},
     {"potential.validation_report", PT_STR, O(validation_report), S(validation_report), 0, PK_REPORT,
      "training report JSON of the potential (aion train --report DIR: DIR/report.json)"},
+    /* the stages that grade hash the active set's bytes, not its name */
+    {"potential.active_set", PT_STR, O(active_set), S(active_set), 0, 0,
+     "MaxVol active set of an .mtp: quench and production frames are graded against it; auto = the model's .als if "
+     "present, \"\" = none"},
     {"system.composition", PT_STR, O(composition), S(composition), 0, PK_QUENCH, "formula"},
     {"system.atoms", PT_INT, O(atoms), 0, 0, PK_QUENCH, "about this many atoms (whole formula units)"},
     {"system.density", PT_DBL, O(density_gcc), 0, 0, PK_QUENCH, "density of the random start (g/cm³); the glass's with quench.ensemble nvt"},
@@ -150,6 +156,8 @@ const pipe_key aion_pipe_keys[] = {
     {"analysis.rdf_bins", PT_INT, O(rdf_bins), 0, 0, PK_STRUCTURE, "RDF bins"},
     {"analysis.qn_cutoff", PT_DBL, O(qn_cutoff_A), 0, 0, PK_STRUCTURE, "P–O bond cut-off for Qⁿ (Å)"},
     {"analysis.report_temperature", PT_DBL, O(report_T_K), 0, 0, PK_REPORT, "Arrhenius extrapolation to (K)"},
+    {"analysis.grade_warn", PT_DBL, O(grade_warn), 0, 0, PK_REPORT,
+     "the report warns where a stage's largest extrapolation grade exceeds this"},
     {"run.threads", PT_INT, O(threads), 0, 0, 0, "threads in all (0 = OpenMP default)"},
     {"run.threads_per_run", PT_INT, O(threads_per_run), 0, 0, 0, "threads of each production MD run"},
     {"run.quench_threads", PT_INT, O(quench_threads), 0, 0, 0, "threads of the quench (0 = run.threads)"},
@@ -366,6 +374,7 @@ aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error
     NEED(c->fit_start >= 0 && c->fit_end > c->fit_start && c->fit_end <= 1, "analysis.fit_start/fit_end: 0 <= start < end <= 1");
     NEED(c->rdf_rmax_A > 0 && c->rdf_bins > 0 && c->qn_cutoff_A > 0, "analysis RDF/Qn settings must be positive");
     NEED(c->report_T_K > 0, "analysis.report_temperature must be positive");
+    NEED(c->grade_warn >= 1, "analysis.grade_warn must be at least 1 (grades <= 1 are interpolation)");
     NEED(c->threads >= 0 && c->threads_per_run >= 1 && c->quench_threads >= 0,
          "run.threads >= 0, run.threads_per_run >= 1, run.quench_threads >= 0");
     NEED(c->checkpoint_every > 0, "run.checkpoint_every must be positive");

@@ -102,6 +102,13 @@ void aion_pipe_json_num(aion_strbuf *b, double v);
 aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj, double T, long first_frame,
                                 double dt_fs, int nthreads, aion_strbuf *res, aion_error *err);
 
+/* Extrapolation grade of the frames first_frame, ... of a trajectory against an
+ * MTP's active set (analyse.c): appends {"frames", "max", "mean",
+ * "frames_above_2", "frames_above_10", "max_frame", "max_time_ps" (frame index
+ * × frame_fs, from the trajectory's first frame), "max_element"} to res. */
+aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, aion_strbuf *res,
+                            aion_error *err);
+
 /* Report (report.c): read the stage results under out_dir and write
  * report.html and summary.json. */
 typedef struct pipe_stage_info {

@@ -176,6 +176,7 @@ static int li_p_o(const char *composition)
 typedef struct tdata {
     double T, D, De, Dlo, Dhi, Dc, Dce, H, He, sig, sige, signe, signee, hops, rsd, chi2, t0, t1, ntr, ngp;
     double vol, ion_n, frames, fw_msd, fw_D;
+    double gmax, gmean, gabove2, gframes; /* extrapolation grade of the production frames (NaN: not graded) */
     int dims;
     const cJSON *tr;   /* transport results */
     const cJSON *md;   /* md results */
@@ -234,6 +235,13 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record of glass %d missing or unreadable",
                             out, g);
     }
+    {
+        double qg = num(r->str, "results.quench_grade.max");
+        if (qg > c->grade_warn)
+            aion_sb_printf(nb, "%squench: extrapolation grade up to %.3g (> analysis.grade_warn = %g) at %.3g ps: the "
+                               "glass was made partly outside the potential's training data\n",
+                           pre, qg, c->grade_warn, num(r->str, "results.quench_grade.max_time_ps"));
+    }
     for (int k = 0; k < c->n_temps; k++) {
         double T = c->temps_K[k];
         snprintf(base, sizeof base, "transport-%gK", T);
@@ -280,6 +288,15 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         d->frames = num(rs, "frames");
         d->fw_msd = num(rs, "framework.msd_max_A2");
         d->fw_D = num(rs, "framework.D_cm2_s");
+        d->gmax = num(rs, "grade.max");
+        d->gmean = num(rs, "grade.mean");
+        d->gabove2 = num(rs, "grade.frames_above_2");
+        d->gframes = num(rs, "grade.frames");
+        if (d->gmax > c->grade_warn)
+            aion_sb_printf(nb, "%s%g K: extrapolation grade up to %.3g (> analysis.grade_warn = %g; %.0f of %.0f production "
+                               "frames above 2): the potential extrapolates in this run, its forces there are not "
+                               "backed by training data (label such frames: aion learn)\n",
+                           pre, T, d->gmax, c->grade_warn, d->gabove2, d->gframes);
         if (d->fw_msd > 3.0)
             aion_sb_printf(nb, "%s%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
                                "temperature is above the glass transition of the model\n",
@@ -556,7 +573,71 @@ static void json_glass(aion_strbuf *js, const glass_res *r)
     }
     aion_sb_puts(js, "], \"o_bridging\": ");
     aion_pipe_json_num(js, num(r->str, "results.qn.o_bridging"));
+    aion_sb_puts(js, ", \"quench_grade_max\": ");
+    aion_pipe_json_num(js, num(r->str, "results.quench_grade.max"));
     aion_sb_puts(js, "}");
+}
+
+/* "a × b × c Å cell" of glass 1 (its glass.xyz; lengths of the cell vectors), or
+ * "cubic cell of L Å" when they are equal or the file cannot be read (L from the volume). */
+static void cell_text(const char *out, double vol, char *buf, size_t cap)
+{
+    char path[3200];
+    aion_reader *rd = NULL;
+    aion_frame f;
+    double L[3] = {0, 0, 0};
+    aion_frame_init(&f);
+    snprintf(path, sizeof path, "%s/stages/quench/glass.xyz", out);
+    if (aion_reader_open(&rd, path, NULL, NULL) == AION_OK && aion_reader_next(rd, &f) == AION_OK)
+        for (int i = 0; i < 3; i++)
+            L[i] = sqrt(f.cell[i][0] * f.cell[i][0] + f.cell[i][1] * f.cell[i][1] + f.cell[i][2] * f.cell[i][2]);
+    aion_reader_close(rd);
+    aion_frame_free(&f);
+    if (L[0] > 0 && (fabs(L[0] - L[1]) > 0.01 || fabs(L[0] - L[2]) > 0.01))
+        snprintf(buf, cap, "%.1f × %.1f × %.1f Å cell", L[0], L[1], L[2]);
+    else
+        snprintf(buf, cap, "cubic cell of %.1f Å", L[0] > 0 ? L[0] : cbrt(vol));
+}
+
+/* The extrapolation grade of every graded stage (quench, production runs). */
+static void grade_html(aion_strbuf *h, const aion_pipeline_config *c, const glass_res *gr, int ng)
+{
+    int any = 0;
+    for (int g = 0; g < ng; g++) {
+        any |= isfinite(num(gr[g].str, "results.quench_grade.max"));
+        for (int k = 0; k < c->n_temps; k++) any |= isfinite(gr[g].td[k].gmax);
+    }
+    aion_sb_puts(h, "<h3>Extrapolation grade along the runs</h3>\n");
+    if (!any) {
+        aion_sb_puts(h, "<p>Not graded (potential.active_set: no MaxVol active set for this potential), so nothing here "
+                        "says whether the runs stayed where the potential was trained.</p>\n");
+        return;
+    }
+    aion_sb_printf(h, "<p>MaxVol grade γ of every saved frame against the potential's active set (Podryabinkin &amp; "
+                      "Shapeev 2017): γ ≤ 1 interpolation, above 2 extrapolation worth labelling, above 10 "
+                      "unreliable. Rows above analysis.grade_warn = %g are marked.</p>\n<table><tr>%s<th class=\"l\">run"
+                      "</th><th>frames</th><th>γ max</th><th>γ mean</th><th>frames γ &gt; 2</th><th>frames γ &gt; 10</th>"
+                      "<th>worst frame at (ps)</th><th>its worst atom</th></tr>\n",
+                   c->grade_warn, ng > 1 ? "<th>glass</th>" : "");
+    for (int g = 0; g < ng; g++)
+        for (int k = -1; k < c->n_temps; k++) {
+            const cJSON *o = k < 0 ? item(gr[g].str, "results.quench_grade") : item(gr[g].td[k].tr, "grade");
+            if (!o) continue;
+            double mx = num(o, "max");
+            const cJSON *el = item(o, "max_element");
+            char run[64];
+            if (k < 0) snprintf(run, sizeof run, "quench (%g K melt)", c->t_melt_K);
+            else snprintf(run, sizeof run, "%g K production", gr[g].td[k].T);
+            aion_sb_printf(h, "<tr%s>", mx > c->grade_warn ? " class=\"warn\"" : "");
+            if (ng > 1) aion_sb_printf(h, "<td>%d</td>", g + 1);
+            aion_sb_printf(h, "<td class=\"l\">%s</td><td>%.0f</td><td>%.3g</td><td>%.3g</td><td>%.0f</td><td>%.0f</td>"
+                              "<td>%.1f</td><td>",
+                           run, num(o, "frames"), mx, num(o, "mean"), num(o, "frames_above_2"),
+                           num(o, "frames_above_10"), num(o, "max_time_ps"));
+            html_esc(h, cJSON_IsString(el) ? el->valuestring : "");
+            aion_sb_puts(h, "</td></tr>\n");
+        }
+    aion_sb_puts(h, "</table>\n");
 }
 
 /* "temperatures" array of one glass. */
@@ -570,9 +651,10 @@ static void json_temperatures(aion_strbuf *js, const glass_res *r, int nt)
         const char *keys[] = {"D_cm2_s", "D_err_cm2_s", "D_95_lo_cm2_s", "D_95_hi_cm2_s", "D_sigma_cm2_s",
                               "D_sigma_err_cm2_s", "haven", "haven_err", "sigma_S_cm", "sigma_err_S_cm",
                               "sigma_ne_S_cm", "sigma_ne_err_S_cm", "n_hops_eff", "chi2_dof", "volume_A3",
-                              "framework_msd_max_A2", "framework_D_cm2_s"};
+                              "framework_msd_max_A2", "framework_D_cm2_s", "grade_max", "grade_mean",
+                              "grade_frames_above_2"};
         double vals[] = {d->D, d->De, d->Dlo, d->Dhi, d->Dc, d->Dce, d->H, d->He, d->sig, d->sige, d->signe, d->signee,
-                         d->hops, d->chi2, d->vol, d->fw_msd, d->fw_D};
+                         d->hops, d->chi2, d->vol, d->fw_msd, d->fw_D, d->gmax, d->gmean, d->gabove2};
         for (size_t i = 0; i < sizeof vals / sizeof vals[0]; i++) {
             aion_sb_printf(js, ", \"%s\": ", keys[i]);
             aion_pipe_json_num(js, vals[i]);
@@ -1339,10 +1421,13 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         aion_sb_puts(&h, "<p>No training report for this potential (potential.validation_report): no validation "
                          "errors against quantum-mechanical reference data can be shown.</p>\n");
     }
+    grade_html(&h, c, gr, ng);
 
     /* statistics and limits */
+    char cellt[128];
+    cell_text(out, vglass, cellt, sizeof cellt);
     if (multi)
-        aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a cubic cell of %.1f Å; %d glasses "
+        aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a %s; %d glasses "
                            "(melt-quenches of the same start structure with different seeds, %g K/ps cooling, %g ps at "
                            "%g K); %g ps of production per temperature and glass, frames every %g fs. The combined errors "
                            "(1σ) are standard errors of the mean over the glasses: they include the glass-to-glass "
@@ -1351,16 +1436,16 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                            "structure and are independent only as far as the melt erases its memory. Not included: "
                            "finite-size effects, the quench-rate dependence of the glass, and the potential's error. The "
                            "extrapolation to %g K assumes one activation energy below the lowest MD temperature.</p>\n",
-                       (int)num(q, "results.atoms"), nion, c->ion, cbrt(vglass), ng, c->cool_rate_K_ps, c->melt_ps,
+                       (int)num(q, "results.atoms"), nion, c->ion, cellt, ng, c->cool_rate_K_ps, c->melt_ps,
                        c->t_melt_K, c->prod_ps, c->frame_fs, Tr);
     else
-    aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a cubic cell of %.1f Å; one glass "
+    aion_sb_printf(&h, "<h2>Statistical limits</h2>\n<p>%d atoms (%g %s ions) in a %s; one glass "
                        "(one quench, %g K/ps cooling); %g ps of production per temperature, frames every %g fs. "
                        "Errors are statistical (1σ) for this glass and these runs: they do not include "
                        "glass-to-glass variation (another seed gives another glass), finite-size effects, the "
                        "quench-rate dependence of the glass, or the potential's error. The extrapolation to %g K "
                        "assumes one activation energy below the lowest MD temperature.</p>\n",
-                   (int)num(q, "results.atoms"), nion, c->ion, cbrt(vglass), c->cool_rate_K_ps, c->prod_ps, c->frame_fs,
+                   (int)num(q, "results.atoms"), nion, c->ion, cellt, c->cool_rate_K_ps, c->prod_ps, c->frame_fs,
                    Tr);
 
     /* provenance */

@@ -46,6 +46,8 @@ typedef struct ctx {
     char out[3000];
     char pot_path[AION_PIPELINE_STR];
     uint64_t pot_hash;
+    char als_path[2 * AION_PIPELINE_STR + 2]; /* active set of the MTP, "" = no grades */
+    uint64_t als_hash;                        /* 0 without grades */
     aion_pipeline_callback cb;
     void *user;
     pthread_mutex_t lock;
@@ -216,11 +218,26 @@ static aion_status stage_end(stage *s, uint64_t seed, const char *results, aion_
 
 /* ------------------------------------------------------------ helpers */
 
+/* potential.species as atomic numbers (*nz = 0 when empty). */
+static aion_status parse_species(const aion_pipeline_config *c, int zs[16], int *nz, aion_error *err)
+{
+    char buf[128];
+    *nz = 0;
+    snprintf(buf, sizeof buf, "%s", c->species);
+    for (char *sv = NULL, *t = strtok_r(buf, ", ", &sv); t; t = strtok_r(NULL, ", ", &sv)) {
+        if (*nz >= 16 || !(zs[*nz] = aion_element_z(t)))
+            return aion_err_set(err, AION_ERR_INVALID, "potential.species: bad element '%s'", t);
+        (*nz)++;
+    }
+    return AION_OK;
+}
+
 static aion_status make_potential(ctx *x, int nthreads, aion_potential **p, aion_error *err)
 {
     const aion_pipeline_config *c = x->c;
     aion_potential_opts po;
     int zs[16], nz = 0;
+    aion_status st;
     aion_potential_opts_init(&po);
     if (!strcmp(c->coulomb, "dsf")) po.coulomb = AION_COUL_DSF;
     else if (!strcmp(c->coulomb, "ewald")) po.coulomb = AION_COUL_EWALD;
@@ -228,17 +245,31 @@ static aion_status make_potential(ctx *x, int nthreads, aion_potential **p, aion
     po.dsf_alpha = c->dsf_alpha;
     po.nthreads = nthreads;
     if (c->species[0]) {
-        char buf[128];
-        snprintf(buf, sizeof buf, "%s", c->species);
-        for (char *sv = NULL, *t = strtok_r(buf, ", ", &sv); t; t = strtok_r(NULL, ", ", &sv)) {
-            if (nz >= 16 || !(zs[nz] = aion_element_z(t)))
-                return aion_err_set(err, AION_ERR_INVALID, "potential.species: bad element '%s'", t);
-            nz++;
-        }
+        if ((st = parse_species(c, zs, &nz, err)) != AION_OK) return st;
         po.species_z = zs;
         po.n_species_z = nz;
     }
     return aion_potential_create(p, x->pot_path, &po, err);
+}
+
+/* The grade handle of the run's MTP and active set (*g = NULL without grades). */
+static aion_status make_grade(ctx *x, int nthreads, aion_mtp_grade **g, aion_error *err)
+{
+    int zs[16], nz = 0;
+    aion_status st;
+    *g = NULL;
+    if (!x->als_path[0]) return AION_OK;
+    if ((st = parse_species(x->c, zs, &nz, err)) != AION_OK) return st;
+    return aion_mtp_grade_create(g, x->pot_path, x->als_path, nz ? zs : NULL, nz, nthreads, err);
+}
+
+/* Insert "name": obj as the last member of the JSON object in b. */
+static void json_add_member(aion_strbuf *b, const char *name, const char *obj)
+{
+    while (b->len && b->s[b->len - 1] != '}') b->len--;
+    if (!b->len) return;
+    b->s[--b->len] = 0;
+    aion_sb_printf(b, ", \"%s\": %s}", name, obj);
 }
 
 static aion_status write_structure(const char *path, const aion_frame *f, aion_error *err)
@@ -597,7 +628,8 @@ static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion
     int r;
     aion_frame_init(&f);
     aion_sb_init(&res);
-    snprintf(extra, sizeof extra, "quench=%016llx\n", (unsigned long long)quench_hash);
+    snprintf(extra, sizeof extra, "quench=%016llx\nactive_set_file=%016llx\n", (unsigned long long)quench_hash,
+             (unsigned long long)x->als_hash);
     uint64_t h = aion_pipe_stage_hash(c, PK_STRUCTURE, extra);
     aion_pipe_stage_name(glass, "structure", sname, sizeof sname);
     aion_pipe_stage_name(glass, "quench", qname, sizeof qname);
@@ -705,6 +737,18 @@ static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion
     aion_sb_puts(&res, ", \"formers_per_frame\": ");
     aion_pipe_json_num(&res, q.n_frames ? (double)q.n_formers / (double)q.n_frames : 0);
     aion_sb_puts(&res, "}}");
+    if (x->als_path[0]) {
+        /* every frame of the quench, the melt included */
+        aion_mtp_grade *gr = NULL;
+        aion_strbuf gb;
+        aion_sb_init(&gb);
+        if ((st = make_grade(x, 1, &gr, err)) == AION_OK)
+            st = aion_pipe_grade(gr, path, 0, (double)every * c->dt_fs, &gb, err);
+        if (st == AION_OK) json_add_member(&res, "quench_grade", gb.s);
+        aion_mtp_grade_free(gr);
+        aion_sb_free(&gb);
+        if (st != AION_OK) goto done;
+    }
     st = stage_end(&s, 0, res.s, err);
 done:
     free(rr);
@@ -825,7 +869,8 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
     /* --- transport --- */
     snprintf(base, sizeof base, "transport-%gK", T);
     aion_pipe_stage_name(glass, base, name, sizeof name);
-    snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\n", T, (unsigned long long)hmd);
+    snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\nactive_set_file=%016llx\n", T, (unsigned long long)hmd,
+             (unsigned long long)x->als_hash);
     uint64_t htr = aion_pipe_stage_hash(c, PK_TRANSPORT, extra);
     r = stage_begin(x, &s, name, htr, 0, err);
     if (r < 0) {
@@ -839,6 +884,18 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
         aion_sb_clear(&res);
         st = aion_pipe_transport(c, path, T, neq / every, (double)every * c->dt_fs, c->threads_per_run, &res, err);
         if (st != AION_OK) goto done;
+        if (x->als_path[0]) {
+            /* the production frames (the equilibration is not analysed either) */
+            aion_mtp_grade *gr = NULL;
+            aion_strbuf gb;
+            aion_sb_init(&gb);
+            if ((st = make_grade(x, c->threads_per_run, &gr, err)) == AION_OK)
+                st = aion_pipe_grade(gr, path, neq / every, (double)every * c->dt_fs, &gb, err);
+            if (st == AION_OK) json_add_member(&res, "grade", gb.s);
+            aion_mtp_grade_free(gr);
+            aion_sb_free(&gb);
+            if (st != AION_OK) goto done;
+        }
         st = stage_end(&s, 0, res.s, err);
     }
 done:
@@ -965,6 +1022,32 @@ static aion_status run_pool(ctx *x)
     return AION_OK;
 }
 
+/* potential.active_set: "auto" = the model's .als if the model is an .mtp and
+ * the file exists; "" = none; anything else must exist, next to an .mtp. */
+static aion_status resolve_active_set(ctx *x, aion_error *err)
+{
+    const aion_pipeline_config *c = x->c;
+    size_t n = strlen(x->pot_path);
+    int is_mtp = n > 4 && !strcmp(x->pot_path + n - 4, ".mtp");
+    x->als_path[0] = 0;
+    x->als_hash = 0;
+    if (!c->active_set[0]) return AION_OK;
+    if (!strcmp(c->active_set, "auto")) {
+        if (!is_mtp) return AION_OK;
+        snprintf(x->als_path, sizeof x->als_path, "%.*s.als", (int)(n - 4), x->pot_path);
+        if (access(x->als_path, R_OK) != 0) x->als_path[0] = 0;
+    } else {
+        if (!is_mtp)
+            return aion_err_set(err, AION_ERR_INVALID, "potential.active_set is set, but potential.model %s is not an .mtp",
+                                c->potential);
+        aion_pipe_resolve(c, c->active_set, x->als_path, sizeof x->als_path);
+        if (access(x->als_path, R_OK) != 0)
+            return aion_err_set(err, AION_ERR_IO, "potential.active_set %s: cannot read: %s", x->als_path, strerror(errno));
+    }
+    if (x->als_path[0]) x->als_hash = aion_pipe_file_hash(x->als_path);
+    return AION_OK;
+}
+
 aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir, aion_pipeline_callback cb,
                               void *user, aion_pipeline_summary *summary, aion_error *err)
 {
@@ -987,6 +1070,7 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
     x->threads = c->threads > 0 ? c->threads : omp_get_max_threads();
     aion_pipe_resolve(c, c->potential, x->pot_path, sizeof x->pot_path);
     x->pot_hash = aion_pipe_file_hash(x->pot_path); /* 0 for built-in names */
+    if ((st = resolve_active_set(x, err)) != AION_OK) goto done;
     snprintf(path, sizeof path, "%s/stages", out_dir);
     if (aion_mkdirs(path)) {
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
@@ -1001,10 +1085,13 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
         if (st != AION_OK) goto done;
     }
     {
-        /* fail early on a bad potential */
+        /* fail early on a bad potential or an active set of another potential */
         aion_potential *p = NULL;
+        aion_mtp_grade *g = NULL;
         if ((st = make_potential(x, 1, &p, err)) != AION_OK) goto done;
         aion_potential_free(p);
+        if ((st = make_grade(x, 1, &g, err)) != AION_OK) goto done;
+        aion_mtp_grade_free(g);
     }
     if ((st = run_pool(x)) != AION_OK) {
         aion_err_set(err, st, "out of memory");

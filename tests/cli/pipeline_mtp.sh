@@ -3,7 +3,11 @@
 # (examples/pipelines/default.yaml: 64-atom Li3PO4 start glass, quench.ensemble nvt, production.npt 0) cut
 # to a few ps. Checks that the glass keeps system.density exactly (no barostat anywhere), that no npt-*
 # stage ran, that the report says the density is fixed and shows the potential's validation errors
-# (potentials/lipon-xtb.json), and that it does not call the MTP a classical stand-in.
+# (potentials/lipon-xtb.json), and that it does not call the MTP a classical stand-in. The extrapolation
+# grade (potential.active_set auto = potentials/lipon-xtb.als): every production frame after the
+# equilibration and every quench frame graded, the largest and mean grades the same as `aion select
+# --grades` gives for those frames, the table in the report, a note when a grade exceeds
+# analysis.grade_warn, and none with grading switched off.
 set -u
 AION=${AION_BIN:-$PWD/build/aion}
 P=$PWD/examples/pipelines/default.yaml
@@ -36,4 +40,45 @@ grep -q "Fixed density" "$H" || fail "report does not say the density is fixed"
 grep -q "Classical stand-in potential" "$H" && fail "the MTP is called a classical stand-in"
 grep -q "Validation errors" "$H" || fail "no validation table"
 grep -q "melt-quench (NVT)" "$H" || fail "quench plot not labelled NVT"
+grep -q "Extrapolation grade along the runs" "$H" || fail "no grade table in the report"
+"$AION" select --potential "$POT" --species Li,P,O,N --pool "$T/r/stages/md-900K/traj.xyz" --out "$T/sel.xyz" \
+    --grades "$T/g900.csv" >/dev/null 2>&1 || fail "aion select on the 900 K trajectory"
+"$AION" select --potential "$POT" --species Li,P,O,N --pool "$T/r/stages/quench/traj.xyz" --out "$T/selq.xyz" \
+    --grades "$T/gq.csv" >/dev/null 2>&1 || fail "aion select on the quench trajectory"
+/usr/bin/python3 - "$T" <<'PY' || fail "grades of the pipeline differ from aion select's"
+import csv, json, sys
+d = sys.argv[1]
+def grades(path):
+    rows = list(csv.reader(open(path)))
+    col = rows[0].index("gamma") if rows and "gamma" in rows[0] else -1
+    return [float(r[col]) for r in rows[1:]]
+md = json.load(open(d + "/r/stages/md-900K/stage.json"))["results"]
+tr = json.load(open(d + "/r/stages/transport-900K/stage.json"))["results"]["grade"]
+g = grades(d + "/g900.csv")[md["first_production_frame"]:]
+assert tr["frames"] == len(g) == md["production_steps"] // md["frame_every"] + 1, (tr["frames"], len(g))
+assert abs(tr["max"] - max(g)) <= 1e-5 * max(g), (tr["max"], max(g))
+assert abs(tr["mean"] - sum(g) / len(g)) <= 1e-5 * tr["mean"], (tr["mean"], sum(g) / len(g))
+assert tr["frames_above_2"] == sum(x > 2 for x in g)
+assert 0 < tr["mean"] <= tr["max"] and tr["max_element"] in ("Li", "P", "O")
+qg = json.load(open(d + "/r/stages/structure/stage.json"))["results"]["quench_grade"]
+gq = grades(d + "/gq.csv")
+assert qg["frames"] == len(gq) and abs(qg["max"] - max(gq)) <= 1e-5 * max(gq), (qg, max(gq))
+s = json.load(open(d + "/r/summary.json"))
+assert s["temperatures"][0]["grade_max"] > 0 and s["glass"]["quench_grade_max"] == qg["max"]
+PY
+# a threshold below the measured grades: the report notes it; no active set: no grades, stages rerun
+"$AION" run "$P" --out "$T/r" --quiet --set quench.melt_hold=0.5 --set quench.final_hold=0.5 \
+    --set quench.heat_rate=2000 --set quench.cool_rate=2000 --set quench.equilibrate=0.1 --set production.equilibrate=0.1 \
+    --time 2 --set production.frame=20 --temperatures 900,1200 --set run.checkpoint_every=500 \
+    --set analysis.grade_warn=1 >"$T/out2" 2>"$T/err2" || fail "rerun: $(tail -5 "$T/err2")"
+grep -q "extrapolation grade up to" "$T/r/summary.json" || fail "no note for grades above analysis.grade_warn"
+"$AION" run "$P" --out "$T/r" --quiet --set quench.melt_hold=0.5 --set quench.final_hold=0.5 \
+    --set quench.heat_rate=2000 --set quench.cool_rate=2000 --set quench.equilibrate=0.1 --set production.equilibrate=0.1 \
+    --time 2 --set production.frame=20 --temperatures 900,1200 --set run.checkpoint_every=500 \
+    --set potential.active_set= >"$T/out3" 2>"$T/err3" || fail "run without grades: $(tail -5 "$T/err3")"
+grep -q '"grade"' "$T/r/stages/transport-900K/stage.json" && fail "graded with potential.active_set empty"
+grep -q "Not graded" "$T/r/report.html" || fail "report does not say the runs were not graded"
+"$AION" run "$P" --out "$T/bad" --quiet --set potential.active_set=nonexistent.als >/dev/null 2>"$T/err4" \
+    && fail "a missing active set was accepted"
+grep -q "nonexistent.als" "$T/err4" || fail "missing active set: message does not name it: $(cat "$T/err4")"
 echo ok
