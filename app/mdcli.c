@@ -93,6 +93,8 @@ int mdcli_output_opts(mdcli *m, cli_opt *t, int max)
     OPT("grade-every", OPT_LONG, &m->grade_every, "steps between extrapolation grades (default 100)");
     OPT("grade-stop", OPT_DBL, &m->grade_stop, "stop (with a checkpoint) when the extrapolation grade exceeds this (e.g. 10)");
     OPT("active-set", OPT_STR, &m->active_set, "active set for --grade (default: the potential with .als)");
+    OPT("max-temp-ratio", OPT_DBL, &m->max_temp_ratio,
+        "stop with an error when the temperature exceeds this x the target (a blown-up run; default 20, < 0 never)");
     return k;
 }
 
@@ -253,6 +255,7 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
     ro.progress = on_progress;
     ro.user = &pc;
     ro.progress_every = m->progress_every;
+    ro.max_temp_ratio = m->max_temp_ratio;
     memset(&pc, 0, sizeof pc);
     pc.label = label;
     clock_gettime(CLOCK_MONOTONIC, &pc.t0);

@@ -32,6 +32,7 @@ typedef struct mdcli {
     int grade;
     long grade_every;
     double grade_stop;
+    double max_temp_ratio;   /* blow-up guard (aion_run_opts.max_temp_ratio) */
     const char *active_set;
 } mdcli;
 

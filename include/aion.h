@@ -1444,6 +1444,12 @@ typedef struct aion_run_opts {
     int (*progress)(void *user, long done, long total, const aion_thermo *t);
     void *user;
     long progress_every;
+    /* Blow-up guard, checked at every output/checkpoint/progress step: the run
+     * stops with AION_ERR_NUMERIC (no checkpoint, the outputs so far kept) when
+     * the temperature exceeds max_temp_ratio × the highest target temperature
+     * of the segments, or is not finite. 0 = 20; < 0 = never. Segments without
+     * a target temperature (all 0) are not checked. */
+    double max_temp_ratio;
 } aion_run_opts;
 
 /* Run the segments in order with md (NPT segments use their pressure). On a

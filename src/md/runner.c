@@ -7,6 +7,7 @@
  */
 #include "md.h"
 
+#include <math.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -163,6 +164,10 @@ aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const a
         }
         /* no checkpoint yet: start from the beginning */
     }
+    /* blow-up guard: the largest target temperature of the segments */
+    double ratio = o->max_temp_ratio == 0 ? 20 : o->max_temp_ratio, tmax = 0;
+    for (int k = 0; k < nseg && ratio > 0; k++) tmax = fmax(tmax, fmax(segs[k].t_start_K, segs[k].t_end_K));
+    tmax *= ratio > 0 ? ratio : 0;
     if ((st = open_outputs(&out, o, fresh, err)) != AION_OK) {
         close_outputs(&out, NULL);
         return st;
@@ -213,6 +218,18 @@ aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const a
             if (o->checkpoint && o->checkpoint_every > 0 && rs.done % o->checkpoint_every == 0 &&
                 (st = checkpoint(md, &out, &rs, o->checkpoint, err)) != AION_OK)
                 goto done;
+            if (tmax > 0) {
+                aion_thermo t;
+                aion_md_thermo(md, &t);
+                if (!(t.temp_K <= tmax)) {
+                    st = aion_err_set(err, AION_ERR_NUMERIC,
+                                      "step %ld: temperature %.3g K, more than %g x the highest target temperature "
+                                      "(%g K): the dynamics has blown up (a potential outside its training data: "
+                                      "check the extrapolation grade; atoms too close; or too long a time step)",
+                                      aion_md_step_count(md), t.temp_K, ratio, tmax / ratio);
+                    goto done;
+                }
+            }
             if (o->progress && (o->progress_every <= 0 || rs.done % o->progress_every == 0 || rs.done == total)) {
                 aion_thermo t;
                 aion_md_thermo(md, &t);

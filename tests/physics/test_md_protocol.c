@@ -153,11 +153,62 @@ static void test_restart_protocol(void)
     remove("build/proto_a.ckpt"), remove("build/proto_b.ckpt");
 }
 
+/* The blow-up guard: a lattice squeezed to 0.7 sigma explodes at the first steps; the run stops
+ * with AION_ERR_NUMERIC and says so (default ratio 20), the thermo log written so far is kept;
+ * with the guard off (ratio < 0) the same run is not stopped by it. A normal run is never
+ * stopped (test_restart_protocol, ratio 0 = 20). */
+static void blowup_run(double ratio, aion_status *st, char *msg, size_t cap, long *lines)
+{
+    aion_potential *p = tp_create(EPS, SIG, 8.0);
+    aion_frame f;
+    aion_md_opts o;
+    aion_md *md = NULL;
+    aion_error err = {0};
+    aion_segment seg[1] = {{100, 100, 1e-4, 400}};
+    aion_run_opts ro;
+    tp_lattice(&f, 3, 0.7 * SIG, 3);
+    aion_md_opts_init(&o);
+    o.ensemble = AION_NVT_CSVR;
+    o.dt_fs = 2;
+    o.seed = 5;
+    CHECK_OK(aion_md_create(&md, &f, p, &o, &err));
+    aion_md_init_velocities(md, 100);
+    memset(&ro, 0, sizeof ro);
+    ro.thermo_csv = "build/blowup.csv";
+    ro.thermo_every = 10;
+    ro.max_temp_ratio = ratio;
+    *st = aion_md_run(md, seg, 1, &ro, &err);
+    snprintf(msg, cap, "%s", *st == AION_OK ? "" : err.msg);
+    char *b = slurp("build/blowup.csv", lines);
+    long n = 0;
+    for (long i = 0; b && i < *lines; i++) n += b[i] == '\n';
+    *lines = n;
+    free(b);
+    remove("build/blowup.csv");
+    aion_md_free(md);
+    aion_potential_free(p);
+    aion_frame_free(&f);
+}
+
+static void test_blowup_guard(void)
+{
+    aion_status st;
+    char msg[1100];
+    long lines;
+    blowup_run(0, &st, msg, sizeof msg, &lines);
+    CHECK(st == AION_ERR_NUMERIC);
+    CHECK(strstr(msg, "blown up") != NULL && strstr(msg, "target temperature (100 K)") != NULL);
+    CHECK(lines >= 2); /* header and the first lines are kept */
+    blowup_run(-1, &st, msg, sizeof msg, &lines);
+    CHECK(strstr(msg, "blown up") == NULL);
+}
+
 int main(void)
 {
     TEST_RUN(test_random_structure);
     TEST_RUN(test_schedule);
     TEST_RUN(test_fire);
     TEST_RUN(test_restart_protocol);
+    TEST_RUN(test_blowup_guard);
     return TEST_END();
 }
