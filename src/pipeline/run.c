@@ -416,6 +416,12 @@ static aion_status run_md(stage *s, const aion_frame *start, aion_ensemble ens, 
         emit(x, AION_PIPE_NOTE, s->name, aion_md_step_count(md), total, 0, msg);
     }
     st = aion_md_run(md, segs, nseg, &ro, err);
+    if (st != AION_OK && st != AION_EOF) {
+        /* name the stage (and its outputs so far) in the message */
+        char msg[sizeof err->msg];
+        snprintf(msg, sizeof msg, "%s", err->msg);
+        aion_err_set(err, st, "stage %s (%s): %s", s->name, s->dir, msg);
+    }
     if (st != AION_OK) goto done;
     snprintf(fin, sizeof fin, "%s/final.xyz", s->dir);
     const aion_frame *f = aion_md_frame(md);
