@@ -1,6 +1,6 @@
 #!/bin/sh
 # Regenerates the start structures of the shipped MTP pipelines (system.start). The pipeline scales them
-# to system.density and melts them at 2000 K before quenching, so only their composition and size matter;
+# to system.density and melts them before quenching (Li3PO4: 3000 K, which erases the start; LiPON: 2000 K, which does not quite: docs/verification.md);
 # li3po4-glass-64.xyz and lipon-glass-62.xyz are 64/62-atom glasses of the training set
 # (examples/data/lipon-xtb-train.xyz, frames 72 and 105: Pedone melt-quenched Li3PO4 at 2.4 g/cm3 and its
 # N-substituted version, examples/dataset/README.md); the pipelines start from them replicated 3x1x1 and

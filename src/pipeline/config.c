@@ -82,7 +82,7 @@ void aion_pipeline_config_init(aion_pipeline_config *c)
     c->rdf_bins = 160;
     c->qn_cutoff_A = 2.0;
     c->report_T_K = 300;
-    c->grade_warn = 5;
+    c->grade_warn = 2;
     c->threads = 0;
     c->threads_per_run = 1;
     c->quench_threads = 1;

@@ -238,9 +238,11 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
     {
         double qg = num(r->str, "results.quench_grade.max");
         if (qg > c->grade_warn)
-            aion_sb_printf(nb, "%squench: extrapolation grade up to %.3g (> analysis.grade_warn = %g) at %.3g ps: the "
-                               "glass was made partly outside the potential's training data\n",
-                           pre, qg, c->grade_warn, num(r->str, "results.quench_grade.max_time_ps"));
+            aion_sb_printf(nb, "%squench: extrapolation grade up to %.3g (> analysis.grade_warn = %g; %.0f of %.0f frames "
+                               "above 2) at %.3g ps: the glass was made partly outside the potential's training data%s\n",
+                           pre, qg, c->grade_warn, num(r->str, "results.quench_grade.frames_above_2"),
+                           num(r->str, "results.quench_grade.frames"), num(r->str, "results.quench_grade.max_time_ps"),
+                           qg > 10 ? " (above 10: unreliable)" : "");
     }
     for (int k = 0; k < c->n_temps; k++) {
         double T = c->temps_K[k];
@@ -294,9 +296,10 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         d->gframes = num(rs, "grade.frames");
         if (d->gmax > c->grade_warn)
             aion_sb_printf(nb, "%s%g K: extrapolation grade up to %.3g (> analysis.grade_warn = %g; %.0f of %.0f production "
-                               "frames above 2): the potential extrapolates in this run, its forces there are not "
-                               "backed by training data (label such frames: aion learn)\n",
-                           pre, T, d->gmax, c->grade_warn, d->gabove2, d->gframes);
+                               "frames above 2): the potential extrapolates in this run%s; such frames are what aion "
+                               "learn would label next\n",
+                           pre, T, d->gmax, c->grade_warn, d->gabove2, d->gframes,
+                           d->gmax > 10 ? ", beyond 10: its forces there are unreliable" : "");
         if (d->fw_msd > 3.0)
             aion_sb_printf(nb, "%s%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
                                "temperature is above the glass transition of the model\n",
