@@ -638,6 +638,10 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     ro.progress = md_progress;
     ro.user = &c;
     ro.progress_every = t->grade_every;
+    /* no temperature guard here: the grade is this loop's guard (gamma_break), and a task must end
+     * through it so that the configurations it reached are recorded as candidates; a blown-up run
+     * reaches grades far above gamma_break within grade_every steps (tests/cli/learn.sh) */
+    ro.max_temp_ratio = -1;
     rst = AION_OK;
     if (!md_grade(&c, 0, t->temps_K[0])) rst = aion_md_run(md, segs, nseg, &ro, err);
     fclose(c.csv);
