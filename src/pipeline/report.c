@@ -244,6 +244,9 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
                            num(r->str, "results.quench_grade.frames"), num(r->str, "results.quench_grade.max_time_ps"),
                            qg > 10 ? " (above 10: unreliable)" : "");
     }
+    aion_strbuf gw;
+    double gworst = 0;
+    aion_sb_init(&gw);
     for (int k = 0; k < c->n_temps; k++) {
         double T = c->temps_K[k];
         snprintf(base, sizeof base, "transport-%gK", T);
@@ -256,6 +259,7 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         aion_pipe_stage_name(g, base, name, sizeof name);
         if (c->npt_ps > 0) r->nj[k] = load_stage(out, name);
         if (!r->tj[k] || !r->mj[k]) {
+            aion_sb_free(&gw);
             if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K missing or unreadable", out, T);
             return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K of glass %d missing or unreadable", out, T, g);
         }
@@ -294,17 +298,22 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         d->gmean = num(rs, "grade.mean");
         d->gabove2 = num(rs, "grade.frames_above_2");
         d->gframes = num(rs, "grade.frames");
-        if (d->gmax > c->grade_warn)
-            aion_sb_printf(nb, "%s%g K: extrapolation grade up to %.3g (> analysis.grade_warn = %g; %.0f of %.0f production "
-                               "frames above 2): the potential extrapolates in this run%s; such frames are what aion "
-                               "learn would label next\n",
-                           pre, T, d->gmax, c->grade_warn, d->gabove2, d->gframes,
-                           d->gmax > 10 ? ", beyond 10: its forces there are unreliable" : "");
+        if (d->gmax > c->grade_warn) {
+            /* one note for all temperatures of the glass */
+            aion_sb_printf(&gw, "%s%g K (up to %.3g, %.0f of %.0f frames above 2)", gw.len ? ", " : "", T, d->gmax,
+                           d->gabove2, d->gframes);
+            gworst = fmax(gworst, d->gmax);
+        }
         if (d->fw_msd > 3.0)
             aion_sb_printf(nb, "%s%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
                                "temperature is above the glass transition of the model\n",
                            pre, T, c->framework, d->fw_msd);
     }
+    if (gw.len)
+        aion_sb_printf(nb, "%sextrapolation grade above analysis.grade_warn = %g in production at %s: the potential "
+                           "extrapolates in these runs%s; such frames are what aion learn would label next\n",
+                       pre, c->grade_warn, gw.s, gworst > 10 ? " (beyond 10: its forces there are unreliable)" : "");
+    aion_sb_free(&gw);
     return AION_OK;
 }
 

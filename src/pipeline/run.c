@@ -1112,7 +1112,7 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
         goto done;
     }
     {
-        char notes[4096] = "";
+        char notes[16384] = ""; /* the CLI's copy; summary.json has them all */
         emit(x, AION_PIPE_STAGE_START, "report", 0, 0, 0, "Arrhenius fit, report.html, summary.json");
         st = aion_pipe_report(c, out_dir, x->st, x->nst, now_s() - t0, started, summary, notes, sizeof notes, err);
         if (st != AION_OK) goto done;
