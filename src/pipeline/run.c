@@ -272,6 +272,24 @@ static void json_add_member(aion_strbuf *b, const char *name, const char *obj)
     aion_sb_printf(b, ", \"%s\": %s}", name, obj);
 }
 
+/* With an active set: the grades of the frames first, ... of traj as member
+ * `name` of the results object in res (aion_pipe_grade); nothing without one. */
+static aion_status add_grade(ctx *x, int nthreads, const char *traj, long first, double frame_fs, const char *name,
+                             aion_strbuf *res, aion_error *err)
+{
+    aion_mtp_grade *g = NULL;
+    aion_strbuf gb;
+    aion_status st;
+    if (!x->als_path[0]) return AION_OK;
+    aion_sb_init(&gb);
+    if ((st = make_grade(x, nthreads, &g, err)) == AION_OK) st = aion_pipe_grade(g, traj, first, frame_fs, &gb, err);
+    if (st == AION_OK && gb.oom) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    if (st == AION_OK) json_add_member(res, name, gb.s);
+    aion_mtp_grade_free(g);
+    aion_sb_free(&gb);
+    return st;
+}
+
 static aion_status write_structure(const char *path, const aion_frame *f, aion_error *err)
 {
     aion_writer *w;
@@ -743,18 +761,8 @@ static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion
     aion_sb_puts(&res, ", \"formers_per_frame\": ");
     aion_pipe_json_num(&res, q.n_frames ? (double)q.n_formers / (double)q.n_frames : 0);
     aion_sb_puts(&res, "}}");
-    if (x->als_path[0]) {
-        /* every frame of the quench, the melt included */
-        aion_mtp_grade *gr = NULL;
-        aion_strbuf gb;
-        aion_sb_init(&gb);
-        if ((st = make_grade(x, 1, &gr, err)) == AION_OK)
-            st = aion_pipe_grade(gr, path, 0, (double)every * c->dt_fs, &gb, err);
-        if (st == AION_OK) json_add_member(&res, "quench_grade", gb.s);
-        aion_mtp_grade_free(gr);
-        aion_sb_free(&gb);
-        if (st != AION_OK) goto done;
-    }
+    /* every frame of the quench, the melt included */
+    if ((st = add_grade(x, 1, path, 0, (double)every * c->dt_fs, "quench_grade", &res, err)) != AION_OK) goto done;
     st = stage_end(&s, 0, res.s, err);
 done:
     free(rr);
@@ -890,18 +898,9 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
         aion_sb_clear(&res);
         st = aion_pipe_transport(c, path, T, neq / every, (double)every * c->dt_fs, c->threads_per_run, &res, err);
         if (st != AION_OK) goto done;
-        if (x->als_path[0]) {
-            /* the production frames (the equilibration is not analysed either) */
-            aion_mtp_grade *gr = NULL;
-            aion_strbuf gb;
-            aion_sb_init(&gb);
-            if ((st = make_grade(x, c->threads_per_run, &gr, err)) == AION_OK)
-                st = aion_pipe_grade(gr, path, neq / every, (double)every * c->dt_fs, &gb, err);
-            if (st == AION_OK) json_add_member(&res, "grade", gb.s);
-            aion_mtp_grade_free(gr);
-            aion_sb_free(&gb);
-            if (st != AION_OK) goto done;
-        }
+        /* the production frames (the equilibration is not analysed either) */
+        st = add_grade(x, c->threads_per_run, path, neq / every, (double)every * c->dt_fs, "grade", &res, err);
+        if (st != AION_OK) goto done;
         st = stage_end(&s, 0, res.s, err);
     }
 done:
