@@ -152,9 +152,48 @@ done:
     return st;
 }
 
-aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, aion_strbuf *res,
-                            aion_error *err)
+/* Shortest interatomic distance of a frame (minimum image through fractional
+ * coordinates: exact below half the smallest cell width, which is all it is
+ * used for), its atoms in *ia, *ib. */
+static double shortest_pair(const aion_frame *f, int *ia, int *ib)
 {
+    const double(*h)[3] = f->cell;
+    double inv[3][3], det, best = INFINITY;
+    /* rows of h are the lattice vectors: fractional s = r · inv, with inv = h^-1 */
+    inv[0][0] = h[1][1] * h[2][2] - h[1][2] * h[2][1];
+    inv[0][1] = h[0][2] * h[2][1] - h[0][1] * h[2][2];
+    inv[0][2] = h[0][1] * h[1][2] - h[0][2] * h[1][1];
+    inv[1][0] = h[1][2] * h[2][0] - h[1][0] * h[2][2];
+    inv[1][1] = h[0][0] * h[2][2] - h[0][2] * h[2][0];
+    inv[1][2] = h[0][2] * h[1][0] - h[0][0] * h[1][2];
+    inv[2][0] = h[1][0] * h[2][1] - h[1][1] * h[2][0];
+    inv[2][1] = h[0][1] * h[2][0] - h[0][0] * h[2][1];
+    inv[2][2] = h[0][0] * h[1][1] - h[0][1] * h[1][0];
+    det = h[0][0] * inv[0][0] + h[0][1] * inv[1][0] + h[0][2] * inv[2][0];
+    *ia = *ib = -1;
+    for (int i = 0; i < f->n; i++)
+        for (int j = i + 1; j < f->n; j++) {
+            double d[3], s[3], r2 = 0;
+            for (int k = 0; k < 3; k++) d[k] = f->pos[j][k] - f->pos[i][k];
+            if (det != 0) {
+                for (int k = 0; k < 3; k++) {
+                    s[k] = (d[0] * inv[0][k] + d[1] * inv[1][k] + d[2] * inv[2][k]) / det;
+                    if (f->pbc[k]) s[k] -= nearbyint(s[k]);
+                }
+                for (int k = 0; k < 3; k++) d[k] = s[0] * h[0][k] + s[1] * h[1][k] + s[2] * h[2][k];
+            }
+            for (int k = 0; k < 3; k++) r2 += d[k] * d[k];
+            if (r2 < best) best = r2, *ia = i, *ib = j;
+        }
+    return sqrt(best);
+}
+
+aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, double min_dist,
+                            aion_strbuf *res, aion_error *err)
+{
+    long below = 0;
+    double dmin = INFINITY;
+    int dz[2] = {0, 0};
     aion_reader *rd = NULL;
     aion_frame f;
     aion_status st;
@@ -173,6 +212,16 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
         }
         n++;
         sum += gm;
+        if (min_dist > 0) {
+            int a, b;
+            double d = shortest_pair(&f, &a, &b);
+            below += d < min_dist;
+            if (a >= 0 && d < dmin) {
+                dmin = d;
+                dz[0] = f.z[a] < f.z[b] ? f.z[a] : f.z[b];
+                dz[1] = f.z[a] < f.z[b] ? f.z[b] : f.z[a];
+            }
+        }
         above2 += gm > 2;
         above10 += gm > 10;
         if (gm > worst) {
@@ -195,6 +244,16 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
     aion_pipe_json_num(res, n ? (double)worst_frame * frame_fs / 1000.0 : NAN);
     aion_sb_puts(res, ", \"max_element\": ");
     aion_pipe_json_str(res, worst_z ? aion_element_symbol(worst_z) : "");
+    if (min_dist > 0) {
+        char pair[16] = "";
+        if (dz[0]) snprintf(pair, sizeof pair, "%s-%s", aion_element_symbol(dz[0]), aion_element_symbol(dz[1]));
+        aion_sb_puts(res, ", \"min_dist_A\": ");
+        aion_pipe_json_num(res, min_dist);
+        aion_sb_printf(res, ", \"frames_below_min_dist\": %ld, \"shortest_pair_A\": ", below);
+        aion_pipe_json_num(res, n && isfinite(dmin) ? dmin : NAN);
+        aion_sb_puts(res, ", \"shortest_pair\": ");
+        aion_pipe_json_str(res, pair);
+    }
     aion_sb_puts(res, "}");
 done:
     aion_reader_close(rd);

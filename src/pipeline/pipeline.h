@@ -105,9 +105,12 @@ aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj,
 /* Extrapolation grade of the frames first_frame, ... of a trajectory against an
  * MTP's active set (analyse.c): appends {"frames", "max", "mean",
  * "frames_above_2", "frames_above_10", "max_frame", "max_time_ps" (frame index
- * × frame_fs, from the trajectory's first frame), "max_element"} to res. */
-aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, aion_strbuf *res,
-                            aion_error *err);
+ * × frame_fs, from the trajectory's first frame), "max_element"} to res; with
+ * min_dist > 0 (the MTP's inner radius, below which it has no data and the grade
+ * sees little) also "min_dist_A", "frames_below_min_dist" (frames with a pair
+ * closer than that), "shortest_pair_A" and "shortest_pair" (e.g. "N-N"). */
+aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, double min_dist,
+                            aion_strbuf *res, aion_error *err);
 
 /* Report (report.c): read the stage results under out_dir and write
  * report.html and summary.json. */

@@ -244,9 +244,17 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
                            num(r->str, "results.quench_grade.frames"), num(r->str, "results.quench_grade.max_time_ps"),
                            qg > 10 ? " (above 10: unreliable)" : "");
     }
-    aion_strbuf gw;
+    aion_strbuf gw, pw;
     double gworst = 0;
     aion_sb_init(&gw);
+    aion_sb_init(&pw);
+    {
+        const cJSON *qg = item(r->str, "results.quench_grade");
+        const cJSON *sp = item(qg, "shortest_pair");
+        if (num(qg, "frames_below_min_dist") > 0)
+            aion_sb_printf(&pw, "quench (%.0f of %.0f frames; shortest %s %.2f Å)", num(qg, "frames_below_min_dist"),
+                           num(qg, "frames"), cJSON_IsString(sp) ? sp->valuestring : "?", num(qg, "shortest_pair_A"));
+    }
     for (int k = 0; k < c->n_temps; k++) {
         double T = c->temps_K[k];
         snprintf(base, sizeof base, "transport-%gK", T);
@@ -260,6 +268,7 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         if (c->npt_ps > 0) r->nj[k] = load_stage(out, name);
         if (!r->tj[k] || !r->mj[k]) {
             aion_sb_free(&gw);
+            aion_sb_free(&pw);
             if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K missing or unreadable", out, T);
             return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K of glass %d missing or unreadable", out, T, g);
         }
@@ -304,6 +313,12 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
                            d->gabove2, d->gframes);
             gworst = fmax(gworst, d->gmax);
         }
+        if (num(rs, "grade.frames_below_min_dist") > 0) {
+            const cJSON *sp = item(rs, "grade.shortest_pair");
+            aion_sb_printf(&pw, "%s%g K (%.0f of %.0f frames; shortest %s %.2f Å)", pw.len ? ", " : "", T,
+                           num(rs, "grade.frames_below_min_dist"), num(rs, "grade.frames"),
+                           cJSON_IsString(sp) ? sp->valuestring : "?", num(rs, "grade.shortest_pair_A"));
+        }
         if (d->fw_msd > 3.0)
             aion_sb_printf(nb, "%s%g K: the framework (%s) MSD reaches %.1f Å² (> 3 Å²): the network flows, this "
                                "temperature is above the glass transition of the model\n",
@@ -313,7 +328,13 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
         aion_sb_printf(nb, "%sextrapolation grade above analysis.grade_warn = %g in production at %s: the potential "
                            "extrapolates in these runs%s; such frames are what aion learn would label next\n",
                        pre, c->grade_warn, gw.s, gworst > 10 ? " (beyond 10: its forces there are unreliable)" : "");
+    if (pw.len)
+        aion_sb_printf(nb, "%spairs closer than the potential's inner radius (min_dist %.3g Å), where it has no training "
+                           "data and the grade sees little: %s. Such configurations are holes of the potential, not "
+                           "physics: the results of these runs are not trustworthy\n",
+                       pre, num(r->str, "results.quench_grade.min_dist_A"), pw.s);
     aion_sb_free(&gw);
+    aion_sb_free(&pw);
     return AION_OK;
 }
 
@@ -629,7 +650,8 @@ static void grade_html(aion_strbuf *h, const aion_pipeline_config *c, const glas
                       "Shapeev 2017): γ ≤ 1 interpolation, above 2 extrapolation worth labelling, above 10 "
                       "unreliable. Rows above analysis.grade_warn = %g are marked.</p>\n<table><tr>%s<th class=\"l\">run"
                       "</th><th>frames</th><th>γ max</th><th>γ mean</th><th>frames γ &gt; 2</th><th>frames γ &gt; 10</th>"
-                      "<th>worst frame at (ps)</th><th>its worst atom</th></tr>\n",
+                      "<th>worst frame at (ps)</th><th>its worst atom</th><th>shortest pair (Å)</th><th>frames with a pair &lt; "
+                      "min_dist</th></tr>\n",
                    c->grade_warn, ng > 1 ? "<th>glass</th>" : "");
     for (int g = 0; g < ng; g++)
         for (int k = -1; k < c->n_temps; k++) {
@@ -640,14 +662,17 @@ static void grade_html(aion_strbuf *h, const aion_pipeline_config *c, const glas
             char run[64];
             if (k < 0) snprintf(run, sizeof run, "quench (%g K melt)", c->t_melt_K);
             else snprintf(run, sizeof run, "%g K production", gr[g].td[k].T);
-            aion_sb_printf(h, "<tr%s>", mx > c->grade_warn ? " class=\"warn\"" : "");
+            aion_sb_printf(h, "<tr%s>", mx > c->grade_warn || num(o, "frames_below_min_dist") > 0 ? " class=\"warn\"" : "");
             if (ng > 1) aion_sb_printf(h, "<td>%d</td>", g + 1);
             aion_sb_printf(h, "<td class=\"l\">%s</td><td>%.0f</td><td>%.3g</td><td>%.3g</td><td>%.0f</td><td>%.0f</td>"
                               "<td>%.1f</td><td>",
                            run, num(o, "frames"), mx, num(o, "mean"), num(o, "frames_above_2"),
                            num(o, "frames_above_10"), num(o, "max_time_ps"));
             html_esc(h, cJSON_IsString(el) ? el->valuestring : "");
-            aion_sb_puts(h, "</td></tr>\n");
+            const cJSON *sp = item(o, "shortest_pair");
+            aion_sb_printf(h, "</td><td>%.2f ", num(o, "shortest_pair_A"));
+            html_esc(h, cJSON_IsString(sp) ? sp->valuestring : "");
+            aion_sb_printf(h, "</td><td>%.0f</td></tr>\n", num(o, "frames_below_min_dist"));
         }
     aion_sb_puts(h, "</table>\n");
 }

@@ -30,6 +30,7 @@
  * quench, run.threads_per_run for a production chain) fit in run.threads.
  */
 #include "pipeline.h"
+#include "potential/mtp.h"
 
 #include <errno.h>
 #include <math.h>
@@ -48,6 +49,7 @@ typedef struct ctx {
     uint64_t pot_hash;
     char als_path[2 * AION_PIPELINE_STR + 2]; /* active set of the MTP, "" = no grades */
     uint64_t als_hash;                        /* 0 without grades */
+    double mtp_min_dist;                      /* the MTP's inner radius (Å), with grades */
     aion_pipeline_callback cb;
     void *user;
     pthread_mutex_t lock;
@@ -282,7 +284,8 @@ static aion_status add_grade(ctx *x, int nthreads, const char *traj, long first,
     aion_status st;
     if (!x->als_path[0]) return AION_OK;
     aion_sb_init(&gb);
-    if ((st = make_grade(x, nthreads, &g, err)) == AION_OK) st = aion_pipe_grade(g, traj, first, frame_fs, &gb, err);
+    if ((st = make_grade(x, nthreads, &g, err)) == AION_OK)
+        st = aion_pipe_grade(g, traj, first, frame_fs, x->mtp_min_dist, &gb, err);
     if (st == AION_OK && gb.oom) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     if (st == AION_OK) json_add_member(res, name, gb.s);
     aion_mtp_grade_free(g);
@@ -652,7 +655,7 @@ static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion
     int r;
     aion_frame_init(&f);
     aion_sb_init(&res);
-    snprintf(extra, sizeof extra, "quench=%016llx\nactive_set_file=%016llx\n", (unsigned long long)quench_hash,
+    snprintf(extra, sizeof extra, "quench=%016llx\nactive_set_file=%016llx\ngrade_pairs\n", (unsigned long long)quench_hash,
              (unsigned long long)x->als_hash);
     uint64_t h = aion_pipe_stage_hash(c, PK_STRUCTURE, extra);
     aion_pipe_stage_name(glass, "structure", sname, sizeof sname);
@@ -883,7 +886,7 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
     /* --- transport --- */
     snprintf(base, sizeof base, "transport-%gK", T);
     aion_pipe_stage_name(glass, base, name, sizeof name);
-    snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\nactive_set_file=%016llx\n", T, (unsigned long long)hmd,
+    snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\nactive_set_file=%016llx\ngrade_pairs\n", T, (unsigned long long)hmd,
              (unsigned long long)x->als_hash);
     uint64_t htr = aion_pipe_stage_hash(c, PK_TRANSPORT, extra);
     r = stage_begin(x, &s, name, htr, 0, err);
@@ -1049,7 +1052,16 @@ static aion_status resolve_active_set(ctx *x, aion_error *err)
         if (access(x->als_path, R_OK) != 0)
             return aion_err_set(err, AION_ERR_IO, "potential.active_set %s: cannot read: %s", x->als_path, strerror(errno));
     }
-    if (x->als_path[0]) x->als_hash = aion_pipe_file_hash(x->als_path);
+    if (x->als_path[0]) {
+        mtp_model m;
+        aion_status st;
+        mtp_model_init(&m);
+        st = mtp_model_read(x->pot_path, &m, err);
+        x->mtp_min_dist = m.min_dist;
+        mtp_model_free(&m);
+        if (st != AION_OK) return st;
+        x->als_hash = aion_pipe_file_hash(x->als_path);
+    }
     return AION_OK;
 }
 

@@ -7,7 +7,8 @@
 # grade (potential.active_set auto = potentials/lipon-xtb.als): every production frame after the
 # equilibration and every quench frame graded, the largest and mean grades the same as `aion select
 # --grades` gives for those frames, the table in the report, a note when a grade exceeds
-# analysis.grade_warn, and none with grading switched off.
+# analysis.grade_warn, and none with grading switched off; the shortest pair of the production frames
+# and the frames with a pair closer than the MTP's min_dist equal ASE's.
 set -u
 AION=${AION_BIN:-$PWD/build/aion}
 P=$PWD/examples/pipelines/default.yaml
@@ -63,6 +64,18 @@ assert 0 < tr["mean"] <= tr["max"] and tr["max_element"] in ("Li", "P", "O")
 qg = json.load(open(d + "/r/stages/structure/stage.json"))["results"]["quench_grade"]
 gq = grades(d + "/gq.csv")
 assert qg["frames"] == len(gq) and abs(qg["max"] - max(gq)) <= 1e-5 * max(gq), (qg, max(gq))
+# the shortest pair of the production frames and the frames closer than the MTP's min_dist, by ASE
+from ase.io import read
+import numpy as np
+frames = read(d + "/r/stages/md-900K/traj.xyz", ":")[md["first_production_frame"]:]
+short = [min(f.get_all_distances(mic=True)[np.triu_indices(len(f), 1)]) for f in frames]
+assert abs(tr["shortest_pair_A"] - min(short)) < 1e-6, (tr["shortest_pair_A"], min(short))
+assert tr["frames_below_min_dist"] == sum(x < tr["min_dist_A"] for x in short)
+assert abs(tr["min_dist_A"] - 0.99) < 1e-9, tr["min_dist_A"]  # potentials/lipon-xtb.mtp: min_dist 0.99
+k = int(np.argmin(short)); f = frames[k]
+D = f.get_all_distances(mic=True); np.fill_diagonal(D, 1e9); i, j = np.unravel_index(np.argmin(D), D.shape)
+from ase.data import atomic_numbers
+assert tr["shortest_pair"] == "-".join(sorted((f[i].symbol, f[j].symbol), key=atomic_numbers.get)), tr["shortest_pair"]
 s = json.load(open(d + "/r/summary.json"))
 assert s["temperatures"][0]["grade_max"] > 0 and s["glass"]["quench_grade_max"] == qg["max"]
 PY
