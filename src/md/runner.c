@@ -218,21 +218,18 @@ aion_status aion_md_run(aion_md *md, const aion_segment *segs, int nseg, const a
             if (o->checkpoint && o->checkpoint_every > 0 && rs.done % o->checkpoint_every == 0 &&
                 (st = checkpoint(md, &out, &rs, o->checkpoint, err)) != AION_OK)
                 goto done;
-            if (tmax > 0) {
-                aion_thermo t;
-                aion_md_thermo(md, &t);
-                if (!(t.temp_K <= tmax)) {
-                    st = aion_err_set(err, AION_ERR_NUMERIC,
-                                      "step %ld: temperature %.3g K, more than %g x the highest target temperature "
-                                      "(%g K): the dynamics has blown up (a potential outside its training data: "
-                                      "check the extrapolation grade; atoms too close; or too long a time step)",
-                                      aion_md_step_count(md), t.temp_K, ratio, tmax / ratio);
-                    goto done;
-                }
+            int report = o->progress && (o->progress_every <= 0 || rs.done % o->progress_every == 0 || rs.done == total);
+            aion_thermo t;
+            if (tmax > 0 || report) aion_md_thermo(md, &t);
+            if (tmax > 0 && !(t.temp_K <= tmax)) {
+                st = aion_err_set(err, AION_ERR_NUMERIC,
+                                  "step %ld: temperature %.3g K, more than %g x the highest target temperature "
+                                  "(%g K): the dynamics has blown up (a potential outside its training data: "
+                                  "check the extrapolation grade; atoms too close; or too long a time step)",
+                                  aion_md_step_count(md), t.temp_K, ratio, tmax / ratio);
+                goto done;
             }
-            if (o->progress && (o->progress_every <= 0 || rs.done % o->progress_every == 0 || rs.done == total)) {
-                aion_thermo t;
-                aion_md_thermo(md, &t);
+            if (report) {
                 if (o->progress(o->user, rs.done, total, &t)) {
                     if (o->checkpoint && (st = checkpoint(md, &out, &rs, o->checkpoint, err)) != AION_OK) goto done;
                     st = AION_EOF;

@@ -7,6 +7,7 @@
  * results (numbers and a thinned MSD curve) go into the stage record as JSON.
  */
 #include "pipeline.h"
+#include "neighbor/nlist.h"
 
 #include <math.h>
 #include <stdio.h>
@@ -152,45 +153,30 @@ done:
     return st;
 }
 
-/* Shortest interatomic distance of a frame (minimum image through fractional
- * coordinates: exact below half the smallest cell width, which is all it is
- * used for), its atoms in *ia, *ib. */
-static double shortest_pair(const aion_frame *f, int *ia, int *ib)
+/* Shortest pair of frame f closer than the list's cut-off (all periodic images,
+ * any cell size), its atoms in *ia, *ib (-1 and INFINITY when there is none). */
+static aion_status shortest_pair(aion_nlist *nl, const aion_frame *f, double *dmin, int *ia, int *ib, aion_error *err)
 {
-    const double(*h)[3] = f->cell;
-    double inv[3][3], det, best = INFINITY;
-    /* rows of h are the lattice vectors: fractional s = r · inv, with inv = h^-1 */
-    inv[0][0] = h[1][1] * h[2][2] - h[1][2] * h[2][1];
-    inv[0][1] = h[0][2] * h[2][1] - h[0][1] * h[2][2];
-    inv[0][2] = h[0][1] * h[1][2] - h[0][2] * h[1][1];
-    inv[1][0] = h[1][2] * h[2][0] - h[1][0] * h[2][2];
-    inv[1][1] = h[0][0] * h[2][2] - h[0][2] * h[2][0];
-    inv[1][2] = h[0][2] * h[1][0] - h[0][0] * h[1][2];
-    inv[2][0] = h[1][0] * h[2][1] - h[1][1] * h[2][0];
-    inv[2][1] = h[0][1] * h[2][0] - h[0][0] * h[2][1];
-    inv[2][2] = h[0][0] * h[1][1] - h[0][1] * h[1][0];
-    det = h[0][0] * inv[0][0] + h[0][1] * inv[1][0] + h[0][2] * inv[2][0];
+    aion_status st;
+    *dmin = INFINITY;
     *ia = *ib = -1;
+    aion_nlist_invalidate(nl); /* skin 0: every frame is a fresh build */
+    if ((st = aion_nlist_update(nl, f))) return aion_err_set(err, st, "%s", aion_nlist_errmsg(nl));
     for (int i = 0; i < f->n; i++)
-        for (int j = i + 1; j < f->n; j++) {
-            double d[3], s[3], r2 = 0;
-            for (int k = 0; k < 3; k++) d[k] = f->pos[j][k] - f->pos[i][k];
-            if (det != 0) {
-                for (int k = 0; k < 3; k++) {
-                    s[k] = (d[0] * inv[0][k] + d[1] * inv[1][k] + d[2] * inv[2][k]) / det;
-                    if (f->pbc[k]) s[k] -= nearbyint(s[k]);
-                }
-                for (int k = 0; k < 3; k++) d[k] = s[0] * h[0][k] + s[1] * h[1][k] + s[2] * h[2][k];
-            }
-            for (int k = 0; k < 3; k++) r2 += d[k] * d[k];
-            if (r2 < best) best = r2, *ia = i, *ib = j;
+        for (int k = 0, nk = aion_nlist_count(nl, i); k < nk; k++) {
+            int j;
+            double d[3];
+            aion_nlist_get(nl, i, k, &j, d);
+            double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+            if (r < *dmin) *dmin = r, *ia = i, *ib = j;
         }
-    return sqrt(best);
+    return AION_OK;
 }
 
 aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, double min_dist,
-                            aion_strbuf *res, aion_error *err)
+                            double pair_cutoff, aion_strbuf *res, aion_error *err)
 {
+    aion_nlist *nl = NULL;
     long below = 0;
     double dmin = INFINITY;
     int dz[2] = {0, 0};
@@ -201,7 +187,12 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
     double sum = 0, worst = -1;
     int worst_z = 0;
     aion_frame_init(&f);
-    if ((st = aion_reader_open(&rd, traj, NULL, err)) != AION_OK) return st;
+    if (min_dist > 0) {
+        aion_nlist_opts no = {.cutoff = fmax(pair_cutoff, min_dist), .skin = 0.0, .full = 0};
+        if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) return st;
+        aion_nlist_set_threads(nl, 1);
+    }
+    if ((st = aion_reader_open(&rd, traj, NULL, err)) != AION_OK) goto done;
     while ((st = aion_reader_next(rd, &f)) == AION_OK) {
         if (idx++ < first_frame) continue;
         double gm;
@@ -214,7 +205,13 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
         sum += gm;
         if (min_dist > 0) {
             int a, b;
-            double d = shortest_pair(&f, &a, &b);
+            double d;
+            if ((st = shortest_pair(nl, &f, &d, &a, &b, err)) != AION_OK) {
+                char m[sizeof err->msg];
+                snprintf(m, sizeof m, "%s", err->msg);
+                aion_err_set(err, st, "%s, frame %ld: %s", traj, idx - 1, m);
+                goto done;
+            }
             below += d < min_dist;
             if (a >= 0 && d < dmin) {
                 dmin = d;
@@ -256,6 +253,7 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
     }
     aion_sb_puts(res, "}");
 done:
+    aion_nlist_free(nl);
     aion_reader_close(rd);
     aion_frame_free(&f);
     return st;

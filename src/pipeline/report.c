@@ -618,12 +618,11 @@ static void cell_text(const char *out, double vol, char *buf, size_t cap)
     char path[3200];
     aion_reader *rd = NULL;
     aion_frame f;
-    double L[3] = {0, 0, 0};
+    double L[3] = {0, 0, 0}, ang[3];
     aion_frame_init(&f);
     snprintf(path, sizeof path, "%s/stages/quench/glass.xyz", out);
     if (aion_reader_open(&rd, path, NULL, NULL) == AION_OK && aion_reader_next(rd, &f) == AION_OK)
-        for (int i = 0; i < 3; i++)
-            L[i] = sqrt(f.cell[i][0] * f.cell[i][0] + f.cell[i][1] * f.cell[i][1] + f.cell[i][2] * f.cell[i][2]);
+        aion_cell_to_params(f.cell, L, ang);
     aion_reader_close(rd);
     aion_frame_free(&f);
     if (L[0] > 0 && (fabs(L[0] - L[1]) > 0.01 || fabs(L[0] - L[2]) > 0.01))

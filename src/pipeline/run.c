@@ -49,7 +49,7 @@ typedef struct ctx {
     uint64_t pot_hash;
     char als_path[2 * AION_PIPELINE_STR + 2]; /* active set of the MTP, "" = no grades */
     uint64_t als_hash;                        /* 0 without grades */
-    double mtp_min_dist;                      /* the MTP's inner radius (Å), with grades */
+    double mtp_min_dist, mtp_cutoff;          /* the MTP's radial basis range (Å), with grades */
     aion_pipeline_callback cb;
     void *user;
     pthread_mutex_t lock;
@@ -285,7 +285,7 @@ static aion_status add_grade(ctx *x, int nthreads, const char *traj, long first,
     if (!x->als_path[0]) return AION_OK;
     aion_sb_init(&gb);
     if ((st = make_grade(x, nthreads, &g, err)) == AION_OK)
-        st = aion_pipe_grade(g, traj, first, frame_fs, x->mtp_min_dist, &gb, err);
+        st = aion_pipe_grade(g, traj, first, frame_fs, x->mtp_min_dist, x->mtp_cutoff, &gb, err);
     if (st == AION_OK && gb.oom) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     if (st == AION_OK) json_add_member(res, name, gb.s);
     aion_mtp_grade_free(g);
@@ -1058,6 +1058,7 @@ static aion_status resolve_active_set(ctx *x, aion_error *err)
         mtp_model_init(&m);
         st = mtp_model_read(x->pot_path, &m, err);
         x->mtp_min_dist = m.min_dist;
+        x->mtp_cutoff = m.max_dist;
         mtp_model_free(&m);
         if (st != AION_OK) return st;
         x->als_hash = aion_pipe_file_hash(x->als_path);
