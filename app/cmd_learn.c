@@ -24,7 +24,9 @@ static const char *usage =
     "--max-select candidates by MaxVol, labels them (CP2K as in `aion label`, or a potential as the oracle for\n"
     "tests), adds them and retrains; converged when an exploration finds no candidate (and, with --audit N,\n"
     "when N configurations per task, labelled whatever their grade, agree with the potential within\n"
-    "--audit-tol meV/atom: the grade can stay low in a wrong basin). Writes DIR/learn.json\n"
+    "--audit-tol meV/atom: the grade can stay low in a wrong basin; and, with --contact-select R, when no task\n"
+    "brings a pair of species closer than R x the closest such pair of the data: such a configuration is\n"
+    "labelled whatever its grade and stops its task). Writes DIR/learn.json\n"
     "(one record per iteration), DIR/dataset.xyz, DIR/iter-NNN/ and DIR/final.mtp (+ .als). Killed or\n"
     "interrupted (Ctrl-C), run the same command again: finished steps are kept, training continues from its\n"
     "checkpoint, CP2K labels already made are reused. See docs/learning.md.\n"
@@ -152,6 +154,7 @@ int cmd_learn(int argc, char **argv)
     t[k++] = (cli_opt){"max-iter", OPT_INT, &lo.max_iter, "iterations at most (default 10)", 0, NULL, 0};
     t[k++] = (cli_opt){"audit", OPT_INT, &lo.audit, "energy check: configurations per task labelled whatever their grade (default 0 = off)", 0, NULL, 0};
     t[k++] = (cli_opt){"audit-tol", OPT_DBL, &lo.audit_tol, "energy check tolerance, meV/atom (default 30)", 0, NULL, 0};
+    t[k++] = (cli_opt){"contact-select", OPT_DBL, &lo.contact_select, "close contacts: a pair closer than this x the data's closest pair of its species is labelled whatever its grade and stops its task (e.g. 0.95; default 0 = off)", 0, NULL, 0};
     t[k++] = (cli_opt){"init", OPT_STR, &init, "start the first training from this .mtp (trained or untrained)", 0, NULL, 0};
     t[k++] = (cli_opt){"level", OPT_INT, &lo.level, "MTP level of a new potential (default 8; ignored with --init)", 0, NULL, 0};
     t[k++] = (cli_opt){"cutoff", OPT_DBL, &lo.cutoff, "cutoff of a new potential, Å (default 5)", 0, NULL, 0};

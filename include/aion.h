@@ -515,6 +515,17 @@ int aion_nlist_nall(const aion_nlist *nl);
  * restarted run sums forces in the same order, bit for bit. */
 int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double cell[3][3]);
 
+/* The closest distance of every species pair in frame f, over all periodic
+ * images (any cell size), looked for within cutoff: for the species
+ * species_z[0..ns-1], dmin[a * ns + b] = dmin[b * ns + a] is the shortest
+ * a-b distance (INFINITY where no a-b pair is closer than cutoff). Atoms of
+ * other elements are ignored. If ia/ib are not NULL they receive the atoms
+ * of each closest pair in the same layout, ia[a * ns + b] the one of species
+ * a and ib[a * ns + b] the one of species b (-1 where none). Builds a neighbour
+ * list for the call (one thread). */
+aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns, double cutoff, double *dmin,
+                               int *ia, int *ib, aion_error *err);
+
 
 
 /* ===================================================================== */
@@ -1949,6 +1960,12 @@ typedef struct aion_learn_opts {
                                          at steps j*steps/audit, j = 1..audit (0 = none, the default) */
     double audit_tol;                 /* meV/atom: an audited configuration whose |E_MTP - E_label| / N is
                                          above this keeps the loop going (default 30) */
+    double contact_select;            /* close contacts (0 = off, the default; e.g. 0.95): a configuration
+                                         in which some pair of species a, b is closer than contact_select x
+                                         the closest a-b pair of the data set the iteration trained on
+                                         (x the cutoff where the data have no a-b pair within it) is
+                                         labelled whatever its grade, and its task stops there: the
+                                         potential is outside its data, which the grade can miss */
     int nthreads;                     /* 0 = OpenMP default */
     /* labelling */
     aion_learn_label_fn label;

@@ -68,6 +68,7 @@ typedef struct lctx {
     aion_frame *valid;
     int nvalid;
     int labelled, failed;
+    double *dmin;             /* closest pair of each species pair in the data (ns * ns; contact_select > 0) */
 } lctx;
 
 static double now_s(void)
@@ -453,6 +454,16 @@ typedef struct md_cb {
     int ncand, capcand;
     aion_frame *aud;          /* audit frames (kept whatever their grade) */
     int naud, capaud, n_audit;
+    /* close contacts (contact_select > 0) */
+    double contact, search;   /* ratio; distance searched */
+    const double *dref;       /* closest pairs of the data (ns * ns; INFINITY: none within the cutoff) */
+    double *dm;               /* this frame's */
+    int *ia, *ib;
+    int touched;              /* a contact stopped the task */
+    double cratio;            /* its d / d_data */
+    char cdesc[96];
+    aion_frame *con;
+    int ncon, capcon;
     long steps;
     aion_error gerr;
 } md_cb;
@@ -500,7 +511,26 @@ static int md_grade(md_cb *c, long step, double T)
         c->grade_failed = 1;
         return 1;
     }
-    fprintf(c->csv, "%ld,%.3f,%.6g,%d\n", step, T, g, worst);
+    double qmin = INFINITY;
+    int qa = -1, qb = -1;
+    if (c->contact > 0) {
+        const aion_learn_opts *o = c->x->o;
+        int ns = o->n_species;
+        aion_status st = aion_closest_pairs(f, o->species_z, ns, c->search, c->dm, c->ia, c->ib, &c->gerr);
+        if (st != AION_OK) {
+            c->grade_failed = 1;
+            return 1;
+        }
+        for (int a = 0; a < ns; a++)
+            for (int b = a; b < ns; b++) {
+                double ref = isfinite(c->dref[a * ns + b]) ? c->dref[a * ns + b] : o->cutoff;
+                double q = c->dm[a * ns + b] / ref;
+                if (q < qmin) qmin = q, qa = a, qb = b;
+            }
+        fprintf(c->csv, "%ld,%.3f,%.6g,%d,%.6g\n", step, T, g, worst, isfinite(qmin) ? qmin : -1.0);
+    } else {
+        fprintf(c->csv, "%ld,%.3f,%.6g,%d\n", step, T, g, worst);
+    }
     if (g > c->gmax || step == 0) {
         c->gmax = g;
         c->gmax_step = step;
@@ -514,6 +544,18 @@ static int md_grade(md_cb *c, long step, double T)
     }
     if (g > c->brk) {
         c->broke = 1;
+        return 1;
+    }
+    if (qa >= 0 && qmin < c->contact) {
+        const aion_learn_opts *o = c->x->o;
+        int ns = o->n_species, k = qa * ns + qb;
+        if (keep_frame(c, &c->con, &c->ncon, &c->capcon, f, step, g, T)) return 1;
+        snprintf(c->cdesc, sizeof c->cdesc, "%s-%s %.3f A (atoms %d, %d; data %.3f A)", aion_element_symbol(o->species_z[qa]),
+                 aion_element_symbol(o->species_z[qb]), c->dm[k], c->ia[k] + 1, c->ib[k] + 1,
+                 isfinite(c->dref[k]) ? c->dref[k] : o->cutoff);
+        aion_frame_info_set(&c->con[c->ncon - 1], "al_contact", c->cdesc);
+        c->touched = 1;
+        c->cratio = qmin;
         return 1;
     }
     return 0;
@@ -619,7 +661,22 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
         goto done;
     }
-    fputs("step,T_K,grade,worst_atom\n", c.csv);
+    fputs(o->contact_select > 0 ? "step,T_K,grade,worst_atom,contact_ratio\n" : "step,T_K,grade,worst_atom\n", c.csv);
+    if (o->contact_select > 0) {
+        size_t n2 = (size_t)o->n_species * (size_t)o->n_species;
+        c.contact = o->contact_select;
+        c.dref = x->dmin;
+        c.search = 0;
+        for (size_t k = 0; k < n2; k++)
+            c.search = fmax(c.search, o->contact_select * (isfinite(x->dmin[k]) ? x->dmin[k] : o->cutoff));
+        c.dm = aion_calloc(n2, sizeof *c.dm);
+        c.ia = aion_calloc(n2, sizeof *c.ia);
+        c.ib = aion_calloc(n2, sizeof *c.ib);
+        if (!c.dm || !c.ia || !c.ib) {
+            st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+            goto done;
+        }
+    }
     c.x = x;
     c.iter = iter;
     c.task = ti;
@@ -672,12 +729,25 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
         snprintf(path, sizeof path, "%s/audit.xyz", tdir);
         if ((st = write_frames(path, c.aud, c.naud, err)) != AION_OK) goto done;
     }
+    if (o->contact_select > 0) {
+        snprintf(path, sizeof path, "%s/contacts.xyz", tdir);
+        if ((st = write_frames(path, c.con, c.ncon, err)) != AION_OK) goto done;
+    }
     aion_learn_task_format(t, msg, sizeof msg);
     cJSON_AddStringToObject(res, "task", msg);
     cJSON_AddNumberToObject(res, "seed", (double)(seed >> 11)); /* informative (53 bits) */
     cJSON_AddNumberToObject(res, "steps", (double)t->steps);
     cJSON_AddNumberToObject(res, "steps_run", (double)aion_md_step_count(md));
-    cJSON_AddBoolToObject(res, "stopped_early", c.broke || rst != AION_OK);
+    cJSON_AddBoolToObject(res, "stopped_early", c.broke || c.touched || rst != AION_OK);
+    if (o->contact_select > 0) {
+        cJSON_AddNumberToObject(res, "contacts", c.ncon);
+        if (c.touched) {
+            cJSON_AddStringToObject(res, "contact", c.cdesc);
+            cJSON_AddNumberToObject(res, "contact_ratio", c.cratio);
+            note(x, iter, name, "stopped at step %ld: close contact %s, %.2f of the data's closest pair",
+                 aion_md_step_count(md), c.cdesc, c.cratio);
+        }
+    }
     cJSON_AddNumberToObject(res, "max_grade", c.gmax);
     cJSON_AddNumberToObject(res, "max_grade_step", (double)c.gmax_step);
     cJSON_AddNumberToObject(res, "candidates", c.ncand);
@@ -685,7 +755,7 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     cJSON_AddNumberToObject(res, "atoms", start.n);
     *res_out = cJSON_Duplicate(res, 1);
     snprintf(msg, sizeof msg, "%ld of %ld steps, max grade %.3g%s, %d candidates", aion_md_step_count(md), t->steps,
-             c.gmax, c.broke ? " (stopped: above gamma_break)" : "", c.ncand);
+             c.gmax, c.broke ? " (stopped: above gamma_break)" : c.touched ? " (stopped: close contact)" : "", c.ncand);
     st = step_finish(dir, name, hash, now_s() - t0, res, err);
     res = NULL;
     if (st == AION_OK) emit(x, AION_LEARN_STEP_DONE, iter, name, 0, 0, c.gmax, now_s() - t0, msg);
@@ -694,6 +764,10 @@ done:
     cJSON_Delete(res);
     if (c.cand) aion_frames_free(c.cand, c.ncand);
     if (c.aud) aion_frames_free(c.aud, c.naud);
+    if (c.con) aion_frames_free(c.con, c.ncon);
+    free(c.dm);
+    free(c.ia);
+    free(c.ib);
     aion_mtp_grade_free(c.g);
     aion_md_free(md);
     aion_potential_free(p);
@@ -750,8 +824,8 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
                                uint64_t hash, cJSON **res_out, aion_error *err)
 {
     const aion_learn_opts *o = x->o;
-    aion_frame *pool = NULL, *sel = NULL, *aud = NULL;
-    int npool = 0, naud = 0, nsel, *picked = NULL, np = 0;
+    aion_frame *pool = NULL, *sel = NULL, *aud = NULL, *con = NULL;
+    int npool = 0, naud = 0, ncon = 0, ncon_sel = 0, nsel, *picked = NULL, np = 0;
     double *gam = NULL, t0 = now_s();
     aion_mtp_grade *g = NULL;
     aion_status st = AION_OK;
@@ -759,9 +833,11 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
     emit(x, AION_LEARN_STEP_START, iter, "select", 0, 0, 0, 0, NULL);
     if ((st = read_task_frames(x, dir, "candidates.xyz", &pool, &npool, err)) != AION_OK) goto done;
     if (o->audit > 0 && (st = read_task_frames(x, dir, "audit.xyz", &aud, &naud, err)) != AION_OK) goto done;
+    if (o->contact_select > 0 && (st = read_task_frames(x, dir, "contacts.xyz", &con, &ncon, err)) != AION_OK)
+        goto done;
     picked = aion_calloc((size_t)npool + 1, sizeof *picked);
     gam = aion_calloc((size_t)npool + 1, sizeof *gam);
-    sel = aion_calloc((size_t)(npool + naud) + 1, sizeof *sel);
+    sel = aion_calloc((size_t)(npool + naud + ncon) + 1, sizeof *sel);
     if (!picked || !gam || !sel) {
         st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
         goto done;
@@ -780,6 +856,19 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
         sel[k] = pool[picked[k]]; /* shallow: the frames stay owned by pool */
     }
     nsel = np;
+    /* close contacts: every one, whatever its grade (at most one per task) */
+    for (int a = 0; a < ncon; a++) {
+        int dup = -1;
+        for (int k = 0; k < np && dup < 0; k++)
+            if (same_origin(&con[a], &pool[picked[k]])) dup = k;
+        if (dup >= 0) {
+            aion_frame_info_set(&pool[picked[dup]], "al_contact", aion_frame_info_get(&con[a], "al_contact"));
+            sel[dup] = pool[picked[dup]];
+        } else {
+            sel[nsel++] = con[a]; /* shallow: owned by con */
+        }
+        ncon_sel++;
+    }
     for (int a = 0; a < naud; a++) {
         int dup = -1;
         for (int k = 0; k < np && dup < 0; k++)
@@ -797,6 +886,7 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
     cJSON_AddNumberToObject(res, "candidates", npool);
     cJSON_AddNumberToObject(res, "selected", np);
     if (o->audit > 0) cJSON_AddNumberToObject(res, "audit", naud);
+    if (o->contact_select > 0) cJSON_AddNumberToObject(res, "contacts", ncon_sel);
     {
         double gmin = INFINITY, gmx = 0;
         for (int k = 0; k < np; k++) {
@@ -809,7 +899,8 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
         }
     }
     *res_out = cJSON_Duplicate(res, 1);
-    snprintf(msg, sizeof msg, "%d of %d candidates selected (MaxVol, at most %d)", np, npool, o->max_select);
+    snprintf(msg, sizeof msg, "%d of %d candidates selected (MaxVol, at most %d)%s", np, npool, o->max_select,
+             ncon_sel ? ", and the close contacts" : "");
     if ((st = step_finish(dir, "select", hash, now_s() - t0, res, err)) == AION_OK)
         emit(x, AION_LEARN_STEP_DONE, iter, "select", 0, 0, 0, now_s() - t0, msg);
 done:
@@ -819,6 +910,7 @@ done:
     free(gam);
     if (pool) aion_frames_free(pool, npool);
     if (aud) aion_frames_free(aud, naud);
+    if (con) aion_frames_free(con, ncon);
     return st;
 }
 
@@ -986,6 +1078,30 @@ static aion_status load_seed(lctx *x, uint64_t *h, aion_error *err)
     return AION_OK;
 }
 
+/* x->dmin: the closest pair of each species pair over the whole data set (within the cutoff). */
+static aion_status data_closest_pairs(lctx *x, aion_error *err)
+{
+    const aion_learn_opts *o = x->o;
+    int ns = o->n_species;
+    double *dm = aion_calloc((size_t)ns * (size_t)ns, sizeof *dm);
+    if (!dm) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    if (!x->dmin && !(x->dmin = aion_calloc((size_t)ns * (size_t)ns, sizeof *x->dmin))) {
+        free(dm);
+        return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    }
+    for (int k = 0; k < ns * ns; k++) x->dmin[k] = INFINITY;
+    for (int q = 0; q < x->ndata; q++) {
+        aion_status st = aion_closest_pairs(&x->data[q], o->species_z, ns, o->cutoff, dm, NULL, NULL, err);
+        if (st != AION_OK) {
+            free(dm);
+            return st;
+        }
+        for (int k = 0; k < ns * ns; k++) x->dmin[k] = fmin(x->dmin[k], dm[k]);
+    }
+    free(dm);
+    return AION_OK;
+}
+
 static aion_status check_opts(const aion_learn_opts *o, aion_error *err)
 {
     if (o->n_seed_files < 1) return aion_err_set(err, AION_ERR_INVALID, "learn: no seed data");
@@ -998,6 +1114,8 @@ static aion_status check_opts(const aion_learn_opts *o, aion_error *err)
     if (o->audit < 0 || !(o->audit_tol > 0))
         return aion_err_set(err, AION_ERR_INVALID, "learn: audit must be >= 0 and audit_tol > 0 (got %d, %g)", o->audit,
                             o->audit_tol);
+    if (!(o->contact_select >= 0 && o->contact_select < 1))
+        return aion_err_set(err, AION_ERR_INVALID, "learn: contact_select must be in [0, 1) (got %g)", o->contact_select);
     if (o->max_select < 1 || o->max_iter < 1 || o->train_max_iter < 0)
         return aion_err_set(err, AION_ERR_INVALID, "learn: max_select and max_iter must be >= 1");
     if (o->w_energy < 0 || o->w_force < 0 || o->w_stress < 0)
@@ -1089,6 +1207,7 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         cJSON_AddNumberToObject(x.root, "max_iter", o->max_iter);
         cJSON_AddNumberToObject(x.root, "audit", o->audit);
         if (o->audit > 0) cJSON_AddNumberToObject(x.root, "audit_tol_meV_atom", o->audit_tol);
+        cJSON_AddNumberToObject(x.root, "contact_select", o->contact_select);
         cJSON_AddStringToObject(x.root, "labeller", o->label_id ? o->label_id : "");
         cJSON_AddNumberToObject(x.root, "dataset_size", x.ndata);
         x.iters = cJSON_AddArrayToObject(x.root, "iterations");
@@ -1139,9 +1258,24 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         h_exp = hash_u64(h_exp, aion_pipe_file_hash(als));
         h_exp = hash_dbl(hash_dbl(h_exp, o->gamma_select), o->gamma_break);
         if (o->audit > 0) h_exp = hash_str(hash_u64(h_exp, (uint64_t)o->audit), "audit");
+        if (o->contact_select > 0) {
+            /* the closest pair of each species pair in the data this iteration trained on */
+            h_exp = hash_str(hash_dbl(h_exp, o->contact_select), "contact");
+            if ((st = data_closest_pairs(&x, err)) != AION_OK) goto done;
+            cJSON *cp = cJSON_AddObjectToObject(cur, "closest_pairs_A");
+            for (int a = 0; a < o->n_species; a++)
+                for (int b = a; b < o->n_species; b++) {
+                    char key[16];
+                    double d = x.dmin[a * o->n_species + b];
+                    snprintf(key, sizeof key, "%s-%s", aion_element_symbol(o->species_z[a]),
+                             aion_element_symbol(o->species_z[b]));
+                    if (isfinite(d)) cJSON_AddNumberToObject(cp, key, d);
+                    else cJSON_AddNullToObject(cp, key);
+                }
+        }
         cJSON *tasks = cJSON_AddArrayToObject(cur, "tasks");
         double exp_s = 0, gmax = 0;
-        int ncand = 0;
+        int ncand = 0, ncontact = 0;
         uint64_t h_sel = h_exp;
         for (int ti = 0; ti < o->n_tasks && !x.stop; ti++) {
             char name[32], spec[1024];
@@ -1160,6 +1294,7 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
             cJSON_AddStringToObject(res, "name", name);
             cJSON_AddNumberToObject(res, "wall_s", secs);
             ncand += (int)num(res, "candidates");
+            ncontact += (int)num(res, "contacts");
             gmax = AION_MAX(gmax, num(res, "max_grade"));
             cJSON_AddItemToArray(tasks, res);
             exp_s += secs;
@@ -1170,26 +1305,31 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
                 snprintf(path, sizeof path, "%s/%s/audit.xyz", dir, name);
                 h_sel = hash_u64(h_sel, aion_pipe_file_hash(path));
             }
+            if (o->contact_select > 0) {
+                snprintf(path, sizeof path, "%s/%s/contacts.xyz", dir, name);
+                h_sel = hash_u64(h_sel, aion_pipe_file_hash(path));
+            }
         }
         if (x.stop) goto stopped;
         cJSON_AddNumberToObject(wall, "explore", exp_s);
         cJSON_AddNumberToObject(cur, "candidates", ncand);
         cJSON_AddNumberToObject(cur, "max_grade", gmax);
-        int grade_ok = ncand == 0, last = iter == o->max_iter;
+        if (o->contact_select > 0) cJSON_AddNumberToObject(cur, "contacts", ncontact);
+        int grade_ok = ncand == 0 && ncontact == 0, last = iter == o->max_iter;
         if (o->audit <= 0) {
             converged = grade_ok;
             cJSON_AddBoolToObject(cur, "converged", converged);
             if (converged) {
-                note(&x, iter, "learn", "converged: no configuration above gamma_select = %g in any task (max grade %.3g)",
-                     o->gamma_select, gmax);
+                note(&x, iter, "learn", "converged: no configuration above gamma_select = %g in any task (max grade %.3g)%s",
+                     o->gamma_select, gmax, o->contact_select > 0 ? " and no close contact" : "");
                 status = "converged";
                 cJSON_AddItemToArray(x.iters, cur);
                 cur = NULL;
                 break;
             }
             if (last) {
-                note(&x, iter, "learn", "reached max_iter = %d without convergence (%d candidates, max grade %.3g)",
-                     o->max_iter, ncand, gmax);
+                note(&x, iter, "learn", "reached max_iter = %d without convergence (%d candidates, max grade %.3g, %d close contacts)",
+                     o->max_iter, ncand, gmax, ncontact);
                 status = "max_iterations";
                 cJSON_AddItemToArray(x.iters, cur);
                 cur = NULL;
@@ -1341,6 +1481,7 @@ done:
     cJSON_Delete(x.root);
     if (x.data) aion_frames_free(x.data, x.ndata);
     if (x.valid) aion_frames_free(x.valid, x.nvalid);
+    free(x.dmin);
     if (x.stop && st == AION_OK) st = AION_EOF;
     if (st == AION_EOF) aion_err_set(err, AION_EOF, "stopped; run the same command again to continue");
     return st;

@@ -703,3 +703,52 @@ long aion_nlist_total_pairs(const aion_nlist *nl)
 }
 
 const char *aion_nlist_errmsg(const aion_nlist *nl) { return nl ? nl->err.msg : "no neighbour list"; }
+
+aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns, double cutoff, double *dmin,
+                               int *ia, int *ib, aion_error *err)
+{
+    aion_nlist *nl = NULL;
+    aion_status st;
+    int *sp = NULL;
+    if (!f || !species_z || ns < 1 || !dmin || !(cutoff > 0))
+        return aion_err_set(err, AION_ERR_INVALID, "closest pairs: need a frame, species and a cut-off > 0");
+    for (int k = 0; k < ns * ns; k++) {
+        dmin[k] = INFINITY;
+        if (ia) ia[k] = -1;
+        if (ib) ib[k] = -1;
+    }
+    if (f->n < 1) return AION_OK;
+    if (!(sp = aion_calloc((size_t)f->n, sizeof *sp))) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    for (int i = 0; i < f->n; i++) {
+        sp[i] = -1;
+        for (int s = 0; s < ns; s++)
+            if (f->z[i] == species_z[s]) sp[i] = s;
+    }
+    aion_nlist_opts no = {.cutoff = cutoff, .skin = 0.0, .full = 0};
+    if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) goto done;
+    aion_nlist_set_threads(nl, 1);
+    if ((st = aion_nlist_update(nl, f)) != AION_OK) {
+        st = aion_err_set(err, st, "%s", aion_nlist_errmsg(nl));
+        goto done;
+    }
+    for (int i = 0; i < f->n; i++) {
+        if (sp[i] < 0) continue;
+        for (int k = 0, nk = aion_nlist_count(nl, i); k < nk; k++) {
+            int j = -1;
+            double d[3] = {0, 0, 0};
+            if (aion_nlist_get(nl, i, k, &j, d) != AION_OK || sp[j] < 0) continue;
+            double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
+            int a = sp[i], b = sp[j];
+            if (r < cutoff && r < dmin[a * ns + b]) {
+                dmin[a * ns + b] = dmin[b * ns + a] = r;
+                if (ia) ia[a * ns + b] = i, ia[b * ns + a] = j;
+                if (ib) ib[a * ns + b] = j, ib[b * ns + a] = i;
+            }
+        }
+    }
+    st = AION_OK;
+done:
+    aion_nlist_free(nl);
+    free(sp);
+    return st;
+}

@@ -715,6 +715,58 @@ static void test_walk_slab(void)
     aion_frame_free(&f);
 }
 
+/* aion_closest_pairs against the brute-force pair search: random triclinic
+ * cells down to smaller than the cut-off, three species plus one element that
+ * is not a species (ignored) and one species absent from the frame (INFINITY). */
+static void test_closest_pairs(void)
+{
+    unsigned long long seed = 4242;
+    aion_frame f;
+    aion_frame_init(&f);
+    const int spz[4] = {3, 8, 15, 7}; /* N is never present */
+    const int ns = 4;
+    for (int trial = 0; trial < 12; trial++) {
+        double H[3][3], cutoff = 1.0 + 0.5 * trial;
+        random_cell(H, 3.0 + trial, 0.25, &seed);
+        random_frame(&f, 6 + 3 * trial, (const double(*)[3])H, PBC3, 1, 0.5, &seed);
+        for (int i = 0; i < f.n; i++) f.z[i] = i == 0 ? 1 : spz[i % 3];
+        double dm[16], ref[16];
+        int ia[16], ib[16];
+        for (int k = 0; k < 16; k++) ref[k] = INFINITY;
+        keys all = {0};
+        brute(&f, cutoff, 1, &all);
+        for (size_t q = 0; q < all.n; q++) {
+            int a = -1, b = -1;
+            for (int s = 0; s < ns; s++) {
+                if (f.z[all.v[q].i] == spz[s]) a = s;
+                if (f.z[all.v[q].j] == spz[s]) b = s;
+            }
+            if (a < 0 || b < 0) continue;
+            const double *d = all.v[q].d;
+            ref[a * ns + b] = fmin(ref[a * ns + b], sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]));
+        }
+        free(all.v);
+        CHECK(aion_closest_pairs(&f, spz, ns, cutoff, dm, ia, ib, NULL) == AION_OK);
+        for (int a = 0; a < ns; a++)
+            for (int b = 0; b < ns; b++) {
+                int k = a * ns + b;
+                if (isinf(ref[k])) {
+                    CHECK(isinf(dm[k]) && ia[k] == -1 && ib[k] == -1);
+                    continue;
+                }
+                CHECK_NEAR(dm[k], ref[k], 1e-12);
+                CHECK(dm[k] == dm[b * ns + a]);
+                CHECK(ia[k] >= 0 && ib[k] >= 0 && f.z[ia[k]] == spz[a] && f.z[ib[k]] == spz[b]);
+            }
+        for (int a = 0; a < ns; a++) CHECK(isinf(dm[a * ns + 3]));
+    }
+    /* bad input */
+    double dm[1];
+    CHECK(aion_closest_pairs(&f, spz, 1, 0.0, dm, NULL, NULL, NULL) == AION_ERR_INVALID);
+    CHECK(aion_closest_pairs(NULL, spz, 1, 1.0, dm, NULL, NULL, NULL) == AION_ERR_INVALID);
+    aion_frame_free(&f);
+}
+
 int main(void)
 {
     TEST_RUN(test_self_images_exact);
@@ -729,6 +781,7 @@ int main(void)
     TEST_RUN(test_threads_deterministic);
     TEST_RUN(test_random_small);
     TEST_RUN(test_walk_slab);
+    TEST_RUN(test_closest_pairs);
     TEST_RUN(test_errors);
     return TEST_END();
 }
