@@ -1,29 +1,31 @@
 #!/bin/sh
-# Active learning with the close-contact criterion from the shipped potential of sessions 4-5: the third
-# stage of the shipped potential since session 6 (docs/learning.md, "Close contacts"; docs/verification.md,
-# "Close contacts (session 6)"). Run from the repository root after `make` (restartable: run it again
-# after Ctrl-C or a kill):
+# Close-contact active learning from the shipped potential of sessions 4-5 (potentials/lipon-xtb.mtp) to the
+# contact-trained potential potentials/lipon-xtb-contact.mtp (session 6; docs/learning.md, "Close contacts";
+# docs/verification.md, "Session 6"). Run from the repository root after `make` (restartable: run it again
+# after Ctrl-C or a kill; finished steps and CP2K labels are kept):
 #
-#   examples/potential/learn-contact.sh            # learn, screen, retrain, check into out/learn-contact/
+#   examples/potential/learn-contact.sh            # everything into out/learn-contact/
 #   INSTALL=1 examples/potential/learn-contact.sh  # and copy the result to potentials/ and examples/data/
 #
-#  1. aion learn --run-file examples/potential/learn-contact.yaml: six NVT tasks of 10 ps in 62-atom
-#     LiPON-like and 64-atom Li3PO4 cells at 1000-3000 K (one 3000 -> 300 K quench), gamma-select 2,
-#     gamma-break 6, at most 8 MaxVol picks per iteration, and every close contact (a pair closer than
-#     0.9 x the closest pair of its species in the data), GFN1-xTB labels (xtb-nocheck.inp), 8 iterations;
-#  2. screens every iteration's labels with examples/dataset/check-charges.py (Li up to 1.3 e) into
-#     out/learn-contact/labelled-ok.xyz;
+#  1. aion learn --run-file examples/potential/learn-contact.yaml (run/): six NVT tasks of 10 ps in 62-atom
+#     LiPON-like and 64-atom Li3PO4 cells at 1000-3000 K, close contacts (--contact-select 0.9) labelled
+#     whatever their grade, GFN1-xTB labels (xtb-nocheck.inp); session 6: 4 iterations, 12 labels;
+#  2. screens those labels with examples/dataset/check-charges.py (Li up to 1.3 e) into labelled-ok.xyz;
 #  3. retrains from the loop's final potential on the seed data + the accepted labels (100 L-BFGS
-#     iterations, errors on the held-out lipon-xtb-test.xyz) into out/learn-contact/pot.mtp (+ .als, report/);
-#  4. the contact check (never trained on): in the 62-atom LiPON-like glass the closest N-N, N-O, O-O,
-#     Li-Li and P-O pairs pushed to 0.9, 1.1, 1.3, 1.6 and 2.0 A (contact-probe.py), GFN1-xTB labels,
-#     energies relative to 2.0 A for xTB, the shipped potential and the new one (contact-check.txt).
+#     iterations) into pot.mtp;
+#  4. aion learn --run-file examples/potential/learn-contact-b.yaml (run-b/): from pot.mtp, 62-atom LiPON-like
+#     melts and 3000 -> 300 K quenches with the energy check (--audit 2) and close contacts; its final
+#     potential is the contact-trained potential (run-b/final.mtp; the last iteration's audit labels test it);
+#  5. the contact check (never trained on): in the 62-atom LiPON-like glass the closest N-N, N-O, O-O, Li-Li
+#     and P-O pairs pushed to 0.9, 1.1, 1.3, 1.6 and 2.0 A (contact-probe.py), GFN1-xTB labels, energies
+#     relative to 2.0 A for xTB, the shipped potential, pot.mtp and run-b/final.mtp (contact-check.txt);
+#  6. the training report of the final potential (aion train --max-iter 0: errors on its data set and on the
+#     held-out lipon-xtb-test.xyz) into report-b/.
 set -eu
 AION=${AION:-build/aion}
 D=out/learn-contact
 mkdir -p "$D"
 nice $AION learn --run-file examples/potential/learn-contact.yaml --out "$D/run"
-# every label the loop made (screened)
 : > "$D/labelled-ok.xyz"
 for it in "$D/run"/iter-*; do
     [ -s "$it/labelled.xyz" ] || continue
@@ -40,19 +42,36 @@ if [ ! -f "$D/pot.mtp" ]; then
         --out "$D/pot.tmp.mtp" --report "$D/report" > "$D/train.log" 2>&1
     mv "$D/pot.tmp.als" "$D/pot.als" && mv "$D/pot.tmp.mtp" "$D/pot.mtp"
 fi
-# 4. the contact check
+nice $AION learn --run-file examples/potential/learn-contact-b.yaml --out "$D/run-b"
+# 5. the contact check
 P=$D/probe
 mkdir -p "$P"
 [ -s "$P/probe.xyz" ] || /usr/bin/python3 examples/potential/contact-probe.py examples/pipelines/lipon-glass-62.xyz \
     "$P/probe.xyz" N-N,N-O,O-O,Li-Li,P-O 0.9,1.1,1.3,1.6,2.0
 [ -s "$P/probe-xtb.xyz" ] || nice $AION label --in "$P/probe.xyz" --out "$P/probe-xtb.xyz" \
     --template examples/dataset/xtb-nocheck.inp --jobs 1 --keep --workdir "$P/work" || true
-$AION eval --potential potentials/lipon-xtb.mtp --species Li,P,O,N --in "$P/probe-xtb.xyz" --out "$P/shipped.xyz" >/dev/null
-$AION eval --potential "$D/pot.mtp" --species Li,P,O,N --in "$P/probe-xtb.xyz" --out "$P/new.xyz" >/dev/null
-/usr/bin/python3 examples/potential/contact-table.py "$P/probe-xtb.xyz" "$P/shipped.xyz" "$P/new.xyz" | tee "$D/contact-check.txt"
+n=0
+for pot in potentials/lipon-xtb.mtp "$D/pot.mtp" "$D/run-b/final.mtp"; do
+    n=$((n + 1))
+    $AION eval --potential "$pot" --species Li,P,O,N --in "$P/probe-xtb.xyz" --out "$P/pred-$n.xyz" >/dev/null
+done
+/usr/bin/python3 examples/potential/contact-table.py "$P/probe-xtb.xyz" "$P/pred-1.xyz" "$P/pred-2.xyz" "$P/pred-3.xyz" \
+    | tee "$D/contact-check.txt"
+# 6. the training report of the final potential
+[ -f "$D/report-b/report.json" ] ||
+    $AION train --train "$D/run-b/dataset.xyz" --test examples/data/lipon-xtb-test.xyz --species Li,P,O,N \
+        --init "$D/run-b/final.mtp" --weights 1,0.01,0 --max-iter 0 --tol 0 --seed 1 --threads 1 \
+        --out "$D/report-b.mtp" --report "$D/report-b" > "$D/report-b.log" 2>&1
 if [ "${INSTALL:-0}" = 1 ]; then
+    # the labels of both loops (the run-b data set minus the seed files it started from)
     cp "$D/labelled-ok.xyz" examples/data/lipon-xtb-al4.xyz
-    cp "$D/pot.mtp" potentials/lipon-xtb.mtp
-    cp "$D/pot.als" potentials/lipon-xtb.als
-    cp "$D/report/report.json" potentials/lipon-xtb.json
+    # (the iterations whose labels joined the data set: not the last, whose audit labels only test it)
+    for it in $(/usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
+print(' '.join('iter-%03d' % i['iter'] for i in d['iterations'] if 'dataset_size_after' in i))" "$D/run-b/learn.json"); do
+        $AION convert "$D/run-b/$it/labelled.xyz" examples/data/lipon-xtb-al4.xyz --append \
+            --info config_type=al_contact_audit_run
+    done
+    cp "$D/run-b/final.mtp" potentials/lipon-xtb-contact.mtp
+    cp "$D/run-b/final.als" potentials/lipon-xtb-contact.als
+    cp "$D/report-b/report.json" potentials/lipon-xtb-contact.json
 fi
