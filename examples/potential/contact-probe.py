@@ -2,7 +2,8 @@
 """Build close-contact probes: one pair of atoms of a glass pushed together along its axis.
 
 Usage: contact-probe.py GLASS.xyz OUT.xyz PAIR[,PAIR...] D[,D...]
-  PAIR  species pair, e.g. N-N, N-O, O-O: the closest such pair of the glass (minimum image) is used
+  PAIR  species pair, e.g. N-N, N-O, O-O: the closest such pair of the glass (minimum image) is used;
+        PAIR@K (K = 1, 2, ...) uses the K-th closest pair with atoms not used by a closer one
   D     distances in Å; each gives one frame in which the two atoms, moved symmetrically along the
         line joining them, are D apart; every other atom stays where it is
 Writes the frames (extended XYZ, info: probe_pair, probe_atoms 1-based, probe_dist_A) in the order
@@ -18,20 +19,28 @@ pairs = sys.argv[3].split(",")
 dists = [float(x) for x in sys.argv[4].split(",")]
 sym = np.array(glass.get_chemical_symbols())
 out = []
-for pair in pairs:
+for spec in pairs:
+    pair, _, rank = spec.partition("@")
+    rank = int(rank) if rank else 1
     a, b = pair.split("-")
-    best = None
+    cands = []
     for i in np.where(sym == a)[0]:
         js = [j for j in np.where(sym == b)[0] if j != i]
-        if not js:
+        if js:
+            d = glass.get_distances(i, js, mic=True)
+            cands += [(float(x), int(i), int(j)) for x, j in zip(d, js)]
+    cands.sort()
+    used, chosen = set(), []
+    for d0, i, j in cands:
+        if i in used or j in used:
             continue
-        d = glass.get_distances(i, js, mic=True)
-        k = int(np.argmin(d))
-        if best is None or d[k] < best[2]:
-            best = (int(i), int(js[k]), float(d[k]))
-    if best is None:
-        sys.exit(f"contact-probe.py: {sys.argv[1]} has no {pair} pair")
-    i, j, d0 = best
+        chosen.append((i, j, d0))
+        used |= {i, j}
+        if len(chosen) == rank:
+            break
+    if len(chosen) < rank:
+        sys.exit(f"contact-probe.py: {sys.argv[1]} has no {rank} distinct {pair} pairs")
+    i, j, d0 = chosen[-1]
     v = glass.get_distance(i, j, mic=True, vector=True)
     u = v / np.linalg.norm(v)
     for dist in dists:
@@ -42,7 +51,7 @@ for pair in pairs:
         p[i] += shift
         p[j] -= shift
         f.set_positions(p)
-        f.info = {"probe_pair": pair, "probe_atoms": f"{i + 1},{j + 1}", "probe_dist_A": dist,
+        f.info = {"probe_pair": spec, "probe_atoms": f"{i + 1},{j + 1}", "probe_dist_A": dist,
                   "probe_start_A": round(d0, 4), "config_type": "contact_probe"}
         out.append(f)
 write(sys.argv[2], out, format="extxyz")

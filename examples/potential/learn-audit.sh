@@ -28,14 +28,7 @@ mkdir -p "$D"
 examples/potential/large-starts.sh "$D"
 nice $AION learn --run-file examples/potential/learn-audit.yaml --out "$D/run"
 # every label the loop made (screened)
-: > "$D/labelled-ok.xyz"
-for it in "$D/run"/iter-*; do
-    [ -s "$it/labelled.xyz" ] || continue
-    for k in $(/usr/bin/python3 examples/dataset/check-charges.py --li-max 1.3 "$it/label" "$it/labelled.xyz" \
-               examples/data/lipon-xtb-train.xyz); do
-        $AION convert "$it/labelled.xyz" "$D/labelled-ok.xyz" --frames "$k" --append --info config_type=al_audit_run
-    done
-done
+examples/potential/screen-labels.sh "$D/run" "$D/labelled-ok.xyz" al_audit_run
 cat examples/data/lipon-xtb-train.xyz examples/data/lipon-xtb-al.xyz examples/data/lipon-xtb-al2.xyz \
     "$D/labelled-ok.xyz" > "$D/train-all.xyz"
 if [ ! -f "$D/pot.mtp" ]; then
