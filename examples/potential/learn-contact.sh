@@ -1,7 +1,7 @@
 #!/bin/sh
-# Close-contact active learning from the shipped potential of sessions 4-5 (potentials/lipon-xtb.mtp) to a
-# contact-trained potential, out/learn-contact/run-b/final.mtp (session 6; docs/learning.md, "Close contacts";
-# docs/verification.md, "Session 6": not shipped, it blew up in 186-atom LiPON-like runs). Run from the repository root after `make` (restartable: run it again
+# Close-contact active learning from the shipped potential of sessions 4-5 (potentials/lipon-xtb.mtp) to the
+# contact-trained potential out/learn-contact/run-c/final.mtp (session 6; docs/learning.md, "Close contacts";
+# docs/verification.md, "Session 6"). Run from the repository root after `make` (restartable: run it again
 # after Ctrl-C or a kill; finished steps and CP2K labels are kept):
 #
 #   examples/potential/learn-contact.sh            # everything into out/learn-contact/
@@ -15,14 +15,17 @@
 #     iterations) into pot.mtp;
 #  4. aion learn --run-file examples/potential/learn-contact-b.yaml (run-b/): from pot.mtp, 62-atom LiPON-like
 #     melts and 3000 -> 300 K quenches with the energy check (--audit 2) and close contacts; its final
-#     potential is the contact-trained potential (run-b/final.mtp; the last iteration's audit labels test it);
-#     ISSUE-6 STATUS: it is not stable in 186-atom LiPON-like cells (docs/verification.md), so nothing is
-#     installed into potentials/;
-#  5. the contact check (never trained on): in the 62-atom LiPON-like glass the closest N-N, N-O, O-O, Li-Li
+#     potential (run-b/final.mtp; the last iteration's audit labels test it) blew up in 186-atom LiPON-like
+#     runs (docs/verification.md), hence step 6;
+#  5. the training report of run-b's potential (aion train --max-iter 0: errors on its data set and on the
+#     held-out lipon-xtb-test.xyz) into report-b/;
+#  6. aion learn --run-file examples/potential/learn-contact-c.yaml (run-c/): from run-b's potential on its data
+#     set, 124-atom LiPON-like quenches and 900/1000 K runs with the energy check on the last frame of every
+#     task, labels with examples/dataset/xtb-loose.inp (EPS_SCF 1e-5: the 124-atom SCFs stall at 2-5e-6);
+#     its final potential and report (report-c/) are the result;
+#  7. the contact check (never trained on): in the 62-atom LiPON-like glass the closest N-N, N-O, O-O, Li-Li
 #     and P-O pairs pushed to 0.9, 1.1, 1.3, 1.6 and 2.0 A (contact-probe.py), GFN1-xTB labels, energies
-#     relative to 2.0 A for xTB, the shipped potential, pot.mtp and run-b/final.mtp (contact-check.txt);
-#  6. the training report of the final potential (aion train --max-iter 0: errors on its data set and on the
-#     held-out lipon-xtb-test.xyz) into report-b/.
+#     relative to 2.0 A for xTB, the shipped potential, pot.mtp, run-b/final.mtp and run-c/final.mtp (contact-check.txt).
 set -eu
 AION=${AION:-build/aion}
 D=out/learn-contact
@@ -38,7 +41,19 @@ if [ ! -f "$D/pot.mtp" ]; then
     mv "$D/pot.tmp.als" "$D/pot.als" && mv "$D/pot.tmp.mtp" "$D/pot.mtp"
 fi
 nice $AION learn --run-file examples/potential/learn-contact-b.yaml --out "$D/run-b"
-# 5. the contact check
+# 5. training reports (run-b now, run-c after step 6)
+report() { # report NAME: the training report of $D/run-NAME/final.mtp into $D/report-NAME/
+    [ -f "$D/report-$1/report.json" ] ||
+        $AION train --train "$D/run-$1/dataset.xyz" --test examples/data/lipon-xtb-test.xyz --species Li,P,O,N \
+            --init "$D/run-$1/final.mtp" --weights 1,0.01,0 --max-iter 0 --tol 0 --seed 1 --threads 1 \
+            --out "$D/report-$1.mtp" --report "$D/report-$1" > "$D/report-$1.log" 2>&1
+}
+report b
+# 6. 124-atom LiPON-like cells
+examples/potential/large-starts.sh "$D" >/dev/null
+nice $AION learn --run-file examples/potential/learn-contact-c.yaml --out "$D/run-c"
+report c
+# 7. the contact check
 P=$D/probe
 mkdir -p "$P"
 [ -s "$P/probe.xyz" ] || /usr/bin/python3 examples/potential/contact-probe.py examples/pipelines/lipon-glass-62.xyz \
@@ -46,24 +61,25 @@ mkdir -p "$P"
 [ -s "$P/probe-xtb.xyz" ] || nice $AION label --in "$P/probe.xyz" --out "$P/probe-xtb.xyz" \
     --template examples/dataset/xtb-nocheck.inp --jobs 1 --keep --workdir "$P/work" || true
 n=0
-for pot in potentials/lipon-xtb.mtp "$D/pot.mtp" "$D/run-b/final.mtp"; do
+for pot in potentials/lipon-xtb.mtp "$D/pot.mtp" "$D/run-b/final.mtp" "$D/run-c/final.mtp"; do
     n=$((n + 1))
     $AION eval --potential "$pot" --species Li,P,O,N --in "$P/probe-xtb.xyz" --out "$P/pred-$n.xyz" >/dev/null
 done
 /usr/bin/python3 examples/potential/contact-table.py "$P/probe-xtb.xyz" "$P/pred-1.xyz" "$P/pred-2.xyz" "$P/pred-3.xyz" \
+    "$P/pred-4.xyz" \
     | tee "$D/contact-check.txt"
-# 6. the training report of the final potential
-[ -f "$D/report-b/report.json" ] ||
-    $AION train --train "$D/run-b/dataset.xyz" --test examples/data/lipon-xtb-test.xyz --species Li,P,O,N \
-        --init "$D/run-b/final.mtp" --weights 1,0.01,0 --max-iter 0 --tol 0 --seed 1 --threads 1 \
-        --out "$D/report-b.mtp" --report "$D/report-b" > "$D/report-b.log" 2>&1
 if [ "${INSTALL:-0}" = 1 ]; then
-    # the labels of both loops (the run-b data set minus the seed files it started from)
+    # the labels of the three loops
     cp "$D/labelled-ok.xyz" examples/data/lipon-xtb-al4.xyz
     # (the iterations whose labels joined the data set: not the last, whose audit labels only test it)
     for it in $(/usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
 print(' '.join('iter-%03d' % i['iter'] for i in d['iterations'] if 'dataset_size_after' in i))" "$D/run-b/learn.json"); do
         $AION convert "$D/run-b/$it/labelled.xyz" examples/data/lipon-xtb-al4.xyz --append \
             --info config_type=al_contact_audit_run
+    done
+    for it in $(/usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
+print(' '.join('iter-%03d' % i['iter'] for i in d['iterations'] if 'dataset_size_after' in i))" "$D/run-c/learn.json"); do
+        $AION convert "$D/run-c/$it/labelled.xyz" examples/data/lipon-xtb-al4.xyz --append \
+            --info config_type=al_contact_audit124_run
     done
 fi
