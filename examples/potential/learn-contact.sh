@@ -71,15 +71,13 @@ done
 if [ "${INSTALL:-0}" = 1 ]; then
     # the labels of the three loops
     cp "$D/labelled-ok.xyz" examples/data/lipon-xtb-al4.xyz
-    # (the iterations whose labels joined the data set: not the last, whose audit labels only test it)
-    for it in $(/usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
-print(' '.join('iter-%03d' % i['iter'] for i in d['iterations'] if 'dataset_size_after' in i))" "$D/run-b/learn.json"); do
-        $AION convert "$D/run-b/$it/labelled.xyz" examples/data/lipon-xtb-al4.xyz --append \
-            --info config_type=al_contact_audit_run
-    done
-    for it in $(/usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
-print(' '.join('iter-%03d' % i['iter'] for i in d['iterations'] if 'dataset_size_after' in i))" "$D/run-c/learn.json"); do
-        $AION convert "$D/run-c/$it/labelled.xyz" examples/data/lipon-xtb-al4.xyz --append \
-            --info config_type=al_contact_audit124_run
+    # the iterations of run-b and run-c whose labels joined the data set (not the last: its audit labels
+    # only test the final potential)
+    for r in b c; do
+        for it in $(/usr/bin/python3 -c "import json, sys; d = json.load(open(sys.argv[1]))
+print(' '.join('iter-%03d' % i['iter'] for i in d['iterations'] if 'dataset_size_after' in i))" "$D/run-$r/learn.json"); do
+            $AION convert "$D/run-$r/$it/labelled.xyz" examples/data/lipon-xtb-al4.xyz --append \
+                --info config_type=al_contact_audit_run_$r
+        done
     done
 fi

@@ -22,6 +22,7 @@
  */
 #include "aion.h"
 #include "internal.h"
+#include "neighbor/nlist.h"
 #include "pipeline/pipeline.h"
 
 #include <cjson/cJSON.h>
@@ -455,8 +456,9 @@ typedef struct md_cb {
     aion_frame *aud;          /* audit frames (kept whatever their grade) */
     int naud, capaud, n_audit;
     /* close contacts (contact_select > 0) */
-    double contact, search;   /* ratio; distance searched */
-    const double *dref;       /* closest pairs of the data (ns * ns; INFINITY: none within the cutoff) */
+    double contact;           /* the ratio */
+    double *dref;             /* the closest pairs of the data (ns * ns; the cutoff where there is none) */
+    aion_nlist *nl;           /* searches up to contact x the largest of dref */
     double *dm;               /* this frame's */
     int *ia, *ib;
     int touched;              /* a contact stopped the task */
@@ -516,15 +518,14 @@ static int md_grade(md_cb *c, long step, double T)
     if (c->contact > 0) {
         const aion_learn_opts *o = c->x->o;
         int ns = o->n_species;
-        aion_status st = aion_closest_pairs(f, o->species_z, ns, c->search, c->dm, c->ia, c->ib, &c->gerr);
+        aion_status st = aion_nlist_closest_pairs(c->nl, f, o->species_z, ns, c->dm, c->ia, c->ib, &c->gerr);
         if (st != AION_OK) {
             c->grade_failed = 1;
             return 1;
         }
         for (int a = 0; a < ns; a++)
             for (int b = a; b < ns; b++) {
-                double ref = isfinite(c->dref[a * ns + b]) ? c->dref[a * ns + b] : o->cutoff;
-                double q = c->dm[a * ns + b] / ref;
+                double q = c->dm[a * ns + b] / c->dref[a * ns + b];
                 if (q < qmin) qmin = q, qa = a, qb = b;
             }
         fprintf(c->csv, "%ld,%.3f,%.6g,%d,%.6g\n", step, T, g, worst, isfinite(qmin) ? qmin : -1.0);
@@ -551,8 +552,7 @@ static int md_grade(md_cb *c, long step, double T)
         int ns = o->n_species, k = qa * ns + qb;
         if (keep_frame(c, &c->con, &c->ncon, &c->capcon, f, step, g, T)) return 1;
         snprintf(c->cdesc, sizeof c->cdesc, "%s-%s %.3f A (atoms %d, %d; data %.3f A)", aion_element_symbol(o->species_z[qa]),
-                 aion_element_symbol(o->species_z[qb]), c->dm[k], c->ia[k] + 1, c->ib[k] + 1,
-                 isfinite(c->dref[k]) ? c->dref[k] : o->cutoff);
+                 aion_element_symbol(o->species_z[qb]), c->dm[k], c->ia[k] + 1, c->ib[k] + 1, c->dref[k]);
         aion_frame_info_set(&c->con[c->ncon - 1], "al_contact", c->cdesc);
         c->touched = 1;
         c->cratio = qmin;
@@ -664,18 +664,23 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
     fputs(o->contact_select > 0 ? "step,T_K,grade,worst_atom,contact_ratio\n" : "step,T_K,grade,worst_atom\n", c.csv);
     if (o->contact_select > 0) {
         size_t n2 = (size_t)o->n_species * (size_t)o->n_species;
+        double search = 0;
         c.contact = o->contact_select;
-        c.dref = x->dmin;
-        c.search = 0;
-        for (size_t k = 0; k < n2; k++)
-            c.search = fmax(c.search, o->contact_select * (isfinite(x->dmin[k]) ? x->dmin[k] : o->cutoff));
+        c.dref = aion_calloc(n2, sizeof *c.dref);
         c.dm = aion_calloc(n2, sizeof *c.dm);
         c.ia = aion_calloc(n2, sizeof *c.ia);
         c.ib = aion_calloc(n2, sizeof *c.ib);
-        if (!c.dm || !c.ia || !c.ib) {
+        if (!c.dref || !c.dm || !c.ia || !c.ib) {
             st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
             goto done;
         }
+        for (size_t k = 0; k < n2; k++) {
+            c.dref[k] = isfinite(x->dmin[k]) ? x->dmin[k] : o->cutoff;
+            search = fmax(search, o->contact_select * c.dref[k]);
+        }
+        aion_nlist_opts no = {.cutoff = search, .skin = 0.0, .full = 0};
+        if ((st = aion_nlist_create(&c.nl, &no, err)) != AION_OK) goto done;
+        aion_nlist_set_threads(c.nl, 1);
     }
     c.x = x;
     c.iter = iter;
@@ -765,6 +770,8 @@ done:
     if (c.cand) aion_frames_free(c.cand, c.ncand);
     if (c.aud) aion_frames_free(c.aud, c.naud);
     if (c.con) aion_frames_free(c.con, c.ncon);
+    aion_nlist_free(c.nl);
+    free(c.dref);
     free(c.dm);
     free(c.ia);
     free(c.ib);
@@ -818,14 +825,28 @@ static int same_origin(const aion_frame *a, const aion_frame *b)
     return ta && tb && sa && sb && !strcmp(ta, tb) && !strcmp(sa, sb);
 }
 
+/* Append the frames f[0..n) to the selection ref[0..*nref) whatever their
+ * grade; one that is selected already (same task and step) is labelled once
+ * and gets f's info `key` (al_contact, al_audit) instead. */
+static void add_forced(aion_frame **ref, int *nref, aion_frame *f, int n, const char *key)
+{
+    for (int a = 0; a < n; a++) {
+        int dup = -1;
+        for (int k = 0; k < *nref && dup < 0; k++)
+            if (same_origin(&f[a], ref[k])) dup = k;
+        if (dup >= 0) aion_frame_info_set(ref[dup], key, aion_frame_info_get(&f[a], key));
+        else ref[(*nref)++] = &f[a];
+    }
+}
+
 /* MaxVol picks among the candidates (if pick), then the audit frames that
  * are not picked already. */
 static aion_status step_select(lctx *x, int iter, const char *dir, const char *pot, const char *als, int pick,
                                uint64_t hash, cJSON **res_out, aion_error *err)
 {
     const aion_learn_opts *o = x->o;
-    aion_frame *pool = NULL, *sel = NULL, *aud = NULL, *con = NULL;
-    int npool = 0, naud = 0, ncon = 0, ncon_sel = 0, nsel, *picked = NULL, np = 0;
+    aion_frame *pool = NULL, *sel = NULL, *aud = NULL, *con = NULL, **ref = NULL;
+    int npool = 0, naud = 0, ncon = 0, nsel, *picked = NULL, np = 0;
     double *gam = NULL, t0 = now_s();
     aion_mtp_grade *g = NULL;
     aion_status st = AION_OK;
@@ -838,7 +859,8 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
     picked = aion_calloc((size_t)npool + 1, sizeof *picked);
     gam = aion_calloc((size_t)npool + 1, sizeof *gam);
     sel = aion_calloc((size_t)(npool + naud + ncon) + 1, sizeof *sel);
-    if (!picked || !gam || !sel) {
+    ref = aion_calloc((size_t)(npool + naud + ncon) + 1, sizeof *ref);
+    if (!picked || !gam || !sel || !ref) {
         st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
         goto done;
     }
@@ -853,40 +875,20 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
         snprintf(buf, sizeof buf, "%.6g", gam[picked[k]]);
         /* the grade against the active set, before any pick */
         aion_frame_info_set(&pool[picked[k]], "al_grade", buf);
-        sel[k] = pool[picked[k]]; /* shallow: the frames stay owned by pool */
+        ref[k] = &pool[picked[k]];
     }
     nsel = np;
-    /* close contacts: every one, whatever its grade (at most one per task) */
-    for (int a = 0; a < ncon; a++) {
-        int dup = -1;
-        for (int k = 0; k < np && dup < 0; k++)
-            if (same_origin(&con[a], &pool[picked[k]])) dup = k;
-        if (dup >= 0) {
-            aion_frame_info_set(&pool[picked[dup]], "al_contact", aion_frame_info_get(&con[a], "al_contact"));
-            sel[dup] = pool[picked[dup]];
-        } else {
-            sel[nsel++] = con[a]; /* shallow: owned by con */
-        }
-        ncon_sel++;
-    }
-    for (int a = 0; a < naud; a++) {
-        int dup = -1;
-        for (int k = 0; k < np && dup < 0; k++)
-            if (same_origin(&aud[a], &pool[picked[k]])) dup = k;
-        if (dup >= 0) { /* picked already: it is labelled once and counts as audited */
-            aion_frame_info_set(&pool[picked[dup]], "al_audit", "1");
-            sel[dup] = pool[picked[dup]];
-        } else {
-            sel[nsel++] = aud[a]; /* shallow: owned by aud */
-        }
-    }
+    /* close contacts (at most one per task), then the audit frames: every one, whatever its grade */
+    add_forced(ref, &nsel, con, ncon, "al_contact");
+    add_forced(ref, &nsel, aud, naud, "al_audit");
+    for (int k = 0; k < nsel; k++) sel[k] = *ref[k]; /* shallow: the frames stay owned by pool, con and aud */
     snprintf(path, sizeof path, "%s/selected.xyz", dir);
     if ((st = write_frames(path, sel, nsel, err)) != AION_OK) goto done;
     cJSON *res = cJSON_CreateObject();
     cJSON_AddNumberToObject(res, "candidates", npool);
     cJSON_AddNumberToObject(res, "selected", np);
     if (o->audit > 0) cJSON_AddNumberToObject(res, "audit", naud);
-    if (o->contact_select > 0) cJSON_AddNumberToObject(res, "contacts", ncon_sel);
+    if (o->contact_select > 0) cJSON_AddNumberToObject(res, "contacts", ncon);
     {
         double gmin = INFINITY, gmx = 0;
         for (int k = 0; k < np; k++) {
@@ -900,12 +902,13 @@ static aion_status step_select(lctx *x, int iter, const char *dir, const char *p
     }
     *res_out = cJSON_Duplicate(res, 1);
     snprintf(msg, sizeof msg, "%d of %d candidates selected (MaxVol, at most %d)%s", np, npool, o->max_select,
-             ncon_sel ? ", and the close contacts" : "");
+             ncon ? ", and the close contacts" : "");
     if ((st = step_finish(dir, "select", hash, now_s() - t0, res, err)) == AION_OK)
         emit(x, AION_LEARN_STEP_DONE, iter, "select", 0, 0, 0, now_s() - t0, msg);
 done:
     aion_mtp_grade_free(g);
-    free(sel); /* frames belong to pool and aud */
+    free(sel); /* frames belong to pool, con and aud */
+    free(ref);
     free(picked);
     free(gam);
     if (pool) aion_frames_free(pool, npool);
@@ -1083,23 +1086,26 @@ static aion_status data_closest_pairs(lctx *x, aion_error *err)
 {
     const aion_learn_opts *o = x->o;
     int ns = o->n_species;
+    aion_nlist *nl = NULL;
+    aion_nlist_opts no = {.cutoff = o->cutoff, .skin = 0.0, .full = 0};
+    aion_status st = AION_OK;
     double *dm = aion_calloc((size_t)ns * (size_t)ns, sizeof *dm);
-    if (!dm) return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-    if (!x->dmin && !(x->dmin = aion_calloc((size_t)ns * (size_t)ns, sizeof *x->dmin))) {
+    if (!x->dmin) x->dmin = aion_calloc((size_t)ns * (size_t)ns, sizeof *x->dmin);
+    if (!dm || !x->dmin) {
         free(dm);
         return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     }
+    if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) goto done;
+    aion_nlist_set_threads(nl, 1);
     for (int k = 0; k < ns * ns; k++) x->dmin[k] = INFINITY;
-    for (int q = 0; q < x->ndata; q++) {
-        aion_status st = aion_closest_pairs(&x->data[q], o->species_z, ns, o->cutoff, dm, NULL, NULL, err);
-        if (st != AION_OK) {
-            free(dm);
-            return st;
-        }
+    for (int q = 0; q < x->ndata && st == AION_OK; q++) {
+        if ((st = aion_nlist_closest_pairs(nl, &x->data[q], o->species_z, ns, dm, NULL, NULL, err)) != AION_OK) break;
         for (int k = 0; k < ns * ns; k++) x->dmin[k] = fmin(x->dmin[k], dm[k]);
     }
+done:
+    aion_nlist_free(nl);
     free(dm);
-    return AION_OK;
+    return st;
 }
 
 static aion_status check_opts(const aion_learn_opts *o, aion_error *err)

@@ -704,14 +704,14 @@ long aion_nlist_total_pairs(const aion_nlist *nl)
 
 const char *aion_nlist_errmsg(const aion_nlist *nl) { return nl ? nl->err.msg : "no neighbour list"; }
 
-aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns, double cutoff, double *dmin,
-                               int *ia, int *ib, aion_error *err)
+aion_status aion_nlist_closest_pairs(aion_nlist *nl, const aion_frame *f, const int *species_z, int ns, double *dmin,
+                                     int *ia, int *ib, aion_error *err)
 {
-    aion_nlist *nl = NULL;
     aion_status st;
     int *sp = NULL;
-    if (!f || !species_z || ns < 1 || !dmin || !(cutoff > 0))
-        return aion_err_set(err, AION_ERR_INVALID, "closest pairs: need a frame, species and a cut-off > 0");
+    const double cutoff = nl ? nl->cutoff : 0;
+    if (!nl || !f || !species_z || ns < 1 || !dmin)
+        return aion_err_set(err, AION_ERR_INVALID, "closest pairs: need a list, a frame and species");
     for (int k = 0; k < ns * ns; k++) {
         dmin[k] = INFINITY;
         if (ia) ia[k] = -1;
@@ -724,9 +724,7 @@ aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns
         for (int s = 0; s < ns; s++)
             if (f->z[i] == species_z[s]) sp[i] = s;
     }
-    aion_nlist_opts no = {.cutoff = cutoff, .skin = 0.0, .full = 0};
-    if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) goto done;
-    aion_nlist_set_threads(nl, 1);
+    aion_nlist_invalidate(nl); /* every frame a fresh build: the list serves unrelated frames */
     if ((st = aion_nlist_update(nl, f)) != AION_OK) {
         st = aion_err_set(err, st, "%s", aion_nlist_errmsg(nl));
         goto done;
@@ -748,7 +746,21 @@ aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns
     }
     st = AION_OK;
 done:
-    aion_nlist_free(nl);
     free(sp);
+    return st;
+}
+
+aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns, double cutoff, double *dmin,
+                               int *ia, int *ib, aion_error *err)
+{
+    aion_nlist *nl = NULL;
+    aion_status st;
+    if (!f || !species_z || ns < 1 || !dmin || !(cutoff > 0))
+        return aion_err_set(err, AION_ERR_INVALID, "closest pairs: need a frame, species and a cut-off > 0");
+    aion_nlist_opts no = {.cutoff = cutoff, .skin = 0.0, .full = 0};
+    if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) return st;
+    aion_nlist_set_threads(nl, 1);
+    st = aion_nlist_closest_pairs(nl, f, species_z, ns, dmin, ia, ib, err);
+    aion_nlist_free(nl);
     return st;
 }

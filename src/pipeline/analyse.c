@@ -154,28 +154,25 @@ done:
 }
 
 /* Shortest pair of frame f closer than the list's cut-off (all periodic images,
- * any cell size), its atoms in *ia, *ib (-1 and INFINITY when there is none). */
-static aion_status shortest_pair(aion_nlist *nl, const aion_frame *f, double *dmin, int *ia, int *ib, aion_error *err)
+ * any cell size): the smallest entry of the species-pair table, its atoms in
+ * *ia, *ib (-1 and INFINITY when there is none). */
+static aion_status shortest_pair(aion_nlist *nl, const aion_frame *f, const int *species_z, int ns, double *dm, int *pa,
+                                 int *pb, double *dmin, int *ia, int *ib, aion_error *err)
 {
-    aion_status st;
+    aion_status st = aion_nlist_closest_pairs(nl, f, species_z, ns, dm, pa, pb, err);
     *dmin = INFINITY;
     *ia = *ib = -1;
-    aion_nlist_invalidate(nl); /* skin 0: every frame is a fresh build */
-    if ((st = aion_nlist_update(nl, f))) return aion_err_set(err, st, "%s", aion_nlist_errmsg(nl));
-    for (int i = 0; i < f->n; i++)
-        for (int k = 0, nk = aion_nlist_count(nl, i); k < nk; k++) {
-            int j;
-            double d[3];
-            aion_nlist_get(nl, i, k, &j, d);
-            double r = sqrt(d[0] * d[0] + d[1] * d[1] + d[2] * d[2]);
-            if (r < *dmin) *dmin = r, *ia = i, *ib = j;
-        }
+    if (st != AION_OK) return st;
+    for (int k = 0; k < ns * ns; k++)
+        if (dm[k] < *dmin) *dmin = dm[k], *ia = pa[k], *ib = pb[k];
     return AION_OK;
 }
 
 aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, double min_dist,
-                            double pair_cutoff, aion_strbuf *res, aion_error *err)
+                            double pair_cutoff, const int *species_z, int ns, aion_strbuf *res, aion_error *err)
 {
+    double dm[AION_PIPE_MAX_SPECIES * AION_PIPE_MAX_SPECIES];
+    int pa[AION_PIPE_MAX_SPECIES * AION_PIPE_MAX_SPECIES], pb[AION_PIPE_MAX_SPECIES * AION_PIPE_MAX_SPECIES];
     aion_nlist *nl = NULL;
     long below = 0;
     double dmin = INFINITY;
@@ -187,6 +184,8 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
     double sum = 0, worst = -1;
     int worst_z = 0;
     aion_frame_init(&f);
+    if (min_dist > 0 && (ns < 1 || ns > AION_PIPE_MAX_SPECIES))
+        return aion_err_set(err, AION_ERR_INVALID, "grade: %d species (1 to %d)", ns, AION_PIPE_MAX_SPECIES);
     if (min_dist > 0) {
         aion_nlist_opts no = {.cutoff = fmax(pair_cutoff, min_dist), .skin = 0.0, .full = 0};
         if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) return st;
@@ -206,7 +205,7 @@ aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_fram
         if (min_dist > 0) {
             int a, b;
             double d;
-            if ((st = shortest_pair(nl, &f, &d, &a, &b, err)) != AION_OK) {
+            if ((st = shortest_pair(nl, &f, species_z, ns, dm, pa, pb, &d, &a, &b, err)) != AION_OK) {
                 char m[sizeof err->msg];
                 snprintf(m, sizeof m, "%s", err->msg);
                 aion_err_set(err, st, "%s, frame %ld: %s", traj, idx - 1, m);

@@ -109,9 +109,11 @@ aion_status aion_pipe_transport(const aion_pipeline_config *c, const char *traj,
  * min_dist > 0 (the MTP's inner radius, below which it has no data and the grade
  * sees little) also "min_dist_A", "frames_below_min_dist" (frames with a pair
  * closer than that), "shortest_pair_A" and "shortest_pair" (e.g. "N-N"): the
- * shortest pair within pair_cutoff (the MTP's cut-off; NaN and "" if none). */
+ * shortest pair within pair_cutoff (the MTP's cut-off; NaN and "" if none)
+ * among the atoms of the ns elements species_z (the MTP's species). */
+#define AION_PIPE_MAX_SPECIES 16
 aion_status aion_pipe_grade(aion_mtp_grade *g, const char *traj, long first_frame, double frame_fs, double min_dist,
-                            double pair_cutoff, aion_strbuf *res, aion_error *err);
+                            double pair_cutoff, const int *species_z, int ns, aion_strbuf *res, aion_error *err);
 
 /* Report (report.c): read the stage results under out_dir and write
  * report.html and summary.json. */

@@ -282,10 +282,12 @@ static aion_status add_grade(ctx *x, int nthreads, const char *traj, long first,
     aion_mtp_grade *g = NULL;
     aion_strbuf gb;
     aion_status st;
+    int zs[16], nz = 0;
     if (!x->als_path[0]) return AION_OK;
+    if ((st = parse_species(x->c, zs, &nz, err)) != AION_OK) return st;
     aion_sb_init(&gb);
     if ((st = make_grade(x, nthreads, &g, err)) == AION_OK)
-        st = aion_pipe_grade(g, traj, first, frame_fs, x->mtp_min_dist, x->mtp_cutoff, &gb, err);
+        st = aion_pipe_grade(g, traj, first, frame_fs, x->mtp_min_dist, x->mtp_cutoff, zs, nz, &gb, err);
     if (st == AION_OK && gb.oom) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     if (st == AION_OK) json_add_member(res, name, gb.s);
     aion_mtp_grade_free(g);

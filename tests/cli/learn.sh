@@ -9,17 +9,10 @@
 #     (files untouched), training continues from its checkpoint, and the result equals R bit for bit.
 set -u
 AION=${AION_BIN:-$PWD/build/aion}
-CIF=$PWD/examples/dataset/gamma-Li3PO4.cif
 [ -x "$AION" ] || { echo "SKIP: no $AION"; exit 77; }
 [ -x /usr/bin/python3 ] || { echo "SKIP: needs python3 for the JSON checks"; exit 77; }
-T=$(mktemp -d)
-[ -n "${KEEP:-}" ] || trap "rm -rf \"\$T\"" EXIT; echo "dir $T"
-fail() { echo "FAIL: $*"; exit 1; }
-cd "$T" || exit 1
-
-# seed: 8 strained and rattled copies of gamma-Li3PO4 (32 atoms) labelled with Pedone
-"$AION" convert "$CIF" --copies 8 --strain 0.03 --rattle 0.1 --seed 1 raw.xyz 2>/dev/null || fail "convert"
-"$AION" eval --potential pedone --in raw.xyz --out seed.xyz >/dev/null 2>&1 || fail "eval"
+# seed.xyz: 8 strained and rattled copies of gamma-Li3PO4 (32 atoms) labelled with Pedone, in a temporary directory
+. "$PWD/tests/cli/lib/learn_seed.sh"
 
 cat >learn.yaml <<EOF
 data: seed.xyz

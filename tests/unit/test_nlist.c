@@ -725,6 +725,9 @@ static void test_closest_pairs(void)
     aion_frame_init(&f);
     const int spz[4] = {3, 8, 15, 7}; /* N is never present */
     const int ns = 4;
+    aion_nlist *kept = NULL;
+    aion_nlist_opts ko = {.cutoff = 3.0, .skin = 0.0, .full = 0};
+    CHECK(aion_nlist_create(&kept, &ko, NULL) == AION_OK);
     for (int trial = 0; trial < 12; trial++) {
         double H[3][3], cutoff = 1.0 + 0.5 * trial;
         random_cell(H, 3.0 + trial, 0.25, &seed);
@@ -759,7 +762,15 @@ static void test_closest_pairs(void)
                 CHECK(ia[k] >= 0 && ib[k] >= 0 && f.z[ia[k]] == spz[a] && f.z[ib[k]] == spz[b]);
             }
         for (int a = 0; a < ns; a++) CHECK(isinf(dm[a * ns + 3]));
+        /* one list kept across frames of other sizes and cells (aion_learn, the pipeline's grade) gives the
+         * same as a fresh one per frame */
+        double dk[16], df[16];
+        int ka[16], kb[16], fa[16], fb[16];
+        CHECK(aion_nlist_closest_pairs(kept, &f, spz, ns, dk, ka, kb, NULL) == AION_OK);
+        CHECK(aion_closest_pairs(&f, spz, ns, 3.0, df, fa, fb, NULL) == AION_OK);
+        for (int k = 0; k < 16; k++) CHECK(dk[k] == df[k] && ka[k] == fa[k] && kb[k] == fb[k]);
     }
+    aion_nlist_free(kept);
     /* bad input */
     double dm[1];
     CHECK(aion_closest_pairs(&f, spz, 1, 0.0, dm, NULL, NULL, NULL) == AION_ERR_INVALID);
