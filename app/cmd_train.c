@@ -12,11 +12,14 @@ static const char *usage =
     "usage: aion train --train FILE --species Li[,..] --out POT.mtp [--valid FILE | --valid-fraction F]\n"
     "                  [--test FILE] [--level 16] [--cutoff 5.0] [--min-dist D] [--radial-size 8]\n"
     "                  [--init POT.mtp] [--weights 1,0.01,0.001] [--max-iter N] [--seed S] [--threads N]\n"
-    "                  [--report DIR] [--restart]\n"
+    "                  [--zbl INNER,OUTER] [--report DIR] [--restart]\n"
     "Fits an MTP (MLIP-2 .mtp) to the energies, forces and stresses of FILE (extended XYZ, OUTCAR, .cfg, ...).\n"
     "Writes POT.mtp (also every 10 iterations while training), the active set POT.als (extrapolation grade, see `aion select`), the optimiser\n"
     "checkpoint POT.mtp.ckpt (continue with --restart) and, with --report, DIR/report.json, parity plots and\n"
-    "the learning curve. Ctrl-C stops cleanly after the current iteration (checkpoint written).";
+    "the learning curve. Ctrl-C stops cleanly after the current iteration (checkpoint written).\n"
+    "--zbl puts a ZBL pair repulsion (LAMMPS pair_style zbl INNER OUTER) under the MTP: the MTP is fitted to\n"
+    "label - ZBL, POT.mtp carries the baseline and every error shown is that of ZBL + MTP. With --init, the\n"
+    "initial potential's baseline is kept unless --zbl is given (--zbl 0: none).";
 
 typedef struct tr_cli {
     int quiet;
@@ -107,8 +110,8 @@ int cmd_train(int argc, char **argv)
 {
     const char *train = NULL, *valid = NULL, *test = NULL, *out = NULL, *report = NULL, *species = NULL,
                *init = NULL;
-    double vfrac = 0, weights[3] = {1, 0.01, 0.001};
-    int nweights = 0, restart = 0, quiet = 0, k = 0, npos, rc = 1;
+    double vfrac = 0, weights[3] = {1, 0.01, 0.001}, zbl[2] = {0, 0};
+    int nweights = 0, nzbl = 0, restart = 0, quiet = 0, k = 0, npos, rc = 1;
     uint64_t seed = 1;
     aion_train_opts o;
     cli_opt t[48];
@@ -135,6 +138,7 @@ int cmd_train(int argc, char **argv)
     t[k++] = (cli_opt){"min-dist", OPT_DBL, &o.min_dist, "inner radius of the radial basis, Å (default: shortest pair in the data)", 0, NULL, 0};
     t[k++] = (cli_opt){"radial-size", OPT_INT, &o.radial_size, "Chebyshev polynomials per radial function (default 8)", 0, NULL, 0};
     t[k++] = (cli_opt){"init", OPT_STR, &init, "start from this .mtp (trained or untrained)", 0, NULL, 0};
+    t[k++] = (cli_opt){"zbl", OPT_DBL_LIST, zbl, "ZBL baseline switched off between INNER and OUTER Å (0 = none; default: as --init has it)", 2, &nzbl, 0};
     t[k++] = (cli_opt){"weights", OPT_DBL_LIST, weights, "energy,force,stress weights (default 1,0.01,0.001)", 3, &nweights, 0};
     t[k++] = (cli_opt){"max-iter", OPT_INT, &o.max_iter, "L-BFGS iterations (default 1000)", 0, NULL, 0};
     t[k++] = (cli_opt){"tol", OPT_DBL, &o.tol, "stop when the loss fell by less than this fraction over 50 iterations (default 1e-3; 0 = run to --max-iter)", 0, NULL, 0};
@@ -166,6 +170,18 @@ int cmd_train(int argc, char **argv)
     if (nweights && nweights != 3) {
         cli_fail("--weights takes three numbers: energy,force,stress");
         goto done;
+    }
+    if (cli_find(t, k, "zbl")->set) {
+        if (nzbl == 1 && zbl[0] == 0) {
+            o.zbl_mode = -1;
+        } else if (nzbl == 2 && zbl[0] > 0 && zbl[1] > zbl[0]) {
+            o.zbl_mode = 1;
+            o.zbl_inner = zbl[0];
+            o.zbl_outer = zbl[1];
+        } else {
+            cli_fail("--zbl takes INNER,OUTER with 0 < INNER < OUTER (Å), or 0 for no baseline");
+            goto done;
+        }
     }
     o.w_energy = weights[0];
     o.w_force = weights[1];

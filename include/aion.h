@@ -602,6 +602,15 @@ typedef struct aion_train_opts {
     int checkpoint_every;    /* default 10 */
     int restart;             /* continue from the checkpoint (same data and options) */
     const char *snapshot;    /* write the current potential here at every checkpoint (NULL = no) */
+    /* Short-range ZBL pair baseline under the MTP (docs/training.md): the model is
+     * E = E_ZBL + E_MTP, the MTP is fitted to label - E_ZBL (energies, forces,
+     * virials), the written .mtp carries the baseline (aion_zbl_* lines) and every
+     * reported error is that of the sum. zbl_mode 0: as init_path has it (none
+     * without init_path; aion learn relies on this to keep it); 1: a baseline
+     * switched off between zbl_inner and zbl_outer (Å, 0 < inner < outer; it
+     * replaces the init file's); -1: none (drops the init file's). */
+    int zbl_mode;
+    double zbl_inner, zbl_outer;
     /* Called after every iteration; return nonzero to stop (a checkpoint is written first). */
     int (*progress)(void *user, const aion_train_iter *it);
     void *user;

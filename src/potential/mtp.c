@@ -25,11 +25,17 @@
  * Forces F_j -= dV/dr_ij, F_i += dV/dr_ij; virial W = -sum r_ij (x) dV/dr_ij.
  * Threads: OpenMP over atoms (static schedule), per-thread force buffers
  * summed in thread order (results are reproducible for a given thread count).
+ *
+ * Optional baseline (aion extension of the .mtp file): a ZBL pair repulsion
+ * with LAMMPS's switching (zbl.c) is added to energy, forces, virial, site
+ * energies (half of each pair to each atom) and probe energies; the
+ * neighbour list then reaches max(max_dist, aion_zbl_outer).
  */
 #include "mtp.h"
 #include "neighbor/nlist.h"
 #include "potential.h"
 #include "probe.h"
+#include "zbl.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -93,6 +99,7 @@ typedef struct mtp_pot {
     int nthreads;
     mtp_ws *ws;
     int nws;
+    zbl_table zbl;              /* baseline (zbl.C = 0: none) */
 } mtp_pot;
 
 /* ------------------------------------------------------------------ */
@@ -641,13 +648,18 @@ static void mtp_destroy(void *self)
     free(mp->ws);
     aion_nlist_free(mp->nl);
     plan_free(&mp->plan);
+    zbl_table_free(&mp->zbl);
     mtp_model_free(&mp->model);
     free(mp->species_z);
     free(mp->path);
     free(mp);
 }
 
-static double mtp_cutoff(const void *self) { return ((const mtp_pot *)self)->model.max_dist; }
+static double mtp_cutoff(const void *self)
+{
+    const mtp_pot *mp = self;
+    return mp->zbl.C ? AION_MAX(mp->model.max_dist, mp->zbl.outer) : mp->model.max_dist;
+}
 
 static void mtp_describe(const void *self, aion_strbuf *sb)
 {
@@ -664,10 +676,17 @@ static void mtp_describe(const void *self, aion_strbuf *sb)
     aion_sb_printf(sb, "  radial basis: Chebyshev, size %d, %d radial functions, min_dist %g A, cutoff %g A, "
                        "scaling %.15g\n",
                    m->rb_size, m->nradial, m->min_dist, m->max_dist, m->scaling);
+    if (mp->zbl.C)
+        aion_sb_printf(sb, "  baseline: ZBL screened-nuclear pair repulsion (Ziegler-Biersack-Littmark 1985), "
+                           "switched off between inner %g A and outer %g A as LAMMPS pair_style zbl %g %g\n",
+                       mp->zbl.inner, mp->zbl.outer, mp->zbl.inner, mp->zbl.outer);
     aion_sb_puts(sb, "  references: A. V. Shapeev, Multiscale Model. Simul. 14, 1153 (2016), "
                      "doi:10.1137/15M1054183;\n"
                      "              I. S. Novikov et al., Mach. Learn.: Sci. Technol. 2, 025002 (2021), "
                      "doi:10.1088/2632-2153/abc9fe\n");
+    if (mp->zbl.C)
+        aion_sb_puts(sb, "              J. F. Ziegler, J. P. Biersack, U. Littmark, The Stopping and Range of Ions "
+                         "in Solids (Pergamon, 1985), doi:10.1007/978-3-642-68779-2_5\n");
 }
 
 static int mtp_threads(const mtp_pot *mp)
@@ -824,11 +843,12 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
             }
         }
     }
-    free(spec);
-    if (nomem) return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
-    if (bad_atom >= 0)
+    if (nomem || bad_atom >= 0) {
+        free(spec);
+        if (nomem) return aion_err_set(err, AION_ERR_NOMEM, "MTP: out of memory");
         return aion_err_set(err, AION_ERR_NUMERIC, "MTP: atoms %d and %d are at the same position", bad_atom + 1,
                             bad_nbr + 1);
+    }
     for (int t = 0; t < nt; t++) {
         energy += mp->ws[t].energy;
         for (int a = 0; a < 3; a++)
@@ -842,6 +862,19 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
                 out->forces[i][c] = s;
             }
     }
+    if (mp->zbl.C) {
+        /* the baseline, on the same (full) list */
+        double zv[3][3] = {{0}};
+        st = zbl_add_nlist(&mp->zbl, mp->nl, spec, nt, &energy, want_f ? out->forces : NULL, want_v ? zv : NULL,
+                           out->atom_energy, err);
+        if (st) {
+            free(spec);
+            return st;
+        }
+        for (int a = 0; a < 3; a++)
+            for (int c = 0; c < 3; c++) vir[a][c] += zv[a][c];
+    }
+    free(spec);
     out->energy = energy;
     if (want_v)
         for (int a = 0; a < 3; a++)
@@ -1020,7 +1053,9 @@ static aion_status mtp_probe(void *self, const aion_frame *fr, int k, int npts, 
     else if (bad_pt >= 0)
         st = aion_err_set(err, AION_ERR_NUMERIC, "MTP: probe point %d (%g, %g, %g) is on top of an atom", bad_pt,
                           x[bad_pt][0], x[bad_pt][1], x[bad_pt][2]);
-    else
+    else if (mp->zbl.C)
+        st = zbl_add_probe(&mp->zbl, fr, spec, k, npts, x, nt, energy, err);
+    if (st == AION_OK)
         for (int q = 0; q < npts; q++)
             if (!isfinite(energy[q])) {
                 st = aion_err_set(err, AION_ERR_NUMERIC, "MTP: energy is not finite at probe point %d", q);
@@ -1106,10 +1141,23 @@ aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, 
         mp->zmap[z] = s;
         mp->species_z[s] = z;
     }
+    if (mp->model.has_zbl) {
+        /* the baseline's elements are stored with it: they must be the ones given */
+        for (int s = 0; s < mp->model.nspecies; s++)
+            if (mp->model.zbl_z[s] != mp->species_z[s]) {
+                aion_err_set(err, AION_ERR_INVALID,
+                             "%s: the ZBL baseline was made for species %d = %s (aion_zbl_z), but --species names %s",
+                             path, s, aion_element_symbol(mp->model.zbl_z[s]), aion_element_symbol(mp->species_z[s]));
+                goto fail;
+            }
+        if ((st = zbl_table_build(&mp->zbl, mp->model.zbl_z, mp->model.nspecies, mp->model.zbl_inner,
+                                  mp->model.zbl_outer, err)))
+            goto fail;
+    }
     if ((st = plan_build(&mp->plan, &mp->model, err))) goto fail;
     mp->skin = o->skin > 0 ? o->skin : 1.0;
     mp->nthreads = o->nthreads;
-    nlo.cutoff = mp->model.max_dist;
+    nlo.cutoff = mtp_cutoff(mp);
     nlo.skin = mp->skin;
     nlo.full = 1;
     if ((st = aion_nlist_create(&mp->nl, &nlo, err))) goto fail;

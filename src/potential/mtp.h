@@ -10,6 +10,8 @@
  *   f_mu(r) = sum_beta radial_coeffs[z_i][z_j][mu][beta] * scaling * T_beta(x) * (max_dist - r)^2
  *             for r < max_dist,  x = (2r - min_dist - max_dist) / (max_dist - min_dist)
  *   alpha_index_times entry {i, j, k, out}:  m_out += k * m_i * m_j  (in file order)
+ * Optional baseline (aion extension): E += sum over pairs of the ZBL pair
+ * repulsion switched off between aion_zbl_inner and aion_zbl_outer (zbl.h).
  */
 #ifndef AION_MTP_H
 #define AION_MTP_H
@@ -51,6 +53,11 @@ typedef struct mtp_model {
     int *mapping;           /* alpha_moment_mapping[nscalar] */
     double *species_coeffs; /* [nspecies] or NULL (template) */
     double *moment_coeffs;  /* [nscalar] or NULL (template) */
+    /* aion extension, not MLIP-2 (written after moment_coeffs, which MLIP-2's
+     * reader never reads past): a ZBL pair baseline under the MTP (zbl.h) */
+    int has_zbl;
+    double zbl_inner, zbl_outer; /* Å, 0 < inner < outer */
+    int *zbl_z;             /* [nspecies] atomic numbers of the species */
 } mtp_model;
 
 void mtp_model_init(mtp_model *m);

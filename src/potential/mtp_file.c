@@ -18,6 +18,9 @@
  *   alpha_index_times_count = Nt,  alpha_index_times = {{i, j, k, out}, ...}
  *   alpha_scalar_moments = Ns,     alpha_moment_mapping = {...}
  *   species_coeffs = {...}  moment_coeffs = {...}   (absent in templates)
+ * aion extension (optional, after everything MLIP-2 writes; MLIP-2's reader
+ * stops after moment_coeffs, so it ignores them): a ZBL pair baseline (zbl.h)
+ *   aion_zbl_inner = 1      aion_zbl_outer = 2      aion_zbl_z = {3, 15, 8}
  * MLIP-2 writes reals with %.15e and no newline after the last line. We read
  * tolerantly (any whitespace, lists may span lines) and write the same layout;
  * a real that %.15e would not reproduce exactly is written with %.16e, so
@@ -27,6 +30,7 @@
 #include "mtp.h"
 
 #include <errno.h>
+#include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -51,6 +55,7 @@ void mtp_model_free(mtp_model *m)
     free(m->mapping);
     free(m->species_coeffs);
     free(m->moment_coeffs);
+    free(m->zbl_z);
     mtp_model_init(m);
 }
 
@@ -92,6 +97,7 @@ aion_status mtp_model_copy(mtp_model *dst, const mtp_model *src, aion_error *err
     dst->mapping = dup_mem(src->mapping, (size_t)src->nscalar, sizeof(int), &oom);
     dst->species_coeffs = dup_mem(src->species_coeffs, (size_t)src->nspecies, sizeof(double), &oom);
     dst->moment_coeffs = dup_mem(src->moment_coeffs, (size_t)src->nscalar, sizeof(double), &oom);
+    dst->zbl_z = dup_mem(src->zbl_z, (size_t)src->nspecies, sizeof(int), &oom);
     if (oom) {
         mtp_model_free(dst);
         return aion_err_set(err, AION_ERR_NOMEM, "out of memory copying an MTP");
@@ -158,6 +164,16 @@ aion_status mtp_model_check(const mtp_model *m, const char *name, aion_error *er
         if (m->mapping[a] < 0 || m->mapping[a] >= m->nmoments)
             return aion_err_set(err, AION_ERR_PARSE, "%s: alpha_moment_mapping[%d] = %d out of range", name, a,
                                 m->mapping[a]);
+    if (m->has_zbl) {
+        if (!(m->zbl_inner > 0.0) || !(m->zbl_outer > m->zbl_inner) || !isfinite(m->zbl_outer))
+            return aion_err_set(err, AION_ERR_PARSE, "%s: ZBL baseline: need 0 < aion_zbl_inner < aion_zbl_outer "
+                                "(got %g, %g)", name, m->zbl_inner, m->zbl_outer);
+        if (!m->zbl_z) return aion_err_set(err, AION_ERR_PARSE, "%s: ZBL baseline without aion_zbl_z", name);
+        for (int s = 0; s < m->nspecies; s++)
+            if (m->zbl_z[s] < 1 || m->zbl_z[s] > AION_MAX_Z)
+                return aion_err_set(err, AION_ERR_PARSE, "%s: aion_zbl_z: atomic number %d of species %d out of "
+                                    "range 1..%d", name, m->zbl_z[s], s, AION_MAX_Z);
+    }
     return AION_OK;
 }
 
@@ -354,13 +370,14 @@ done:
 
 enum {
     K_VERSION, K_NAME, K_SCALING, K_SPECIES, K_TAG, K_RBTYPE, K_MIN, K_MAX, K_RBSIZE, K_NRAD, K_RADIAL,
-    K_NMOM, K_NBASIC, K_BASIC, K_NTIMES, K_TIMES, K_NSCALAR, K_MAPPING, K_SPC, K_MC, K_COUNT
+    K_NMOM, K_NBASIC, K_BASIC, K_NTIMES, K_TIMES, K_NSCALAR, K_MAPPING, K_SPC, K_MC, K_ZIN, K_ZOUT, K_ZZ, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "version", "potential_name", "scaling", "species_count", "potential_tag", "radial_basis_type", "min_dist",
     "max_dist", "radial_basis_size", "radial_funcs_count", "radial_coeffs", "alpha_moments_count",
     "alpha_index_basic_count", "alpha_index_basic", "alpha_index_times_count", "alpha_index_times",
-    "alpha_scalar_moments", "alpha_moment_mapping", "species_coeffs", "moment_coeffs"};
+    "alpha_scalar_moments", "alpha_moment_mapping", "species_coeffs", "moment_coeffs", "aion_zbl_inner",
+    "aion_zbl_outer", "aion_zbl_z"};
 
 static aion_status read_radial(lex *L, mtp_model *m, const int seen[K_COUNT])
 {
@@ -434,7 +451,9 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
     lex L = {text, text + len, 1, name, err};
     char w[128];
     int seen[K_COUNT] = {0};
-    int n_basic_list = 0, n_times_list = 0, n_map = 0, n_spc = 0, n_mc = 0;
+    int n_basic_list = 0, n_times_list = 0, n_map = 0, n_spc = 0, n_mc = 0, n_zz = 0;
+    long kline[K_COUNT] = {0};
+    double *zz = NULL;
     double *tmp = NULL;
     aion_status st = AION_OK;
 
@@ -462,6 +481,7 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
             goto fail;
         }
         seen[k] = 1;
+        kline[k] = L.line;
         switch (k) {
         case K_VERSION: st = read_rest(&L, w, &m->version); break;
         case K_NAME: st = read_rest(&L, w, &m->name); break;
@@ -473,6 +493,8 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
             break;
         case K_MIN: st = read_double_after_eq(&L, w, &m->min_dist); break;
         case K_MAX: st = read_double_after_eq(&L, w, &m->max_dist); break;
+        case K_ZIN: st = read_double_after_eq(&L, w, &m->zbl_inner); break;
+        case K_ZOUT: st = read_double_after_eq(&L, w, &m->zbl_outer); break;
         case K_SPECIES: st = read_int_after_eq(&L, w, &m->nspecies); break;
         case K_RBSIZE: st = read_int_after_eq(&L, w, &m->rb_size); break;
         case K_NRAD: st = read_int_after_eq(&L, w, &m->nradial); break;
@@ -521,6 +543,8 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
                 st = read_num_list(&L, w, &m->species_coeffs, &n_spc, MTP_MAX_SPECIES);
             } else if (k == K_MC) {
                 st = read_num_list(&L, w, &m->moment_coeffs, &n_mc, MTP_MAX_MOMENTS);
+            } else if (k == K_ZZ) {
+                st = read_num_list(&L, w, &zz, &n_zz, MTP_MAX_SPECIES);
             }
             break;
         }
@@ -565,12 +589,49 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
                           n_mc, m->nscalar);
         goto fail;
     }
+    /* the ZBL baseline: all three keys or none */
+    if (seen[K_ZIN] || seen[K_ZOUT] || seen[K_ZZ]) {
+        static const int zk[3] = {K_ZIN, K_ZOUT, K_ZZ};
+        int given = seen[K_ZIN] ? K_ZIN : seen[K_ZOUT] ? K_ZOUT : K_ZZ;
+        for (int q = 0; q < 3; q++)
+            if (!seen[zk[q]]) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: %s without %s (the ZBL baseline needs "
+                                  "aion_zbl_inner, aion_zbl_outer and aion_zbl_z)", name, kline[given],
+                                  key_names[given], key_names[zk[q]]);
+                goto fail;
+            }
+        if (!(m->zbl_inner > 0.0) || !(m->zbl_outer > m->zbl_inner)) {
+            int at = m->zbl_inner > 0.0 ? K_ZOUT : K_ZIN;
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: ZBL baseline: need 0 < aion_zbl_inner < aion_zbl_outer "
+                              "(got %g, %g)", name, kline[at], m->zbl_inner, m->zbl_outer);
+            goto fail;
+        }
+        if (n_zz != m->nspecies) {
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: aion_zbl_z has %d atomic numbers, species_count = %d",
+                              name, kline[K_ZZ], n_zz, m->nspecies);
+            goto fail;
+        }
+        m->zbl_z = aion_calloc((size_t)n_zz, sizeof *m->zbl_z);
+        if (!m->zbl_z) goto oom;
+        for (int q = 0; q < n_zz; q++) {
+            if (zz[q] != floor(zz[q]) || zz[q] < 1 || zz[q] > AION_MAX_Z) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: aion_zbl_z: %g is not an atomic number (1..%d)", name,
+                                  kline[K_ZZ], zz[q], AION_MAX_Z);
+                goto fail;
+            }
+            m->zbl_z[q] = (int)zz[q];
+        }
+        m->has_zbl = 1;
+    }
+    free(zz);
+    zz = NULL;
     st = mtp_model_check(m, name, err);
     if (st) goto fail;
     return AION_OK;
 oom:
     st = aion_err_set(err, AION_ERR_NOMEM, "%s: out of memory", name);
 fail:
+    free(zz);
     free(tmp);
     mtp_model_free(m);
     return st;
@@ -634,6 +695,17 @@ static void put_real(aion_strbuf *sb, double x)
     char buf[48];
     snprintf(buf, sizeof buf, "%.15e", x);
     if (strtod(buf, NULL) != x) snprintf(buf, sizeof buf, "%.16e", x);
+    aion_sb_puts(sb, buf);
+}
+
+/* Shortest %g form that reads back bit for bit (the baseline's radii). */
+static void put_short_real(aion_strbuf *sb, double x)
+{
+    char buf[48];
+    for (int p = 1; p <= 17; p++) {
+        snprintf(buf, sizeof buf, "%.*g", p, x);
+        if (strtod(buf, NULL) == x) break;
+    }
     aion_sb_puts(sb, buf);
 }
 
@@ -709,6 +781,15 @@ aion_status mtp_model_format(const mtp_model *m, aion_strbuf *sb, aion_error *er
     if (m->moment_coeffs) {
         aion_sb_puts(sb, "\nmoment_coeffs = ");
         put_real_list(sb, m->moment_coeffs, m->nscalar);
+    }
+    if (m->has_zbl) {
+        aion_sb_puts(sb, "\naion_zbl_inner = ");
+        put_short_real(sb, m->zbl_inner);
+        aion_sb_puts(sb, "\naion_zbl_outer = ");
+        put_short_real(sb, m->zbl_outer);
+        aion_sb_puts(sb, "\naion_zbl_z = {");
+        for (int s = 0; s < m->nspecies; s++) aion_sb_printf(sb, "%s%d", s ? ", " : "", m->zbl_z[s]);
+        aion_sb_putc(sb, '}');
     }
     if (sb->oom) return aion_err_set(err, AION_ERR_NOMEM, "out of memory formatting an MTP");
     return AION_OK;

@@ -21,9 +21,16 @@
  * (tr_ridge_solve), so the gradient is that of L at the ridge solution: exact
  * up to O(ridge).
  *
+ * Optional ZBL baseline (zbl.h; aion_train_opts.zbl_*): the labels are
+ * replaced once, before the optimisation, by label - baseline (energy,
+ * forces, virial); the MTP is fitted to that residual. The errors tracked
+ * here, E_MTP - (E_label - E_ZBL) = (E_ZBL + E_MTP) - E_label, are then those
+ * of the whole model.
+ *
  * Threads: OpenMP over fixed blocks of configurations; block results
  * are combined in block order, so results do not depend on the thread count.
  */
+#include "potential/zbl.h"
 #include "train.h"
 
 #include <errno.h>
@@ -96,6 +103,8 @@ struct aion_mtp_trainer {
     int nhist, hcap;
     aion_strbuf desc;
     int stop;
+    int zbl_origin;          /* 0 none, 1 from init_path, 2 given, 3 given (replaces init_path's), 4 init_path's dropped */
+    double zbl_old[2];       /* init_path's inner, outer (origins 3, 4) */
 };
 
 /* ------------------------------------------------------------------ */
@@ -584,8 +593,106 @@ static void describe(aion_mtp_trainer *t)
     aion_sb_printf(sb, "  training set: %d configurations, %ld atoms (energies %ld, forces %ld, stresses %ld)\n",
                    t->ncfg, t->natoms, ne, nf, ns);
     if (t->nval) aion_sb_printf(sb, "  validation set: %d configurations\n", t->nval);
+    if (t->zbl_origin == 4)
+        aion_sb_printf(sb, "  baseline: none (the ZBL baseline %g..%g A of the initial potential is dropped)\n",
+                       t->zbl_old[0], t->zbl_old[1]);
+    else if (t->zbl_origin)
+        aion_sb_printf(sb, "  baseline: ZBL pair repulsion switched off between %g and %g A (%s); the MTP is fitted "
+                           "to label - ZBL, errors are those of ZBL + MTP\n",
+                       m->zbl_inner, m->zbl_outer,
+                       t->zbl_origin == 1   ? "from the initial potential"
+                       : t->zbl_origin == 2 ? "new"
+                                            : "replaces the initial potential's");
+    if (t->zbl_origin == 3)
+        aion_sb_printf(sb, "  (the initial potential's baseline was %g..%g A)\n", t->zbl_old[0], t->zbl_old[1]);
     aion_sb_printf(sb, "  weights: energy %g, forces %g, stress %g; ridge %g; threads %d\n", t->o.w_energy,
                    t->o.w_force, t->o.w_stress, t->o.ridge, t->nth);
+}
+
+/* Labels minus the baseline, for configurations built from frames fr. */
+static aion_status subtract_baseline(const aion_mtp_trainer *t, const zbl_table *zt, tr_cfg *cfg, const aion_frame *fr,
+                                     int n, const char *what, aion_error *err)
+{
+    int bad = -1, nomem = 0;
+    aion_error e1;
+    e1.code = AION_OK;
+    e1.msg[0] = 0;
+#pragma omp parallel for schedule(dynamic, 4) num_threads(t->nth)
+    for (int k = 0; k < n; k++) {
+        tr_cfg *c = &cfg[k];
+        double e = 0.0, w[3][3] = {{0}}, (*f)[3] = aion_calloc((size_t)c->n, sizeof *f);
+        aion_error e2;
+        if (!f) {
+#pragma omp atomic write
+            nomem = 1;
+            continue;
+        }
+        if (zbl_add_frame(zt, &fr[k], c->spec, 1, &e, f, w, NULL, &e2) != AION_OK) {
+#pragma omp critical(tr_zbl)
+            if (bad < 0 || k < bad) {
+                bad = k;
+                e1 = e2;
+            }
+            free(f);
+            continue;
+        }
+        if (c->has_e) c->E -= e;
+        if (c->has_f)
+            for (int i = 0; i < c->n; i++)
+                for (int a = 0; a < 3; a++) c->F[i][a] -= f[i][a];
+        if (c->has_s)
+            for (int a = 0; a < 3; a++)
+                for (int b = 0; b < 3; b++) c->W[a][b] -= 0.5 * (w[a][b] + w[b][a]);
+        free(f);
+    }
+    if (nomem) return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
+    if (bad >= 0) return aion_err_set(err, e1.code, "%s set: configuration %d: %s", what, bad + 1, e1.msg);
+    return AION_OK;
+}
+
+/* The ZBL baseline: kept from init_path, given, replaced or dropped
+ * (zbl_mode); with one, the labels become label - baseline. */
+static aion_status setup_baseline(aion_mtp_trainer *t, const aion_frame *train, const aion_frame *valid,
+                                  aion_error *err)
+{
+    mtp_model *m = &t->model;
+    zbl_table zt;
+    aion_status st;
+    t->zbl_origin = m->has_zbl ? 1 : 0;
+    if (t->o.zbl_mode != 0) {
+        t->zbl_old[0] = m->zbl_inner;
+        t->zbl_old[1] = m->zbl_outer;
+        free(m->zbl_z);
+        m->zbl_z = NULL;
+        m->has_zbl = 0;
+        m->zbl_inner = m->zbl_outer = 0.0;
+        t->zbl_origin = t->zbl_origin ? 4 : 0;
+    }
+    if (t->o.zbl_mode > 0) {
+        if (!(t->o.zbl_inner > 0.0) || !(t->o.zbl_outer > t->o.zbl_inner) || !isfinite(t->o.zbl_outer))
+            return aion_err_set(err, AION_ERR_INVALID, "training: ZBL baseline: need 0 < inner < outer (got %g, %g)",
+                                t->o.zbl_inner, t->o.zbl_outer);
+        m->zbl_z = aion_calloc((size_t)t->C, sizeof *m->zbl_z);
+        if (!m->zbl_z) return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
+        memcpy(m->zbl_z, t->species_z, (size_t)t->C * sizeof *m->zbl_z);
+        m->has_zbl = 1;
+        m->zbl_inner = t->o.zbl_inner;
+        m->zbl_outer = t->o.zbl_outer;
+        t->zbl_origin = t->zbl_origin == 4 ? 3 : 2;
+    }
+    if (!m->has_zbl) return AION_OK;
+    for (int s = 0; s < t->C; s++)
+        if (m->zbl_z[s] != t->species_z[s])
+            return aion_err_set(err, AION_ERR_INVALID,
+                                "%s: the ZBL baseline was made for species %d = %s (aion_zbl_z), but the species given "
+                                "name %s",
+                                t->o.init_path ? t->o.init_path : "training", s, aion_element_symbol(m->zbl_z[s]),
+                                aion_element_symbol(t->species_z[s]));
+    if ((st = zbl_table_build(&zt, m->zbl_z, t->C, m->zbl_inner, m->zbl_outer, err))) return st;
+    st = subtract_baseline(t, &zt, t->cfg, train, t->ncfg, "training", err);
+    if (!st && t->nval) st = subtract_baseline(t, &zt, t->val, valid, t->nval, "validation", err);
+    zbl_table_free(&zt);
+    return st;
 }
 
 aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *train, int ntrain,
@@ -673,6 +780,7 @@ aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *tr
                                      err)))
             goto fail;
     }
+    if ((st = setup_baseline(t, train, valid, err))) goto fail;
     if ((st = mtp_tplan_build(&t->tp, &t->model, err))) goto fail;
     t->P = t->C + t->model.nscalar;
     t->nr = t->C * t->C * t->model.nradial * t->model.rb_size;
@@ -771,6 +879,11 @@ static uint64_t fingerprint(const aion_mtp_trainer *t)
     for (int k = 0; k < t->ncfg; k++) {
         p = (const unsigned char *)&t->cfg[k].E;
         for (size_t q = 0; q < sizeof(double); q++) h = (h ^ p[q]) * 1099511628211ULL;
+    }
+    if (t->model.has_zbl) {
+        const double z[2] = {t->model.zbl_inner, t->model.zbl_outer};
+        p = (const unsigned char *)z;
+        for (size_t k = 0; k < sizeof z; k++) h = (h ^ p[k]) * 1099511628211ULL;
     }
     return h;
 }
