@@ -29,6 +29,8 @@ static void usage(FILE *out)
             "  --seed N               seed\n"
             "  --glasses N            system.glasses: N independent glasses, combined in the report\n"
             "  --potential SPEC       potential.model (pedone, FILE.pot, FILE.mtp with --set potential.species=Li,P,O)\n"
+            "  --committee A,B,..     potential.committee: further potentials, each run like potential.model; the\n"
+            "                         report combines them (statistical and model uncertainty)\n"
             "  --threads N            run.threads (0 = all)\n"
             "  --threads-per-run N    run.threads_per_run\n"
             "  --print                print the effective pipeline (YAML) and exit\n"
@@ -182,6 +184,7 @@ int cmd_run(int argc, char **argv)
         else if (!strcmp(a, "--seed")) alias = "seed";
         else if (!strcmp(a, "--glasses")) alias = "system.glasses";
         else if (!strcmp(a, "--potential")) alias = "potential.model";
+        else if (!strcmp(a, "--committee")) alias = "potential.committee";
         else if (!strcmp(a, "--threads")) alias = "run.threads";
         else if (!strcmp(a, "--threads-per-run")) alias = "run.threads_per_run";
         if (alias) {
@@ -239,11 +242,25 @@ int cmd_run(int argc, char **argv)
                    c.report_T_K, s.glass_sigma_report[g]);
         printf("combined over %d glasses (mean; errors include the glass-to-glass spread):\n", s.n_glasses);
     }
+    if (s.n_models > 1) printf("model 1 (potential.model):\n");
     if (isfinite(s.Ea_eV)) {
         printf("Ea = %.3f ± %.3f eV\n", s.Ea_eV, s.Ea_err);
         printf("D*(%g K) = %.3g cm²/s (1σ %.3g .. %.3g)\n", c.report_T_K, s.D_report, s.D_report_lo, s.D_report_hi);
         printf("σ(%g K) = %.3g S/cm (Nernst–Einstein, H_R = 1; 1σ %.3g .. %.3g)\n", c.report_T_K, s.sigma_report,
                s.sigma_report_lo, s.sigma_report_hi);
+    }
+    if (s.n_models > 1) {
+        printf("committee of %d potentials:\n", s.n_models);
+        for (int m = 0; m < s.n_models; m++)
+            printf("  model %d: Ea = %.3f ± %.3f eV, σ(%g K) = %.3g S/cm\n", m + 1, s.model_Ea_eV[m], s.model_Ea_err[m],
+                   c.report_T_K, s.model_sigma_report[m]);
+        if (isfinite(s.committee_Ea_eV)) {
+            printf("committee: Ea = %.3f ± %.3f eV (statistical %.3f, model %.3f)\n", s.committee_Ea_eV,
+                   s.committee_Ea_err, s.committee_Ea_u_stat, s.committee_Ea_u_model);
+            printf("committee: σ(%g K) = %.3g S/cm (1σ %.3g .. %.3g; ln σ statistical %.2f, model %.2f)\n",
+                   c.report_T_K, s.committee_sigma_report, s.committee_sigma_report_lo, s.committee_sigma_report_hi,
+                   s.committee_ln_sigma_u_stat, s.committee_ln_sigma_u_model);
+        }
     }
     printf("%d stages computed, %d reused; %.1f s\nwrote %s/report.html and %s/summary.json\n", s.stages_run,
            s.stages_skipped, s.seconds, out, out);

@@ -1602,11 +1602,14 @@ void aion_label_key(const char *text, char out[17]);
  * YAML files and "section.key=value" settings overlay it. Every stage writes
  * its outputs atomically with a record holding the hash of its inputs: a run
  * that is killed and started again skips finished stages, continues MD from
- * its checkpoints, and recomputes stages whose inputs changed.
+ * its checkpoints, and recomputes stages whose inputs changed. Several glasses
+ * (system.glasses) and a committee of potentials (potential.committee) repeat
+ * the stages per glass and per model and are combined in the report.
  */
 
 #define AION_PIPELINE_MAX_T 32
 #define AION_PIPELINE_MAX_GLASSES 32
+#define AION_PIPELINE_MAX_MODELS 8   /* committee: potential.model and up to 7 further models */
 #define AION_PIPELINE_STR 512
 
 typedef struct aion_pipeline_config {
@@ -1623,6 +1626,12 @@ typedef struct aion_pipeline_config {
                                              the structure and transport stages grade the quench and
                                              production frames against it; "auto" = the model's .als
                                              when it exists, "" = no grades */
+    char committee[AION_PIPELINE_MAX_MODELS - 1][AION_PIPELINE_STR]; /* further models of a committee
+                                             of potentials (model 2, 3, ...; same kind of spec as
+                                             potential, same species order; relative to base_dir):
+                                             each repeats every stage in stages/model<m>/ and the
+                                             report combines the models (docs/pipeline.md) */
+    int n_committee;                      /* entries of committee (0 = no committee) */
     /* system */
     char composition[128];                /* formula */
     int atoms;                            /* about this many atoms (whole formula units) */
@@ -1683,11 +1692,13 @@ void aion_pipeline_config_init(aion_pipeline_config *c);
 /* Overlay a YAML pipeline file (sections and keys of docs/pipeline.md) onto c;
  * sets c->source and c->base_dir. Unknown keys are errors ("FILE:LINE: ..."). */
 aion_status aion_pipeline_config_load(aion_pipeline_config *c, const char *path, aion_error *err);
-/* Set one key: "production.temperatures" = "[700, 800]", "system.atoms" = "400". */
+/* Set one key: "production.temperatures" = "[700, 800]", "system.atoms" = "400",
+ * "potential.committee" = "[b.mtp, c.mtp]" (or "b.mtp,c.mtp"; "[]" = none). */
 aion_status aion_pipeline_config_set(aion_pipeline_config *c, const char *key, const char *value, aion_error *err);
 /* Check values (positive times, at least one temperature, ...). */
 aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error *err);
-/* The configuration as YAML (every key; malloc'd, caller frees; NULL on allocation failure). */
+/* The configuration as YAML (every key, except potential.committee while it is
+ * empty; malloc'd, caller frees; NULL on allocation failure). */
 char *aion_pipeline_config_yaml(const aion_pipeline_config *c);
 
 /* Progress events, called from the thread that runs the stage with a lock
@@ -1725,6 +1736,19 @@ typedef struct aion_pipeline_summary {
     int n_glasses;                                        /* glasses of the run (1 = one glass) */
     double glass_Ea_eV[AION_PIPELINE_MAX_GLASSES], glass_Ea_err[AION_PIPELINE_MAX_GLASSES];
     double glass_sigma_report[AION_PIPELINE_MAX_GLASSES]; /* each glass's σ(report_T_K) (S/cm) */
+    /* Committee of potentials (potential.committee). The values above are always
+     * model 1's (potential.model); model_* hold each model's own (glass-combined)
+     * values, model_*[0] = the values above; committee_* combine the models
+     * (mean over the models with a fit; u_stat = √(Σ u_m²)/M, u_model = sample
+     * standard deviation of the models' values, u = √(u_stat² + u_model²);
+     * σ in ln space) and are NaN with one model. */
+    int n_models;                                         /* 1 + potential.committee entries */
+    double model_Ea_eV[AION_PIPELINE_MAX_MODELS], model_Ea_err[AION_PIPELINE_MAX_MODELS];
+    double model_sigma_report[AION_PIPELINE_MAX_MODELS];  /* each model's σ(report_T_K) (S/cm) */
+    double committee_Ea_eV, committee_Ea_u_stat, committee_Ea_u_model, committee_Ea_err; /* err = total */
+    double committee_D_report, committee_D_report_lo, committee_D_report_hi;          /* total 1σ band */
+    double committee_sigma_report, committee_sigma_report_lo, committee_sigma_report_hi; /* total 1σ band */
+    double committee_ln_sigma_u_stat, committee_ln_sigma_u_model;                        /* of ln σ(report_T_K) */
     int stages_run, stages_skipped;
     double seconds;
 } aion_pipeline_summary;

@@ -32,6 +32,14 @@ void aion_pipe_stage_name(int glass, const char *base, char *out, size_t cap)
     else snprintf(out, cap, "glass%d/%s", glass, base);
 }
 
+void aion_pipe_model_stage_name(int model, int glass, const char *base, char *out, size_t cap)
+{
+    char g[64];
+    aion_pipe_stage_name(glass, base, g, sizeof g);
+    if (model <= 1) snprintf(out, cap, "%s", g);
+    else snprintf(out, cap, "model%d/%s", model, g);
+}
+
 uint64_t aion_pipe_glass_seed(uint64_t seed, int glass)
 {
     if (glass <= 1) return seed;
@@ -121,6 +129,51 @@ double aion_pipe_combined_predict(const pipe_arrhenius_comb *c, double T_K, doub
     if (ln_se) *ln_se = c->n >= 2 ? fmax(sb, sw) : sw;
     if (ln_se_nocov) *ln_se_nocov = c->n >= 2 ? fmax(sbn, swn) : swn;
     return v;
+}
+
+/*
+ * Committee of potentials (docs/pipeline.md, "Committee of potentials"). M
+ * potentials that pass the same validation checks are M reasonable models of
+ * the same physics; each gives its own estimate x_m (its glasses combined as
+ * above) with a statistical error u_m. The committee value is their mean and
+ * its error has two parts, reported separately:
+ *
+ *   u_stat  = √(Σ u_m²)/M          the statistical error of that mean (the MD noise
+ *                                  and the glass-to-glass spread of each model);
+ *   u_model = s = √(Σ (x_m − x̄)²/(M − 1))
+ *                                  the spread between the models, NOT divided by √M;
+ *   u       = √(u_stat² + u_model²).
+ *
+ * Why s and not s/√M: s/√M would be the error of the mean over an ensemble of
+ * potentials if their errors were independent draws around the truth. They are
+ * not: the models share training data, reference method and functional form,
+ * and three or eight of them do not average the reference's or the form's
+ * error away. What the committee does measure is how far the result of one
+ * reasonable potential lies from another's; that is the uncertainty any single
+ * potential's answer (and the committee mean) carries, whatever M is. s itself
+ * contains each model's statistical noise too, so u double-counts a little when
+ * u_stat is not small against s: it errs on the wide side, deliberately.
+ */
+void aion_pipe_committee(const double *x, const double *u, int n, pipe_committee *out)
+{
+    memset(out, 0, sizeof *out);
+    out->n = n;
+    out->mean = out->u_stat = out->u_model = out->u_total = NAN;
+    if (n < 1 || !x) return;
+    double s = 0, w = 0, ss = 0;
+    for (int m = 0; m < n; m++) {
+        s += x[m];
+        if (u) w += u[m] * u[m];
+    }
+    out->mean = s / n;
+    for (int m = 0; m < n; m++) ss += (x[m] - out->mean) * (x[m] - out->mean);
+    if (u) out->u_stat = sqrt(w) / n;
+    if (n >= 2) {
+        out->u_model = sqrt(ss / (n - 1));
+        out->u_total = u ? sqrt(out->u_stat * out->u_stat + out->u_model * out->u_model) : out->u_model;
+    } else {
+        out->u_total = out->u_stat;
+    }
 }
 
 double aion_pipe_t975(int dof)

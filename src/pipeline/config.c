@@ -108,6 +108,11 @@ const pipe_key aion_pipe_keys[] = {
     {"potential.active_set", PT_STR, O(active_set), S(active_set), 0, 0,
      "MaxVol active set of an .mtp: quench and production frames are graded against it; auto = the model's .als if "
      "present, \"\" = none"},
+    /* in no stage's hash by name: model m's stages hash their own model's spec and file bytes
+     * (model 1's stages are the same with or without a committee) */
+    {"potential.committee", PT_STR_LIST, O(committee), AION_PIPELINE_MAX_MODELS - 1, O(n_committee), 0,
+     "further potentials of a committee (model 2, 3, ...; like potential.model, same species): each repeats every "
+     "stage in stages/model<m>/; the report combines the models (statistical and model uncertainty)"},
     {"system.composition", PT_STR, O(composition), S(composition), 0, PK_QUENCH, "formula"},
     {"system.atoms", PT_INT, O(atoms), 0, 0, PK_QUENCH, "about this many atoms (whole formula units)"},
     {"system.density", PT_DBL, O(density_gcc), 0, 0, PK_QUENCH, "density of the random start (g/cm³); the glass's with quench.ensemble nvt"},
@@ -222,6 +227,40 @@ static aion_status set_key(aion_pipeline_config *c, const pipe_key *k, const cha
             n++;
         }
         memcpy(arr, tmp, (size_t)n * sizeof *arr);
+        *(int *)((char *)c + k->count_off) = n;
+        return AION_OK;
+    }
+    case PT_STR_LIST: {
+        /* "[a, b]", "a,b" (a YAML list arrives joined by commas) or "[]": entries trimmed of
+         * blanks and quotes; paths with commas cannot be given */
+        char tmp[AION_PIPELINE_MAX_MODELS][AION_PIPELINE_STR], buf[AION_PIPELINE_MAX_MODELS * AION_PIPELINE_STR];
+        int n = 0;
+        if (strlen(v) >= sizeof buf) return aion_err_set(err, AION_ERR_INVALID, "%s%s: list too long", where, k->name);
+        snprintf(buf, sizeof buf, "%s", v);
+        char *b = buf, *e = buf + strlen(buf);
+        while (*b == ' ' || *b == '\t') b++;
+        while (e > b && (e[-1] == ' ' || e[-1] == '\t')) *--e = '\0';
+        if (*b == '[') {
+            if (e == b + 1 || e[-1] != ']')
+                return aion_err_set(err, AION_ERR_PARSE, "%s%s: a list is [a, b]: '%s'", where, k->name, v);
+            b++, *--e = '\0';
+        }
+        for (char *tok = *b ? b : NULL, *next; tok; tok = next) {
+            next = strchr(tok, ',');
+            if (next) *next++ = '\0';
+            char *t = tok, *te = tok + strlen(tok);
+            while (*t == ' ' || *t == '\t' || *t == '"' || *t == '\'') t++;
+            while (te > t && (te[-1] == ' ' || te[-1] == '\t' || te[-1] == '"' || te[-1] == '\'')) *--te = '\0';
+            if (!*t) return aion_err_set(err, AION_ERR_PARSE, "%s%s: empty entry in '%s'", where, k->name, v);
+            if ((size_t)n >= k->size || n >= AION_PIPELINE_MAX_MODELS)
+                return aion_err_set(err, AION_ERR_INVALID, "%s%s: at most %zu entries", where, k->name, k->size);
+            if (strlen(t) >= AION_PIPELINE_STR)
+                return aion_err_set(err, AION_ERR_INVALID, "%s%s: entry too long: '%s'", where, k->name, t);
+            snprintf(tmp[n++], AION_PIPELINE_STR, "%s", t);
+        }
+        char (*arr)[AION_PIPELINE_STR] = (char (*)[AION_PIPELINE_STR])p;
+        memset(arr, 0, k->size * AION_PIPELINE_STR);
+        memcpy(arr, tmp, (size_t)n * AION_PIPELINE_STR);
         *(int *)((char *)c + k->count_off) = n;
         return AION_OK;
     }
@@ -340,6 +379,10 @@ aion_status aion_pipeline_config_check(const aion_pipeline_config *c, aion_error
 #define NEED(cond, ...) \
     if (!(cond)) return aion_err_set(err, AION_ERR_INVALID, __VA_ARGS__)
     NEED(c->potential[0], "potential.model is empty");
+    NEED(c->n_committee >= 0 && c->n_committee < AION_PIPELINE_MAX_MODELS,
+         "potential.committee: at most %d further models (%d in all)", AION_PIPELINE_MAX_MODELS - 1,
+         AION_PIPELINE_MAX_MODELS);
+    for (int m = 0; m < c->n_committee; m++) NEED(c->committee[m][0], "potential.committee: entry %d is empty", m + 1);
     NEED(c->composition[0], "system.composition is empty");
     NEED(c->atoms > 0 && c->atoms <= 1000000, "system.atoms must be 1..1000000");
     NEED(c->density_gcc > 0, "system.density must be positive");
@@ -401,6 +444,16 @@ void aion_pipe_key_value(const aion_pipeline_config *c, const pipe_key *k, aion_
         aion_sb_putc(b, ']');
         break;
     }
+    case PT_STR_LIST: {
+        int n = *(const int *)((const char *)c + k->count_off);
+        aion_sb_putc(b, '[');
+        for (int i = 0; i < n; i++) {
+            if (i) aion_sb_puts(b, ", ");
+            aion_pipe_json_str(b, p + (size_t)i * AION_PIPELINE_STR);
+        }
+        aion_sb_putc(b, ']');
+        break;
+    }
     }
 }
 
@@ -411,6 +464,8 @@ char *aion_pipeline_config_yaml(const aion_pipeline_config *c)
     aion_sb_init(&b);
     aion_sb_puts(&b, "# aion pipeline (every key; docs/pipeline.md)\n");
     for (const pipe_key *k = aion_pipe_keys; k->name; k++) {
+        /* an empty committee is left out: a pipeline without one prints as before */
+        if (k->type == PT_STR_LIST && !*(const int *)((const char *)c + k->count_off)) continue;
         const char *dot = strchr(k->name, '.');
         const char *leaf = dot ? dot + 1 : k->name;
         size_t sl = dot ? (size_t)(dot - k->name) : 0;

@@ -19,14 +19,16 @@ enum {
     PK_REPORT = 1u << 4     /* report only (always regenerated) */
 };
 
-typedef enum { PT_STR, PT_INT, PT_LONG, PT_U64, PT_DBL, PT_DBL_LIST } pipe_key_type;
+/* PT_STR_LIST: an array of char[AION_PIPELINE_STR] entries (potential.committee);
+ * left out of the configuration's YAML while empty. */
+typedef enum { PT_STR, PT_INT, PT_LONG, PT_U64, PT_DBL, PT_DBL_LIST, PT_STR_LIST } pipe_key_type;
 
 typedef struct pipe_key {
     const char *name;     /* "section.key" (YAML) */
     pipe_key_type type;
     size_t off;           /* offset in aion_pipeline_config */
-    size_t size;          /* PT_STR: capacity; PT_DBL_LIST: capacity (entries) */
-    size_t count_off;     /* PT_DBL_LIST: offset of the int count */
+    size_t size;          /* PT_STR: capacity; PT_DBL_LIST, PT_STR_LIST: capacity (entries) */
+    size_t count_off;     /* PT_DBL_LIST, PT_STR_LIST: offset of the int count */
     unsigned stages;      /* PK_* bits (0 = execution only, never hashed) */
     const char *help;
 } pipe_key;
@@ -49,6 +51,11 @@ uint64_t aion_pipe_file_hash(const char *path);
  * a glass's stage: base itself for glass 1 (the names of a one-glass run, so
  * its outputs stay valid), "glass<g>/base" for g > 1 (out/stages/glass<g>/base/). */
 void aion_pipe_stage_name(int glass, const char *base, char *out, size_t cap);
+/* Models of a committee (potential.committee; model numbers are 1-based, model 1 =
+ * potential.model): stage name of glass g's stage of model m: that of
+ * aion_pipe_stage_name for m = 1 (the names of a run without a committee),
+ * "model<m>/" followed by it for m > 1 (out/stages/model<m>/[glass<g>/]base/). */
+void aion_pipe_model_stage_name(int model, int glass, const char *base, char *out, size_t cap);
 /* Seed of glass g: seed itself for g = 1, a splitmix derivative of (seed, g) after. */
 uint64_t aion_pipe_glass_seed(uint64_t seed, int glass);
 
@@ -80,6 +87,19 @@ aion_status aion_pipe_combine_arrhenius(const aion_arrhenius *fits, int n, pipe_
 /* Combined ln-value at T: returns exp(mean ln D(T)); ln_se = max of the between and
  * within 1σ of the mean ln D(T) (with the covariance), ln_se_nocov the same without it. */
 double aion_pipe_combined_predict(const pipe_arrhenius_comb *c, double T_K, double *ln_se, double *ln_se_nocov);
+/* Committee of potentials (combine.c): n models' estimates x[m] of one quantity
+ * (Ea, ln D(T), ln σ(T)) with their statistical 1σ u[m] (each model's own
+ * glass combination): mean = Σx/n; u_stat = √(Σu²)/n (the statistical error of
+ * the mean); u_model = s, the sample standard deviation of the x[m] (n − 1 in
+ * the denominator; NaN for n = 1), NOT divided by √n: it estimates how far one
+ * reasonable potential's value lies from another's, which is what the result of
+ * any one potential (the committee's included) may be off by; u_total =
+ * √(u_stat² + u_model²) (u_stat for n = 1). u may be NULL (u_stat NaN). Pure. */
+typedef struct pipe_committee {
+    int n;
+    double mean, u_stat, u_model, u_total;
+} pipe_committee;
+void aion_pipe_committee(const double *x, const double *u, int n, pipe_committee *out);
 /* Student t quantile at 0.975 for dof degrees of freedom (dof >= 1). */
 double aion_pipe_t975(int dof);
 

@@ -218,22 +218,24 @@ static void glass_free(glass_res *r)
     }
 }
 
-/* Records of glass g and its per-temperature data; notes prefixed by pre. */
-static aion_status glass_load(const aion_pipeline_config *c, const char *out, int g, const pipe_stage_info *stg,
+/* Records of glass g of model m (1 = potential.model) and its per-temperature data; notes prefixed by pre. */
+static aion_status glass_load(const aion_pipeline_config *c, const char *out, int m, int g, const pipe_stage_info *stg,
                               int nst, glass_res *r, aion_strbuf *nb, const char *pre, aion_error *err)
 {
-    char name[64], base[48];
+    char name[64], base[48], mod[32] = "";
+    if (m > 1) snprintf(mod, sizeof mod, " of model %d", m);
     r->g = g;
-    aion_pipe_stage_name(g, "quench", name, sizeof name);
+    aion_pipe_model_stage_name(m, g, "quench", name, sizeof name);
     for (int k = 0; k < nst; k++)
         if (!strcmp(stg[k].name, name)) r->seed = stg[k].seed;
     r->q = load_stage(out, name);
-    aion_pipe_stage_name(g, "structure", name, sizeof name);
+    aion_pipe_model_stage_name(m, g, "structure", name, sizeof name);
     r->str = load_stage(out, name);
     if (!r->q || !r->str) {
-        if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record missing or unreadable", out);
-        return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record of glass %d missing or unreadable",
-                            out, g);
+        if (g == 1)
+            return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record%s missing or unreadable", out, mod);
+        return aion_err_set(err, AION_ERR_IO, "%s/stages: quench or structure record of glass %d%s missing or unreadable",
+                            out, g, mod);
     }
     {
         double qg = num(r->str, "results.quench_grade.max");
@@ -258,19 +260,20 @@ static aion_status glass_load(const aion_pipeline_config *c, const char *out, in
     for (int k = 0; k < c->n_temps; k++) {
         double T = c->temps_K[k];
         snprintf(base, sizeof base, "transport-%gK", T);
-        aion_pipe_stage_name(g, base, name, sizeof name);
+        aion_pipe_model_stage_name(m, g, base, name, sizeof name);
         r->tj[k] = load_stage(out, name);
         snprintf(base, sizeof base, "md-%gK", T);
-        aion_pipe_stage_name(g, base, name, sizeof name);
+        aion_pipe_model_stage_name(m, g, base, name, sizeof name);
         r->mj[k] = load_stage(out, name);
         snprintf(base, sizeof base, "npt-%gK", T);
-        aion_pipe_stage_name(g, base, name, sizeof name);
+        aion_pipe_model_stage_name(m, g, base, name, sizeof name);
         if (c->npt_ps > 0) r->nj[k] = load_stage(out, name);
         if (!r->tj[k] || !r->mj[k]) {
             aion_sb_free(&gw);
             aion_sb_free(&pw);
-            if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K missing or unreadable", out, T);
-            return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K of glass %d missing or unreadable", out, T, g);
+            if (g == 1) return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K%s missing or unreadable", out, T, mod);
+            return aion_err_set(err, AION_ERR_IO, "%s/stages: record of %g K of glass %d%s missing or unreadable", out, T, g,
+                                mod);
         }
         const cJSON *rs = item(r->tj[k], "results");
         tdata *d = &r->td[k];
@@ -437,7 +440,7 @@ typedef struct combined {
 } combined;
 
 static void combine_glasses(const aion_pipeline_config *c, const glass_res *r, const headline *hg, int ng,
-                            headline *o, combined *cb, aion_strbuf *nb)
+                            headline *o, combined *cb, aion_strbuf *nb, const char *pre)
 {
     double x[AION_PIPELINE_MAX_GLASSES], u[AION_PIPELINE_MAX_GLASSES];
     aion_arrhenius fits[AION_PIPELINE_MAX_GLASSES];
@@ -451,7 +454,7 @@ static void combine_glasses(const aion_pipeline_config *c, const glass_res *r, c
         if (hg[g].have_fit) fits[n++] = hg[g].ar;
     cb->nfit = n;
     if (n < ng)
-        aion_sb_printf(nb, "%d of %d glasses have an Arrhenius fit: the combination uses those\n", n, ng);
+        aion_sb_printf(nb, "%s%d of %d glasses have an Arrhenius fit: the combination uses those\n", pre, n, ng);
     if (n >= 1 && aion_pipe_combine_arrhenius(fits, n, &cb->comb) == AION_OK) {
         o->have_fit = 1;
         o->ar = n >= 2 ? cb->comb.between : cb->comb.within;
@@ -460,7 +463,8 @@ static void combine_glasses(const aion_pipeline_config *c, const glass_res *r, c
         o->ar.chi2_dof = NAN;
         o->nf = n;
         o->D300 = aion_pipe_combined_predict(&cb->comb, Tr, &o->sd, &o->sdn);
-        if (n == 1) aion_sb_printf(nb, "only one glass has an Arrhenius fit: no glass-to-glass spread in the errors\n");
+        if (n == 1)
+            aion_sb_printf(nb, "%sonly one glass has an Arrhenius fit: no glass-to-glass spread in the errors\n", pre);
     }
     /* σ(Tr) (Nernst–Einstein): geometric mean of the glasses' values, spread in ln σ */
     n = 0;
@@ -718,6 +722,118 @@ static void json_mean(aion_strbuf *js, const char *p, const pipe_mean *m)
     aion_sb_printf(js, ", \"%sn\": %d", p, m->n);
 }
 
+/* One model of a committee: its headline values (its glasses combined as for
+ * model 1), the glasses with a fit, and per temperature its D* (glass-combined). */
+typedef struct model_res {
+    headline hl;
+    int nfit;
+    double tD[AION_PIPELINE_MAX_T], tDe[AION_PIPELINE_MAX_T];
+    char spec[AION_PIPELINE_STR];    /* potential.model or its potential.committee entry */
+    char path[AION_PIPELINE_STR];    /* resolved */
+    uint64_t file_hash;              /* 0: a built-in name or unreadable */
+} model_res;
+
+/* The committee combination (combine.c): over the models with a fit. */
+typedef struct committee_res {
+    int n;
+    pipe_committee Ea, lnD0, lnD, lnS;
+} committee_res;
+
+/* Model m (> 1) of a committee: load, fit and combine its glasses (notes "model m: ..."). */
+static aion_status model_load(const aion_pipeline_config *c, const char *out, int m, const pipe_stage_info *stg,
+                              int nst, model_res *mr, aion_strbuf *nb, aion_error *err)
+{
+    int ng = c->glasses > 0 ? c->glasses : 1;
+    glass_res *gr = calloc((size_t)ng, sizeof *gr);
+    headline *hg = calloc((size_t)ng, sizeof *hg);
+    combined *cb = calloc(1, sizeof *cb);
+    aion_status st = AION_OK;
+    char mpre[32];
+    snprintf(mpre, sizeof mpre, "model %d: ", m);
+    if (!gr || !hg || !cb) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int g = 0; g < ng; g++) {
+        char pre[64];
+        if (ng > 1) snprintf(pre, sizeof pre, "model %d: glass %d: ", m, g + 1);
+        else snprintf(pre, sizeof pre, "%s", mpre);
+        if ((st = glass_load(c, out, m, g + 1, stg, nst, &gr[g], nb, pre, err)) != AION_OK) goto done;
+        glass_fit(c, &gr[g], &hg[g], nb, pre);
+    }
+    if (ng > 1) {
+        combine_glasses(c, gr, hg, ng, &mr->hl, cb, nb, mpre);
+        mr->nfit = cb->nfit;
+        for (int k = 0; k < c->n_temps; k++) {
+            mr->tD[k] = cb->lnD[k].n > 0 ? exp(cb->lnD[k].mean) : NAN;
+            mr->tDe[k] = mr->tD[k] * cb->lnD[k].se;
+        }
+    } else {
+        mr->hl = hg[0];
+        mr->nfit = hg[0].have_fit;
+        for (int k = 0; k < c->n_temps; k++) mr->tD[k] = gr[0].td[k].D, mr->tDe[k] = gr[0].td[k].De;
+    }
+done:
+    for (int g = 0; gr && g < ng; g++) glass_free(&gr[g]);
+    free(gr);
+    free(hg);
+    free(cb);
+    return st;
+}
+
+/* ln σ(Tr) and its 1σ of a model's headline (NaN without σ). */
+static double ln_sigma(const headline *o, double *u)
+{
+    int ok = o->have_fit && o->s300 > 0 && o->s300hi > 0;
+    *u = ok ? log(o->s300hi / o->s300) : NAN;
+    return ok ? log(o->s300) : NAN;
+}
+
+/* The committee over the models with a fit (Ea, ln D0, ln D(Tr), ln σ(Tr)). */
+static void committee_combine(const model_res *mr, int nm, committee_res *o)
+{
+    double x[4][AION_PIPELINE_MAX_MODELS], u[4][AION_PIPELINE_MAX_MODELS];
+    int n = 0;
+    memset(o, 0, sizeof *o);
+    for (int m = 0; m < nm; m++) {
+        const headline *h = &mr[m].hl;
+        if (!h->have_fit || !(h->D300 > 0)) continue;
+        x[0][n] = h->ar.Ea_eV, u[0][n] = h->ar.Ea_err;
+        x[1][n] = h->ar.lnA, u[1][n] = h->ar.lnA_err;
+        x[2][n] = log(h->D300), u[2][n] = h->sd;
+        x[3][n] = ln_sigma(h, &u[3][n]);
+        n++;
+    }
+    o->n = n;
+    aion_pipe_committee(x[0], u[0], n, &o->Ea);
+    aion_pipe_committee(x[1], u[1], n, &o->lnD0);
+    aion_pipe_committee(x[2], u[2], n, &o->lnD);
+    aion_pipe_committee(x[3], u[3], n, &o->lnS);
+}
+
+/* a pipe_committee as JSON members "<p>", "<p>_u_stat", "<p>_u_model", "<p>_u_total" */
+static void json_committee(aion_strbuf *js, const char *p, const pipe_committee *k)
+{
+    aion_sb_printf(js, "\"%s\": ", p);
+    aion_pipe_json_num(js, k->mean);
+    aion_sb_printf(js, ", \"%s_u_stat\": ", p);
+    aion_pipe_json_num(js, k->u_stat);
+    aion_sb_printf(js, ", \"%s_u_model\": ", p);
+    aion_pipe_json_num(js, k->u_model);
+    aion_sb_printf(js, ", \"%s_u_total\": ", p);
+    aion_pipe_json_num(js, k->u_total);
+}
+
+/* [exp(m − u), exp(m + u)] */
+static void json_band(aion_strbuf *js, double m, double u)
+{
+    aion_sb_puts(js, "[");
+    aion_pipe_json_num(js, exp(m - u));
+    aion_sb_puts(js, ", ");
+    aion_pipe_json_num(js, exp(m + u));
+    aion_sb_puts(js, "]");
+}
+
 aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, const pipe_stage_info *stg, int nst,
                              double wall_s, const char *started, aion_pipeline_summary *sum, char *notes,
                              size_t notes_cap, aion_error *err)
@@ -727,10 +843,14 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     glass_res *gr = NULL;
     headline *hg = NULL, hl;
     combined *cb = NULL;
+    model_res *mr = NULL;
+    committee_res cmt;
     aion_strbuf h, js, nb;
     aion_plot *pl = NULL;
     char host[256] = "", finished[64];
     int nt = c->n_temps, ng = c->glasses > 0 ? c->glasses : 1, multi = ng > 1;
+    const int nmod = 1 + (c->n_committee > 0 ? c->n_committee : 0); /* models of the committee (1 = none) */
+    memset(&cmt, 0, sizeof cmt);
     time_t now = time(NULL);
     strftime(finished, sizeof finished, "%Y-%m-%dT%H:%M:%SZ", gmtime(&now));
     gethostname(host, sizeof host - 1);
@@ -740,14 +860,15 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
     gr = calloc((size_t)ng, sizeof *gr);
     hg = calloc((size_t)ng, sizeof *hg);
     cb = calloc(1, sizeof *cb);
-    if (!gr || !hg || !cb) {
+    mr = calloc((size_t)nmod, sizeof *mr);
+    if (!gr || !hg || !cb || !mr) {
         st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
         goto done;
     }
     for (int g = 0; g < ng; g++) {
         char pre[32] = "";
         if (multi) snprintf(pre, sizeof pre, "glass %d: ", g + 1);
-        if ((st = glass_load(c, out, g + 1, stg, nst, &gr[g], &nb, pre, err)) != AION_OK) goto done;
+        if ((st = glass_load(c, out, 1, g + 1, stg, nst, &gr[g], &nb, pre, err)) != AION_OK) goto done;
     }
     /* glass 1 is the one whose structure, quench and potential description the report shows */
     const cJSON *q = gr[0].q, *str = gr[0].str;
@@ -767,7 +888,7 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         if (multi) snprintf(pre, sizeof pre, "glass %d: ", g + 1);
         glass_fit(c, &gr[g], &hg[g], &nb, pre);
     }
-    if (multi) combine_glasses(c, gr, hg, ng, &hl, cb, &nb);
+    if (multi) combine_glasses(c, gr, hg, ng, &hl, cb, &nb, "");
     else hl = hg[0];
     const double Tr = c->report_T_K, D300 = hl.D300, sd = hl.sd, sdn = hl.sdn;
     const double s300 = hl.s300, s300lo = hl.s300lo, s300hi = hl.s300hi, Hm = hl.Hm, Hme = hl.Hme;
@@ -784,6 +905,43 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         } else {
             tD[k] = tDe[k] = NAN;
         }
+    }
+    /* ---------------- committee of potentials: each model's glasses as above, then the models ---------------- */
+    mr[0].hl = hl;
+    mr[0].nfit = multi ? cb->nfit : hl.have_fit;
+    for (int k = 0; k < nt; k++) mr[0].tD[k] = tD[k], mr[0].tDe[k] = tDe[k];
+    for (int m = 0; m < nmod; m++) {
+        snprintf(mr[m].spec, sizeof mr[m].spec, "%s", m ? c->committee[m - 1] : c->potential);
+        aion_pipe_resolve(c, mr[m].spec, mr[m].path, sizeof mr[m].path);
+        mr[m].file_hash = aion_pipe_file_hash(mr[m].path);
+        if (m && (st = model_load(c, out, m + 1, stg, nst, &mr[m], &nb, err)) != AION_OK) goto done;
+    }
+    if (nmod > 1) {
+        committee_combine(mr, nmod, &cmt);
+        if (cmt.n < nmod)
+            aion_sb_printf(&nb, "committee: %d of %d models have an Arrhenius fit: the combination uses those\n", cmt.n, nmod);
+        if (cmt.n == 1) aion_sb_printf(&nb, "committee: one model with a fit: no model uncertainty\n");
+    }
+    if (sum) {
+        sum->n_models = nmod;
+        for (int m = 0; m < nmod; m++) {
+            sum->model_Ea_eV[m] = mr[m].hl.have_fit ? mr[m].hl.ar.Ea_eV : NAN;
+            sum->model_Ea_err[m] = mr[m].hl.have_fit ? mr[m].hl.ar.Ea_err : NAN;
+            sum->model_sigma_report[m] = mr[m].hl.have_fit ? mr[m].hl.s300 : NAN;
+        }
+        const int k1 = nmod > 1 && cmt.n >= 1;
+        sum->committee_Ea_eV = k1 ? cmt.Ea.mean : NAN;
+        sum->committee_Ea_u_stat = k1 ? cmt.Ea.u_stat : NAN;
+        sum->committee_Ea_u_model = k1 ? cmt.Ea.u_model : NAN;
+        sum->committee_Ea_err = k1 ? cmt.Ea.u_total : NAN;
+        sum->committee_D_report = k1 ? exp(cmt.lnD.mean) : NAN;
+        sum->committee_D_report_lo = k1 ? exp(cmt.lnD.mean - cmt.lnD.u_total) : NAN;
+        sum->committee_D_report_hi = k1 ? exp(cmt.lnD.mean + cmt.lnD.u_total) : NAN;
+        sum->committee_sigma_report = k1 ? exp(cmt.lnS.mean) : NAN;
+        sum->committee_sigma_report_lo = k1 ? exp(cmt.lnS.mean - cmt.lnS.u_total) : NAN;
+        sum->committee_sigma_report_hi = k1 ? exp(cmt.lnS.mean + cmt.lnS.u_total) : NAN;
+        sum->committee_ln_sigma_u_stat = k1 ? cmt.lnS.u_stat : NAN;
+        sum->committee_ln_sigma_u_model = k1 ? cmt.lnS.u_model : NAN;
     }
     if (sum) {
         sum->n_temps = nt;
@@ -933,6 +1091,66 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         }
         aion_sb_puts(&js, "}");
     }
+    if (nmod > 1) {
+        aion_sb_printf(&js, ",\n\"committee\": {\"n_models\": %d, \"method\": \"mean over the models with a fit of each "
+                            "model's glass-combined value (ln space for D and sigma); u_stat = sqrt(sum u_m^2)/M, u_model = "
+                            "sample standard deviation of the models' values (not divided by sqrt(M)), u_total = "
+                            "sqrt(u_stat^2 + u_model^2)\", \"members\": [", nmod);
+        for (int m = 0; m < nmod; m++) {
+            char hx[20] = "", pre[40] = "";
+            if (mr[m].file_hash) snprintf(hx, sizeof hx, "%016llx", (unsigned long long)mr[m].file_hash);
+            if (m) snprintf(pre, sizeof pre, "model%d/", m + 1);
+            aion_sb_printf(&js, "%s\n {\"index\": %d, \"key\": \"%s\", \"model\": ", m ? "," : "", m + 1,
+                           m ? "potential.committee" : "potential.model");
+            aion_pipe_json_str(&js, mr[m].spec);
+            aion_sb_puts(&js, ", \"path\": ");
+            aion_pipe_json_str(&js, mr[m].path);
+            aion_sb_puts(&js, ", \"file_hash_fnv1a64\": ");
+            if (hx[0]) aion_pipe_json_str(&js, hx);
+            else aion_sb_puts(&js, "null");
+            aion_sb_printf(&js, ", \"stage_prefix\": \"%s\", \"n_glasses\": %d, \"glasses_with_fit\": %d,\n  \"arrhenius\": ",
+                           pre, ng, mr[m].nfit);
+            json_arrhenius(&js, &mr[m].hl, Tr);
+            aion_sb_puts(&js, ",\n  \"temperatures\": [");
+            for (int k = 0; k < nt; k++) {
+                aion_sb_printf(&js, "%s{\"T_K\": ", k ? ", " : "");
+                aion_pipe_json_num(&js, td[k].T);
+                aion_sb_puts(&js, ", \"D_cm2_s\": ");
+                aion_pipe_json_num(&js, mr[m].tD[k]);
+                aion_sb_puts(&js, ", \"D_err_cm2_s\": ");
+                aion_pipe_json_num(&js, mr[m].tDe[k]);
+                aion_sb_puts(&js, "}");
+            }
+            aion_sb_puts(&js, "]}");
+        }
+        aion_sb_printf(&js, "],\n \"combined\": {\"models_used\": %d", cmt.n);
+        if (cmt.n >= 1) {
+            aion_sb_puts(&js, ", ");
+            json_committee(&js, "Ea_eV", &cmt.Ea);
+            aion_sb_puts(&js, ", ");
+            json_committee(&js, "lnD0", &cmt.lnD0);
+            aion_sb_puts(&js, ",\n  \"at\": {\"T_K\": ");
+            aion_pipe_json_num(&js, Tr);
+            aion_sb_puts(&js, ", ");
+            json_committee(&js, "lnD", &cmt.lnD);
+            aion_sb_puts(&js, ", \"D_cm2_s\": ");
+            aion_pipe_json_num(&js, exp(cmt.lnD.mean));
+            aion_sb_puts(&js, ", \"D_1sigma\": ");
+            json_band(&js, cmt.lnD.mean, cmt.lnD.u_total);
+            aion_sb_puts(&js, ", \"D_1sigma_stat\": ");
+            json_band(&js, cmt.lnD.mean, cmt.lnD.u_stat);
+            aion_sb_puts(&js, ",\n   ");
+            json_committee(&js, "ln_sigma_ne", &cmt.lnS);
+            aion_sb_puts(&js, ", \"sigma_ne_S_cm\": ");
+            aion_pipe_json_num(&js, exp(cmt.lnS.mean));
+            aion_sb_puts(&js, ", \"sigma_ne_1sigma\": ");
+            json_band(&js, cmt.lnS.mean, cmt.lnS.u_total);
+            aion_sb_puts(&js, ", \"sigma_ne_1sigma_stat\": ");
+            json_band(&js, cmt.lnS.mean, cmt.lnS.u_stat);
+            aion_sb_puts(&js, "}");
+        }
+        aion_sb_puts(&js, "}}");
+    }
     aion_sb_puts(&js, ",\n\"stages\": [");
     for (int k = 0; k < nst; k++)
         aion_sb_printf(&js, "%s\n {\"name\": \"%s\", \"hash\": \"%s\", \"reused\": %s, \"resumed\": %s, \"seconds\": %.3f, "
@@ -981,8 +1199,113 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
                          "activation energy and glass density are properties of that model; compare them with "
                          "experiment or DFT-based potentials only as a model result.</div>\n");
 
+    if (nmod > 1) {
+        /* committee of potentials: first, since it is the answer with the model uncertainty in it */
+        aion_sb_printf(&h, "<h2>Committee of potentials</h2>\n<p class=\"big\">%d models (potential.model and "
+                           "potential.committee), each with its own %d glass%s and production runs. ",
+                       nmod, ng, ng > 1 ? "es" : "");
+        if (cmt.n >= 1) {
+            aion_sb_printf(&h, "Committee E<sub>a</sub> = <b>%.3f ± %.3f eV</b> (statistical %.3f eV, model %.3f eV); "
+                               "σ(%g K) = <b>",
+                           cmt.Ea.mean, cmt.Ea.u_total, cmt.Ea.u_stat, cmt.Ea.u_model, Tr);
+            sci(&h, exp(cmt.lnS.mean));
+            aion_sb_puts(&h, " S/cm</b>, 1σ band ");
+            sci(&h, exp(cmt.lnS.mean - cmt.lnS.u_total));
+            aion_sb_puts(&h, " – ");
+            sci(&h, exp(cmt.lnS.mean + cmt.lnS.u_total));
+            aion_sb_printf(&h, " S/cm (× e<sup>±%.2f</sup>: statistical %.2f, model %.2f in ln σ).</p>\n", cmt.lnS.u_total,
+                           cmt.lnS.u_stat, cmt.lnS.u_model);
+        } else {
+            aion_sb_puts(&h, "No model has an Arrhenius fit.</p>\n");
+        }
+        aion_sb_printf(&h, "<table><tr><th>model</th><th class=\"l\">potential</th><th>glasses with a fit</th>"
+                           "<th>E<sub>a</sub> (eV)</th><th>ln D<sub>0</sub> (cm²/s)</th><th>D*(%g K) (cm²/s)</th>"
+                           "<th>σ(%g K) (S/cm)</th><th>1σ band of σ</th></tr>\n", Tr, Tr);
+        for (int m = 0; m < nmod; m++) {
+            const headline *o = &mr[m].hl;
+            aion_sb_printf(&h, "<tr><td>%d</td><td class=\"l\">", m + 1);
+            html_esc(&h, mr[m].spec);
+            aion_sb_printf(&h, "</td><td>%d of %d</td><td>", mr[m].nfit, ng);
+            if (o->have_fit) aion_sb_printf(&h, "%.3f ± %.3f", o->ar.Ea_eV, o->ar.Ea_err);
+            else aion_sb_puts(&h, "–");
+            aion_sb_puts(&h, "</td><td>");
+            if (o->have_fit) aion_sb_printf(&h, "%.2f ± %.2f", o->ar.lnA, o->ar.lnA_err);
+            else aion_sb_puts(&h, "–");
+            aion_sb_puts(&h, "</td><td>");
+            sci(&h, o->D300);
+            aion_sb_puts(&h, "</td><td>");
+            sci(&h, o->s300);
+            aion_sb_puts(&h, "</td><td>");
+            sci(&h, o->s300lo);
+            aion_sb_puts(&h, " – ");
+            sci(&h, o->s300hi);
+            aion_sb_puts(&h, "</td></tr>\n");
+        }
+        if (cmt.n >= 1) {
+            aion_sb_printf(&h, "<tr><th>committee</th><th class=\"l\">mean of %d models</th><th>–</th><th>%.3f ± %.3f"
+                               "</th><th>%.2f ± %.2f</th><th>",
+                           cmt.n, cmt.Ea.mean, cmt.Ea.u_total, cmt.lnD0.mean, cmt.lnD0.u_total);
+            sci(&h, exp(cmt.lnD.mean));
+            aion_sb_puts(&h, "</th><th>");
+            sci(&h, exp(cmt.lnS.mean));
+            aion_sb_puts(&h, "</th><th>");
+            sci(&h, exp(cmt.lnS.mean - cmt.lnS.u_total));
+            aion_sb_puts(&h, " – ");
+            sci(&h, exp(cmt.lnS.mean + cmt.lnS.u_total));
+            aion_sb_printf(&h, "</th></tr>\n<tr><td class=\"l\" colspan=\"3\">of which statistical</td><td>%.3f</td>"
+                               "<td>%.2f</td><td colspan=\"3\">ln D: %.2f, ln σ: %.2f</td></tr>\n"
+                               "<tr><td class=\"l\" colspan=\"3\">of which model (spread of the models)</td><td>%.3f</td>"
+                               "<td>%.2f</td><td colspan=\"3\">ln D: %.2f, ln σ: %.2f</td></tr>\n",
+                           cmt.Ea.u_stat, cmt.lnD0.u_stat, cmt.lnD.u_stat, cmt.lnS.u_stat, cmt.Ea.u_model,
+                           cmt.lnD0.u_model, cmt.lnD.u_model, cmt.lnS.u_model);
+        }
+        aion_sb_puts(&h, "</table>\n<p>Each model makes its own glasses from the same start with the same random "
+                         "numbers (stages/model&lt;m&gt;/) and gets its own E<sub>a</sub> and σ, its glasses combined as "
+                         "everywhere in this report. The committee value is the mean over the models (in ln D and "
+                         "ln σ for the 300 K values). Its error has two parts: statistical, √(Σ u<sub>m</sub>²)/M, "
+                         "the models' own errors propagated to the mean; and model, the sample standard deviation of "
+                         "the models' values, <i>not</i> divided by √M: the models are not independent draws around "
+                         "the truth (they share training data, reference method and functional form), and their spread "
+                         "says how far one reasonable potential's answer lies from another's. Total = √(stat² + "
+                         "model²). With two or three models the model part is itself uncertain by a factor of about "
+                         "two. Everything below this section is model 1's (potential.model).</p>\n");
+        /* each model's points and its fit, extrapolated to Tr, and the committee value there */
+        double Tmax = 0;
+        for (int k = 0; k < nt; k++) Tmax = fmax(Tmax, td[k].T);
+        pl = aion_plot_create("Committee: each model's tracer D* and Arrhenius fit", "1000/T (1/K)", "D* (cm²/s)");
+        aion_plot_set_log(pl, 0, 1);
+        for (int m = 0; m < nmod; m++) {
+            double px[AION_PIPELINE_MAX_T], py[AION_PIPELINE_MAX_T], pe[AION_PIPELINE_MAX_T];
+            int np = 0;
+            char lab[64];
+            for (int k = 0; k < nt; k++)
+                if (mr[m].tD[k] > 0 && isfinite(mr[m].tDe[k]))
+                    px[np] = 1000.0 / td[k].T, py[np] = mr[m].tD[k], pe[np] = mr[m].tDe[k], np++;
+            snprintf(lab, sizeof lab, "model %d (±1σ)", m + 1);
+            if (np) aion_plot_add(pl, lab, px, py, pe, np, AION_PLOT_POINTS);
+            if (mr[m].hl.have_fit) {
+                double fx[2] = {1000.0 / Tmax, 1000.0 / Tr}, fy[2];
+                for (int i = 0; i < 2; i++) fy[i] = exp(mr[m].hl.ar.lnA - mr[m].hl.ar.Ea_eV / (AION_KB_EV * 1000.0 / fx[i]));
+                aion_plot_add(pl, np ? "" : lab, fx, fy, NULL, 2,
+                              AION_PLOT_LINE | AION_PLOT_DASHED | (np ? AION_PLOT_SAME_COLOR : 0));
+            }
+        }
+        if (cmt.n >= 1) {
+            double x3[2] = {1000.0 / Tr, 1000.0 / Tr}, D = exp(cmt.lnD.mean);
+            double y3[2] = {exp(cmt.lnD.mean - cmt.lnD.u_total), exp(cmt.lnD.mean + cmt.lnD.u_total)};
+            char lab[64];
+            snprintf(lab, sizeof lab, "committee at %g K (±1σ total)", Tr);
+            aion_plot_add(pl, lab, x3, &D, NULL, 1, AION_PLOT_POINTS);
+            aion_plot_add(pl, "", x3, y3, NULL, 2, AION_PLOT_LINE | AION_PLOT_SAME_COLOR);
+        }
+        add_svg(&h, pl, 640, 420);
+        aion_plot_free(pl);
+        pl = NULL;
+    }
+
     /* headline */
-    aion_sb_puts(&h, "<h2>Results</h2>\n<table><tr><th class=\"l\">quantity</th><th>value</th><th class=\"l\">how</th></tr>\n");
+    aion_sb_puts(&h, nmod > 1 ? "<h2>Results of model 1 (potential.model)</h2>\n<table>" : "<h2>Results</h2>\n<table>");
+    aion_sb_puts(&h, "<tr><th class=\"l\">quantity</th><th>value</th><th class=\"l\">how</th></tr>\n");
     aion_sb_puts(&h, "<tr><td class=\"l\">activation energy E<sub>a</sub> (tracer D)</td><td>");
     if (have_fit) aion_sb_printf(&h, "%.3f ± %.3f eV", ar.Ea_eV, ar.Ea_err);
     else aion_sb_puts(&h, "–");
@@ -1534,6 +1857,7 @@ done:
     free(gr);
     free(hg);
     free(cb);
+    free(mr);
     aion_sb_free(&h);
     aion_sb_free(&js);
     aion_sb_free(&nb);

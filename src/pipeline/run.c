@@ -28,6 +28,14 @@
  * one pool: a glass's structure and temperature chains wait for its quench,
  * and a job starts only while the threads it needs (run.quench_threads for a
  * quench, run.threads_per_run for a production chain) fit in run.threads.
+ *
+ * A committee of potentials (potential.committee): model m (1-based; model 1 =
+ * potential.model) runs every stage of every glass with its own copy of the
+ * configuration whose potential.model is its own spec, in stages named
+ * model<m>/<glass name> for m > 1 (aion_pipe_model_stage_name) with the same
+ * seeds as model 1; its hashes carry its spec and its file's bytes, so model
+ * 1's stages are those of a run without a committee. All models' jobs share the
+ * pool (every quench first).
  */
 #include "pipeline.h"
 #include "potential/mtp.h"
@@ -42,27 +50,40 @@
 #include <time.h>
 #include <unistd.h>
 
-typedef struct ctx {
-    const aion_pipeline_config *c;
-    char out[3000];
+struct ctx;
+
+/* One model of a committee of potentials (model 1 = potential.model). */
+typedef struct model {
+    struct ctx *x;
+    int index;                                /* 1-based */
+    aion_pipeline_config c;                   /* the run's configuration with potential.model = this model's
+                                                 spec (what its stages hash and run) */
     char pot_path[AION_PIPELINE_STR];
     uint64_t pot_hash;
     char als_path[2 * AION_PIPELINE_STR + 2]; /* active set of the MTP, "" = no grades */
     uint64_t als_hash;                        /* 0 without grades */
     double mtp_min_dist, mtp_cutoff;          /* the MTP's radial basis range (Å), with grades */
+} model;
+
+typedef struct ctx {
+    const aion_pipeline_config *c;
+    char out[3000];
+    model mod[AION_PIPELINE_MAX_MODELS];
+    int nmod;
     aion_pipeline_callback cb;
     void *user;
     pthread_mutex_t lock;
     int stop;                    /* user stop or an error elsewhere (read through stopped()) */
     aion_status first_err;
     aion_error err;
-    pipe_stage_info st[AION_PIPELINE_MAX_GLASSES * (3 * AION_PIPELINE_MAX_T + 2) + 8];
-    int nst;
+    pipe_stage_info *st;         /* st_cap entries: every stage of every model and glass */
+    int nst, st_cap;
     int threads;
 } ctx;
 
 typedef struct stage {
     ctx *x;
+    model *md;
     char name[64];
     char dir[3200];
     uint64_t hash;
@@ -130,18 +151,20 @@ static uint64_t recorded_hash(const char *path, int *done)
 }
 
 /* Returns 1 = finished before (skip), 0 = run it (x->resume says whether to continue). */
-static int stage_begin(ctx *x, stage *s, const char *name, uint64_t hash, uint64_t seed, aion_error *err)
+static int stage_begin(model *md, stage *s, const char *name, uint64_t hash, uint64_t seed, aion_error *err)
 {
+    ctx *x = md->x;
     char rec[3400], started[3400], hx[20], msg[200];
     int done = 0;
     memset(s, 0, sizeof *s);
     s->x = x;
+    s->md = md;
     snprintf(s->name, sizeof s->name, "%s", name);
     snprintf(s->dir, sizeof s->dir, "%s/stages/%s", x->out, name);
     s->hash = hash;
     hexhash(hash, hx);
     pthread_mutex_lock(&x->lock);
-    s->slot = x->nst < (int)(sizeof x->st / sizeof x->st[0]) ? x->nst++ : -1;
+    s->slot = x->nst < x->st_cap ? x->nst++ : -1;
     if (s->slot >= 0) {
         pipe_stage_info *pi = &x->st[s->slot];
         memset(pi, 0, sizeof *pi);
@@ -234,9 +257,9 @@ static aion_status parse_species(const aion_pipeline_config *c, int zs[16], int 
     return AION_OK;
 }
 
-static aion_status make_potential(ctx *x, int nthreads, aion_potential **p, aion_error *err)
+static aion_status make_potential(const model *md, int nthreads, aion_potential **p, aion_error *err)
 {
-    const aion_pipeline_config *c = x->c;
+    const aion_pipeline_config *c = &md->c;
     aion_potential_opts po;
     int zs[16], nz = 0;
     aion_status st;
@@ -251,18 +274,18 @@ static aion_status make_potential(ctx *x, int nthreads, aion_potential **p, aion
         po.species_z = zs;
         po.n_species_z = nz;
     }
-    return aion_potential_create(p, x->pot_path, &po, err);
+    return aion_potential_create(p, md->pot_path, &po, err);
 }
 
 /* The grade handle of the run's MTP and active set (*g = NULL without grades). */
-static aion_status make_grade(ctx *x, int nthreads, aion_mtp_grade **g, aion_error *err)
+static aion_status make_grade(const model *md, int nthreads, aion_mtp_grade **g, aion_error *err)
 {
     int zs[16], nz = 0;
     aion_status st;
     *g = NULL;
-    if (!x->als_path[0]) return AION_OK;
-    if ((st = parse_species(x->c, zs, &nz, err)) != AION_OK) return st;
-    return aion_mtp_grade_create(g, x->pot_path, x->als_path, nz ? zs : NULL, nz, nthreads, err);
+    if (!md->als_path[0]) return AION_OK;
+    if ((st = parse_species(&md->c, zs, &nz, err)) != AION_OK) return st;
+    return aion_mtp_grade_create(g, md->pot_path, md->als_path, nz ? zs : NULL, nz, nthreads, err);
 }
 
 /* Insert "name": obj as the last member of the JSON object in b. */
@@ -276,18 +299,18 @@ static void json_add_member(aion_strbuf *b, const char *name, const char *obj)
 
 /* With an active set: the grades of the frames first, ... of traj as member
  * `name` of the results object in res (aion_pipe_grade); nothing without one. */
-static aion_status add_grade(ctx *x, int nthreads, const char *traj, long first, double frame_fs, const char *name,
-                             aion_strbuf *res, aion_error *err)
+static aion_status add_grade(const model *md, int nthreads, const char *traj, long first, double frame_fs,
+                             const char *name, aion_strbuf *res, aion_error *err)
 {
     aion_mtp_grade *g = NULL;
     aion_strbuf gb;
     aion_status st;
     int zs[16], nz = 0;
-    if (!x->als_path[0]) return AION_OK;
-    if ((st = parse_species(x->c, zs, &nz, err)) != AION_OK) return st;
+    if (!md->als_path[0]) return AION_OK;
+    if ((st = parse_species(&md->c, zs, &nz, err)) != AION_OK) return st;
     aion_sb_init(&gb);
-    if ((st = make_grade(x, nthreads, &g, err)) == AION_OK)
-        st = aion_pipe_grade(g, traj, first, frame_fs, x->mtp_min_dist, x->mtp_cutoff, zs, nz, &gb, err);
+    if ((st = make_grade(md, nthreads, &g, err)) == AION_OK)
+        st = aion_pipe_grade(g, traj, first, frame_fs, md->mtp_min_dist, md->mtp_cutoff, zs, nz, &gb, err);
     if (st == AION_OK && gb.oom) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
     if (st == AION_OK) json_add_member(res, name, gb.s);
     aion_mtp_grade_free(g);
@@ -390,7 +413,7 @@ static aion_status run_md(stage *s, const aion_frame *start, aion_ensemble ens, 
                           long traj_every, uint64_t seed, double init_T, int nthreads, aion_error *err)
 {
     ctx *x = s->x;
-    const aion_pipeline_config *c = x->c;
+    const aion_pipeline_config *c = &s->md->c;
     aion_potential *p = NULL;
     aion_md *md = NULL;
     aion_md_opts o;
@@ -398,7 +421,7 @@ static aion_status run_md(stage *s, const aion_frame *start, aion_ensemble ens, 
     aion_status st;
     char xyz[3400], csv[3400], ck[3400], fin[3400];
     md_prog mp = {x, s->name, now_s(), 200};
-    if ((st = make_potential(x, nthreads, &p, err)) != AION_OK) return st;
+    if ((st = make_potential(s->md, nthreads, &p, err)) != AION_OK) return st;
     aion_md_opts_init(&o);
     o.ensemble = ens;
     o.dt_fs = c->dt_fs;
@@ -480,9 +503,10 @@ static long every_of(const aion_pipeline_config *c, double fs)
 
 /* ------------------------------------------------------------ stages */
 
-static aion_status stage_quench(ctx *x, int gi, uint64_t *hash_out, aion_error *err)
+static aion_status stage_quench(model *md, int gi, uint64_t *hash_out, aion_error *err)
 {
-    const aion_pipeline_config *c = x->c;
+    ctx *x = md->x;
+    const aion_pipeline_config *c = &md->c;
     stage s;
     char extra[256], sname[64];
     uint64_t seed = derive_seed(aion_pipe_glass_seed(c->seed, gi), 0, 0);
@@ -497,13 +521,13 @@ static aion_status stage_quench(ctx *x, int gi, uint64_t *hash_out, aion_error *
     aion_sb_init(&res);
     char start_path[2 * AION_PIPELINE_STR + 2] = "";
     if (c->start[0]) aion_pipe_resolve(c, c->start, start_path, sizeof start_path);
-    int ne = snprintf(extra, sizeof extra, "potential_file=%016llx\nstart_file=%016llx\n", (unsigned long long)x->pot_hash,
+    int ne = snprintf(extra, sizeof extra, "potential_file=%016llx\nstart_file=%016llx\n", (unsigned long long)md->pot_hash,
                       (unsigned long long)(start_path[0] ? aion_pipe_file_hash(start_path) : 0));
     if (gi > 1) snprintf(extra + ne, sizeof extra - (size_t)ne, "glass=%d\n", gi); /* glass 1: as one glass */
     uint64_t h = aion_pipe_stage_hash(c, PK_QUENCH, extra);
     *hash_out = h;
-    aion_pipe_stage_name(gi, "quench", sname, sizeof sname);
-    if ((r = stage_begin(x, &s, sname, h, seed, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
+    aion_pipe_model_stage_name(md->index, gi, "quench", sname, sizeof sname);
+    if ((r = stage_begin(md, &s, sname, h, seed, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
     /* composition -> counts */
     int z[32], cnt[32], ns;
     double amt[32], per = 0, dmin[32 * 32];
@@ -564,7 +588,7 @@ static aion_status stage_quench(ctx *x, int gi, uint64_t *hash_out, aion_error *
     char ckp[3400];
     snprintf(ckp, sizeof ckp, "%s/checkpoint.bin", s.dir);
     int qthreads = c->quench_threads > 0 ? c->quench_threads : x->threads;
-    if ((st = make_potential(x, qthreads, &p, err)) != AION_OK) goto done;
+    if ((st = make_potential(md, qthreads, &p, err)) != AION_OK) goto done;
     if (!start_path[0] && !(s.resume && access(ckp, R_OK) == 0)) {
         /* relax the random start (a restart takes the state from the checkpoint; a given start is used as it is) */
         aion_min_opts mo;
@@ -642,9 +666,10 @@ done:
     return st;
 }
 
-static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion_error *err)
+static aion_status stage_structure(model *md, int glass, uint64_t quench_hash, aion_error *err)
 {
-    const aion_pipeline_config *c = x->c;
+    ctx *x = md->x;
+    const aion_pipeline_config *c = &md->c;
     stage s;
     char extra[128], path[3400], sname[64], qname[64];
     aion_reader *rd = NULL;
@@ -658,11 +683,11 @@ static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion
     aion_frame_init(&f);
     aion_sb_init(&res);
     snprintf(extra, sizeof extra, "quench=%016llx\nactive_set_file=%016llx\ngrade_pairs\n", (unsigned long long)quench_hash,
-             (unsigned long long)x->als_hash);
+             (unsigned long long)md->als_hash);
     uint64_t h = aion_pipe_stage_hash(c, PK_STRUCTURE, extra);
-    aion_pipe_stage_name(glass, "structure", sname, sizeof sname);
-    aion_pipe_stage_name(glass, "quench", qname, sizeof qname);
-    if ((r = stage_begin(x, &s, sname, h, 0, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
+    aion_pipe_model_stage_name(md->index, glass, "structure", sname, sizeof sname);
+    aion_pipe_model_stage_name(md->index, glass, "quench", qname, sizeof qname);
+    if ((r = stage_begin(md, &s, sname, h, 0, err)) != 0) return r > 0 ? AION_OK : AION_ERR_IO;
     /* frames of the final hold of the quench */
     snprintf(path, sizeof path, "%s/stages/%s/stage.json", x->out, qname);
     char *qj = aion_pipe_read_file(path, NULL);
@@ -767,7 +792,7 @@ static aion_status stage_structure(ctx *x, int glass, uint64_t quench_hash, aion
     aion_pipe_json_num(&res, q.n_frames ? (double)q.n_formers / (double)q.n_frames : 0);
     aion_sb_puts(&res, "}}");
     /* every frame of the quench, the melt included */
-    if ((st = add_grade(x, 1, path, 0, (double)every * c->dt_fs, "quench_grade", &res, err)) != AION_OK) goto done;
+    if ((st = add_grade(md, 1, path, 0, (double)every * c->dt_fs, "quench_grade", &res, err)) != AION_OK) goto done;
     st = stage_end(&s, 0, res.s, err);
 done:
     free(rr);
@@ -782,9 +807,10 @@ done:
 }
 
 /* NPT (optional), NVT MD and transport analysis at one temperature. */
-static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quench_hash, aion_error *err)
+static aion_status chain_temperature(model *md, int glass, double T, uint64_t quench_hash, aion_error *err)
 {
-    const aion_pipeline_config *c = x->c;
+    ctx *x = md->x;
+    const aion_pipeline_config *c = &md->c;
     const uint64_t gseed = aion_pipe_glass_seed(c->seed, glass);
     stage s;
     char name[64], base[48], extra[256], path[3400];
@@ -795,7 +821,7 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
     uint64_t up = quench_hash;
     aion_frame_init(&start);
     aion_sb_init(&res);
-    aion_pipe_stage_name(glass, "quench", name, sizeof name);
+    aion_pipe_model_stage_name(md->index, glass, "quench", name, sizeof name);
     snprintf(path, sizeof path, "%s/stages/%s/glass.xyz", x->out, name);
     if ((st = read_last(path, &start, err)) != AION_OK) goto done;
     double init_T = T;
@@ -803,12 +829,12 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
     if (c->npt_ps > 0) {
         uint64_t seed = derive_seed(gseed, T, 1);
         snprintf(base, sizeof base, "npt-%gK", T);
-        aion_pipe_stage_name(glass, base, name, sizeof name);
+        aion_pipe_model_stage_name(md->index, glass, base, name, sizeof name);
         snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\npotential_file=%016llx\nnpt\n", T, (unsigned long long)up,
-                 (unsigned long long)x->pot_hash);
+                 (unsigned long long)md->pot_hash);
         uint64_t h = aion_pipe_stage_hash(c, PK_MD, extra);
         up = h;
-        r = stage_begin(x, &s, name, h, seed, err);
+        r = stage_begin(md, &s, name, h, seed, err);
         if (r < 0) {
             st = AION_ERR_IO;
             goto done;
@@ -850,14 +876,14 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
     /* --- NVT equilibration + production --- */
     uint64_t seed = derive_seed(gseed, T, 2);
     snprintf(base, sizeof base, "md-%gK", T);
-    aion_pipe_stage_name(glass, base, name, sizeof name);
+    aion_pipe_model_stage_name(md->index, glass, base, name, sizeof name);
     snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\npotential_file=%016llx\nnvt\n", T, (unsigned long long)up,
-             (unsigned long long)x->pot_hash);
+             (unsigned long long)md->pot_hash);
     uint64_t hmd = aion_pipe_stage_hash(c, PK_MD, extra);
     long every = every_of(c, c->frame_fs);
     long neq = (steps_of(c, c->nvt_equil_ps) + every - 1) / every * every;
     long nprod = (steps_of(c, c->prod_ps) + every - 1) / every * every;
-    r = stage_begin(x, &s, name, hmd, seed, err);
+    r = stage_begin(md, &s, name, hmd, seed, err);
     if (r < 0) {
         st = AION_ERR_IO;
         goto done;
@@ -887,24 +913,24 @@ static aion_status chain_temperature(ctx *x, int glass, double T, uint64_t quenc
     if (stopped(x)) goto done;
     /* --- transport --- */
     snprintf(base, sizeof base, "transport-%gK", T);
-    aion_pipe_stage_name(glass, base, name, sizeof name);
+    aion_pipe_model_stage_name(md->index, glass, base, name, sizeof name);
     snprintf(extra, sizeof extra, "T=%.17g\nfrom=%016llx\nactive_set_file=%016llx\ngrade_pairs\n", T, (unsigned long long)hmd,
-             (unsigned long long)x->als_hash);
+             (unsigned long long)md->als_hash);
     uint64_t htr = aion_pipe_stage_hash(c, PK_TRANSPORT, extra);
-    r = stage_begin(x, &s, name, htr, 0, err);
+    r = stage_begin(md, &s, name, htr, 0, err);
     if (r < 0) {
         st = AION_ERR_IO;
         goto done;
     }
     if (r == 0) {
         snprintf(base, sizeof base, "md-%gK", T);
-        aion_pipe_stage_name(glass, base, name, sizeof name);
+        aion_pipe_model_stage_name(md->index, glass, base, name, sizeof name);
         snprintf(path, sizeof path, "%s/stages/%s/traj.xyz", x->out, name);
         aion_sb_clear(&res);
         st = aion_pipe_transport(c, path, T, neq / every, (double)every * c->dt_fs, c->threads_per_run, &res, err);
         if (st != AION_OK) goto done;
         /* the production frames (the equilibration is not analysed either) */
-        st = add_grade(x, c->threads_per_run, path, neq / every, (double)every * c->dt_fs, "grade", &res, err);
+        st = add_grade(md, c->threads_per_run, path, neq / every, (double)every * c->dt_fs, "grade", &res, err);
         if (st != AION_OK) goto done;
         st = stage_end(&s, 0, res.s, err);
     }
@@ -922,14 +948,18 @@ typedef struct job {
     int kind, glass, k;  /* k: temperature index */
     int weight;          /* threads it uses */
     int state;           /* 0 waiting, 1 running, 2 finished */
+    int m;               /* model (0-based index in ctx.mod) */
 } job;
+
+/* Index of (model m, glass g) in the pool's quench tables. */
+#define QI(m, g) ((m) * (AION_PIPELINE_MAX_GLASSES + 1) + (g))
 
 typedef struct pool {
     ctx *x;
     job *jobs;
     int njobs;
-    uint64_t qhash[AION_PIPELINE_MAX_GLASSES + 1];
-    int qdone[AION_PIPELINE_MAX_GLASSES + 1];  /* 1 finished, -1 failed */
+    uint64_t qhash[AION_PIPELINE_MAX_MODELS * (AION_PIPELINE_MAX_GLASSES + 1)];
+    int qdone[AION_PIPELINE_MAX_MODELS * (AION_PIPELINE_MAX_GLASSES + 1)]; /* 1 finished, -1 failed */
     int busy, budget;                          /* threads in use, run.threads */
     pthread_mutex_t lock;
     pthread_cond_t cv;
@@ -946,12 +976,12 @@ static void *worker(void *arg)
         for (int j = 0; j < pl->njobs && pick < 0; j++) {
             job *jb = &pl->jobs[j];
             if (jb->state != 0) continue;
-            if (jb->kind != JOB_QUENCH && pl->qdone[jb->glass] < 0) {
+            if (jb->kind != JOB_QUENCH && pl->qdone[QI(jb->m, jb->glass)] < 0) {
                 jb->state = 2; /* its glass failed (the run stops) */
                 continue;
             }
             waiting++;
-            if (jb->kind != JOB_QUENCH && pl->qdone[jb->glass] != 1) continue;
+            if (jb->kind != JOB_QUENCH && pl->qdone[QI(jb->m, jb->glass)] != 1) continue;
             if (pl->busy > 0 && pl->busy + jb->weight > pl->budget) continue;
             pick = j;
         }
@@ -963,21 +993,22 @@ static void *worker(void *arg)
         job *jb = &pl->jobs[pick];
         jb->state = 1;
         pl->busy += jb->weight;
-        uint64_t qh = pl->qhash[jb->glass];
+        uint64_t qh = pl->qhash[QI(jb->m, jb->glass)];
+        model *md = &x->mod[jb->m];
         pthread_mutex_unlock(&pl->lock);
         aion_error e;
         memset(&e, 0, sizeof e);
         aion_status st;
-        if (jb->kind == JOB_QUENCH) st = stage_quench(x, jb->glass, &qh, &e);
-        else if (jb->kind == JOB_TEMPERATURE) st = chain_temperature(x, jb->glass, x->c->temps_K[jb->k], qh, &e);
-        else st = stage_structure(x, jb->glass, qh, &e);
+        if (jb->kind == JOB_QUENCH) st = stage_quench(md, jb->glass, &qh, &e);
+        else if (jb->kind == JOB_TEMPERATURE) st = chain_temperature(md, jb->glass, x->c->temps_K[jb->k], qh, &e);
+        else st = stage_structure(md, jb->glass, qh, &e);
         if (st != AION_OK && st != AION_EOF) fail(x, &e);
         pthread_mutex_lock(&pl->lock);
         pl->busy -= jb->weight;
         jb->state = 2;
         if (jb->kind == JOB_QUENCH) {
-            pl->qhash[jb->glass] = qh;
-            pl->qdone[jb->glass] = st == AION_OK ? 1 : -1;
+            pl->qhash[QI(jb->m, jb->glass)] = qh;
+            pl->qdone[QI(jb->m, jb->glass)] = st == AION_OK ? 1 : -1;
         }
         pthread_cond_broadcast(&pl->cv);
     }
@@ -986,34 +1017,40 @@ static void *worker(void *arg)
     return NULL;
 }
 
-/* Every glass's quench, then per glass its temperature chains and its structure. */
+/* Every model's and glass's quench, then per model and glass its temperature chains and its structure. */
 static aion_status run_pool(ctx *x)
 {
     const aion_pipeline_config *c = x->c;
-    int ng = c->glasses, nt = c->n_temps;
+    int ng = c->glasses, nt = c->n_temps, nm = x->nmod;
     pool pl;
     memset(&pl, 0, sizeof pl);
     pl.x = x;
     pl.budget = x->threads;
-    pl.jobs = calloc((size_t)ng * (size_t)(nt + 2), sizeof *pl.jobs);
+    pl.jobs = calloc((size_t)nm * (size_t)ng * (size_t)(nt + 2), sizeof *pl.jobs);
     if (!pl.jobs) return AION_ERR_NOMEM;
     int qthreads = c->quench_threads > 0 ? c->quench_threads : x->threads;
     int wq = qthreads < pl.budget ? qthreads : pl.budget, wr = c->threads_per_run < pl.budget ? c->threads_per_run : pl.budget;
     if (wq < 1) wq = 1;
     if (wr < 1) wr = 1;
-    for (int g = 1; g <= ng; g++) pl.jobs[pl.njobs++] = (job){JOB_QUENCH, g, 0, wq, 0};
-    for (int g = 1; g <= ng; g++) {
-        for (int k = 0; k < nt; k++) pl.jobs[pl.njobs++] = (job){JOB_TEMPERATURE, g, k, wr, 0};
-        pl.jobs[pl.njobs++] = (job){JOB_STRUCTURE, g, 0, wr, 0};
-    }
+    for (int m = 0; m < nm; m++)
+        for (int g = 1; g <= ng; g++) pl.jobs[pl.njobs++] = (job){JOB_QUENCH, g, 0, wq, 0, m};
+    for (int m = 0; m < nm; m++)
+        for (int g = 1; g <= ng; g++) {
+            for (int k = 0; k < nt; k++) pl.jobs[pl.njobs++] = (job){JOB_TEMPERATURE, g, k, wr, 0, m};
+            pl.jobs[pl.njobs++] = (job){JOB_STRUCTURE, g, 0, wr, 0, m};
+        }
     pthread_mutex_init(&pl.lock, NULL);
     pthread_cond_init(&pl.cv, NULL);
     int nw = pl.budget / (wq < wr ? wq : wr);
     if (nw < 1) nw = 1;
-    if (nw > ng * (nt + 1)) nw = ng * (nt + 1); /* the most jobs that can run at once */
+    if (nw > nm * ng * (nt + 1)) nw = nm * ng * (nt + 1); /* the most jobs that can run at once */
     if (nw > 64) nw = 64;
-    char msg[200];
-    if (ng > 1)
+    char msg[240];
+    if (nm > 1)
+        snprintf(msg, sizeof msg, "%d models × %d glass%s × %d temperatures on %d worker%s × %d thread%s (quenches: %d "
+                 "thread%s)", nm, ng, ng > 1 ? "es" : "", nt, nw, nw > 1 ? "s" : "", wr, wr > 1 ? "s" : "", wq,
+                 wq > 1 ? "s" : "");
+    else if (ng > 1)
         snprintf(msg, sizeof msg, "%d glasses × %d temperatures on %d worker%s × %d thread%s (quenches: %d thread%s)",
                  ng, nt, nw, nw > 1 ? "s" : "", wr, wr > 1 ? "s" : "", wq, wq > 1 ? "s" : "");
     else
@@ -1033,10 +1070,11 @@ static aion_status run_pool(ctx *x)
 }
 
 /* potential.active_set: "auto" = the model's .als if the model is an .mtp and
- * the file exists; "" = none; anything else must exist, next to an .mtp. */
-static aion_status resolve_active_set(ctx *x, aion_error *err)
+ * the file exists; "" = none; anything else must exist, next to an .mtp (model
+ * 1's; the other models of a committee take "auto" then: their own .als). */
+static aion_status resolve_active_set(model *x, aion_error *err)
 {
-    const aion_pipeline_config *c = x->c;
+    const aion_pipeline_config *c = &x->c;
     size_t n = strlen(x->pot_path);
     int is_mtp = n > 4 && !strcmp(x->pot_path + n - 4, ".mtp");
     x->als_path[0] = 0;
@@ -1088,9 +1126,52 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
     snprintf(x->out, sizeof x->out, "%s", out_dir);
     pthread_mutex_init(&x->lock, NULL);
     x->threads = c->threads > 0 ? c->threads : omp_get_max_threads();
-    aion_pipe_resolve(c, c->potential, x->pot_path, sizeof x->pot_path);
-    x->pot_hash = aion_pipe_file_hash(x->pot_path); /* 0 for built-in names */
-    if ((st = resolve_active_set(x, err)) != AION_OK) goto done;
+    x->nmod = 1 + c->n_committee;
+    x->st_cap = x->nmod * c->glasses * (3 * c->n_temps + 2) + 8;
+    x->st = calloc((size_t)x->st_cap, sizeof *x->st);
+    if (!x->st) {
+        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+        goto done;
+    }
+    for (int m = 0; m < x->nmod; m++) {
+        /* model m's configuration: the run's, with its own potential (model 1: the run's as it is, so
+         * its stage hashes are those of a run without a committee) */
+        model *md = &x->mod[m];
+        md->x = x;
+        md->index = m + 1;
+        md->c = *c;
+        if (m > 0) {
+            snprintf(md->c.potential, sizeof md->c.potential, "%s", c->committee[m - 1]);
+            md->c.validation_report[0] = '\0';
+            if (md->c.active_set[0]) snprintf(md->c.active_set, sizeof md->c.active_set, "auto");
+        }
+        md->c.n_committee = 0;
+        memset(md->c.committee, 0, sizeof md->c.committee);
+        aion_pipe_resolve(c, md->c.potential, md->pot_path, sizeof md->pot_path);
+        if (m > 0 && access(md->pot_path, R_OK) != 0 && (strchr(md->c.potential, '/') || strchr(md->c.potential, '.'))) {
+            st = aion_err_set(err, AION_ERR_IO, "potential.committee: model %d: %s: cannot read: %s%s%s%s", m + 1,
+                              md->pot_path, strerror(errno), c->base_dir[0] ? " (relative paths are relative to the "
+                                                                              "pipeline file's folder, " : "",
+                              c->base_dir, c->base_dir[0] ? ")" : "");
+            goto done;
+        }
+        md->pot_hash = aion_pipe_file_hash(md->pot_path); /* 0 for built-in names */
+        for (int k = 0; k < m; k++)
+            if (!strcmp(x->mod[k].pot_path, md->pot_path) || (md->pot_hash && md->pot_hash == x->mod[k].pot_hash)) {
+                st = aion_err_set(err, AION_ERR_INVALID, "potential.committee: model %d (%s) is the same potential as "
+                                  "model %d (%s): a committee needs different potentials", m + 1, md->pot_path, k + 1,
+                                  x->mod[k].pot_path);
+                goto done;
+            }
+        if ((st = resolve_active_set(md, err)) != AION_OK) {
+            if (m > 0) {
+                char msg[sizeof err->msg];
+                snprintf(msg, sizeof msg, "%s", err->msg);
+                aion_err_set(err, st, "potential.committee: model %d (%s): %s", m + 1, md->pot_path, msg);
+            }
+            goto done;
+        }
+    }
     snprintf(path, sizeof path, "%s/stages", out_dir);
     if (aion_mkdirs(path)) {
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot create: %s", path, strerror(errno));
@@ -1106,12 +1187,21 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
     }
     {
         /* fail early on a bad potential or an active set of another potential */
-        aion_potential *p = NULL;
-        aion_mtp_grade *g = NULL;
-        if ((st = make_potential(x, 1, &p, err)) != AION_OK) goto done;
-        aion_potential_free(p);
-        if ((st = make_grade(x, 1, &g, err)) != AION_OK) goto done;
-        aion_mtp_grade_free(g);
+        for (int m = 0; m < x->nmod; m++) {
+            aion_potential *p = NULL;
+            aion_mtp_grade *g = NULL;
+            if ((st = make_potential(&x->mod[m], 1, &p, err)) == AION_OK) st = make_grade(&x->mod[m], 1, &g, err);
+            aion_potential_free(p);
+            aion_mtp_grade_free(g);
+            if (st != AION_OK) {
+                if (m > 0) {
+                    char msg[sizeof err->msg];
+                    snprintf(msg, sizeof msg, "%s", err->msg);
+                    aion_err_set(err, st, "potential.committee: model %d (%s): %s", m + 1, x->mod[m].pot_path, msg);
+                }
+                goto done;
+            }
+        }
     }
     if ((st = run_pool(x)) != AION_OK) {
         aion_err_set(err, st, "out of memory");
@@ -1145,6 +1235,7 @@ aion_status aion_pipeline_run(const aion_pipeline_config *c, const char *out_dir
     }
 done:
     pthread_mutex_destroy(&x->lock);
+    free(x->st);
     free(x);
     return st;
 }
