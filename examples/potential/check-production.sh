@@ -7,24 +7,31 @@
 # Usage (repository root, after make):
 #   POTS="potentials/lipon-xtb.mtp other.mtp" examples/potential/check-production.sh OUTDIR RUN [RUN...]
 # RUN is an `aion run --out` folder. Restartable: finished labels are reused (aion label --keep).
+# Environment: TEMPLATE (CP2K template, default examples/dataset/xtb-nocheck.inp; the 186-atom LiPON-like
+# glasses need examples/dataset/xtb-loose.inp), JOBS (CP2K jobs at once, default 1), MODEL (committee
+# member m >= 2 of the runs: its frames, stages/model<m>/, instead of model 1's).
 set -eu
 AION=${AION:-build/aion}
 POTS=${POTS:-potentials/lipon-xtb.mtp}
+TEMPLATE=${TEMPLATE:-examples/dataset/xtb-nocheck.inp}
+JOBS=${JOBS:-1}
+PREFIX=
+[ "${MODEL:-1}" -gt 1 ] && PREFIX=model$MODEL/
 O=$1
 shift
 mkdir -p "$O"
 rm -f "$O/frames.xyz" "$O/names.txt"
 for run in "$@"; do
     for T in 800 1000; do
-        nf=$(grep -c Lattice "$run/stages/md-${T}K/traj.xyz")
+        nf=$(grep -c Lattice "$run/stages/${PREFIX}md-${T}K/traj.xyz")
         for k in $((nf * 3 / 10)) $((nf * 6 / 10)) $((nf * 9 / 10)); do
-            $AION convert "$run/stages/md-${T}K/traj.xyz" "$O/frames.xyz" --frames $k --keep none --append 2>/dev/null
+            $AION convert "$run/stages/${PREFIX}md-${T}K/traj.xyz" "$O/frames.xyz" --frames $k --keep none --append 2>/dev/null
             echo "$(basename "$run") ${T}K" >> "$O/names.txt"
         done
     done
 done
-nice $AION label --in "$O/frames.xyz" --out "$O/frames-xtb.xyz" --template examples/dataset/xtb-nocheck.inp \
-    --jobs 1 --keep --workdir "$O/work" > "$O/label.log" 2>&1 || true
+nice $AION label --in "$O/frames.xyz" --out "$O/frames-xtb.xyz" --template "$TEMPLATE" \
+    --jobs "$JOBS" --keep --workdir "$O/work" > "$O/label.log" 2>&1 || true
 n=0
 for pot in $POTS; do
     n=$((n + 1))
