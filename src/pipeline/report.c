@@ -706,19 +706,21 @@ static void json_temperatures(aion_strbuf *js, const glass_res *r, int nt)
     aion_sb_puts(js, "]");
 }
 
-/* a pipe_mean as JSON members: "<p>mean", "<p>sd", "<p>se", "<p>se_between", "<p>se_within" */
+/* JSON members "<p><name[k]>": v[k] for k < n, comma-separated (the first without a comma) */
+static void json_members(aion_strbuf *js, const char *p, const char *const *name, const double *v, int n)
+{
+    for (int k = 0; k < n; k++) {
+        aion_sb_printf(js, "%s\"%s%s\": ", k ? ", " : "", p, name[k]);
+        aion_pipe_json_num(js, v[k]);
+    }
+}
+
+/* a pipe_mean as JSON members: "<p>mean", "<p>sd", "<p>se", "<p>se_between", "<p>se_within", "<p>n" */
 static void json_mean(aion_strbuf *js, const char *p, const pipe_mean *m)
 {
-    aion_sb_printf(js, "\"%smean\": ", p);
-    aion_pipe_json_num(js, m->mean);
-    aion_sb_printf(js, ", \"%ssd\": ", p);
-    aion_pipe_json_num(js, m->sd);
-    aion_sb_printf(js, ", \"%sse\": ", p);
-    aion_pipe_json_num(js, m->se);
-    aion_sb_printf(js, ", \"%sse_between\": ", p);
-    aion_pipe_json_num(js, m->se_between);
-    aion_sb_printf(js, ", \"%sse_within\": ", p);
-    aion_pipe_json_num(js, m->se_within);
+    static const char *const name[] = {"mean", "sd", "se", "se_between", "se_within"};
+    const double v[] = {m->mean, m->sd, m->se, m->se_between, m->se_within};
+    json_members(js, p, name, v, 5);
     aion_sb_printf(js, ", \"%sn\": %d", p, m->n);
 }
 
@@ -814,14 +816,9 @@ static void committee_combine(const model_res *mr, int nm, committee_res *o)
 /* a pipe_committee as JSON members "<p>", "<p>_u_stat", "<p>_u_model", "<p>_u_total" */
 static void json_committee(aion_strbuf *js, const char *p, const pipe_committee *k)
 {
-    aion_sb_printf(js, "\"%s\": ", p);
-    aion_pipe_json_num(js, k->mean);
-    aion_sb_printf(js, ", \"%s_u_stat\": ", p);
-    aion_pipe_json_num(js, k->u_stat);
-    aion_sb_printf(js, ", \"%s_u_model\": ", p);
-    aion_pipe_json_num(js, k->u_model);
-    aion_sb_printf(js, ", \"%s_u_total\": ", p);
-    aion_pipe_json_num(js, k->u_total);
+    static const char *const name[] = {"", "_u_stat", "_u_model", "_u_total"};
+    const double v[] = {k->mean, k->u_stat, k->u_model, k->u_total};
+    json_members(js, p, name, v, 4);
 }
 
 /* [exp(m − u), exp(m + u)] */
