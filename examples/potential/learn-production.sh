@@ -23,10 +23,12 @@
 #     instead of C (150 L-BFGS iterations) and with a ZBL short-range baseline (--zbl 0.6,1.4);
 #  6. with INSTALL=1: the labels that joined the data set (the drift labels of step 2 and those of the loop's
 #     iterations but the last) into examples/data/lipon-xtb-al5.xyz.
-# The LiPON-like committee run with both potentials (docs/verification.md, "Session 7"):
-#   aion run examples/pipelines/lipon.yaml --out out/lipon-d --glasses 3 \
-#       --potential "$PWD/out/learn-prod/run/final.mtp" --committee "$PWD/out/learn-prod/dz/pot.mtp" \
-#       --set quench.t_melt=3000 --set quench.melt_hold=10
+# Both potentials are shipped as potentials/lipon-xtb-d.mtp and lipon-xtb-dz.mtp (copies of run/final.* and
+# dz/pot.*, with their training reports). The LiPON-like committee run and its check against GFN1-xTB
+# (docs/verification.md, "Session 7"):
+#   aion run examples/pipelines/lipon.yaml --out out/lipon-d
+#   TEMPLATE=examples/dataset/xtb-loose.inp JOBS=2 POTS="potentials/lipon-xtb-d.mtp potentials/lipon-xtb-dz.mtp" \
+#       examples/potential/check-production.sh out/s7/check-d out/lipon-d          # and MODEL=2 for Dz's runs
 set -eu
 AION=${AION:-build/aion}
 D=out/learn-prod
