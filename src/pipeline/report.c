@@ -741,7 +741,46 @@ typedef struct committee_res {
     pipe_committee Ea, lnD0, lnD, lnS;
 } committee_res;
 
-/* Model m (> 1) of a committee: load, fit and combine its glasses (notes "model m: ..."). */
+/* Glasses of model m (1 = potential.model) into gr[ng], hg[ng], cb (caller's,
+ * zeroed): load, fit each, combine (several glasses); the model's headline in
+ * *o and per temperature its D* (glass 1's, or the geometric mean over the
+ * glasses with the spread in ln D) in tD/tDe, the glasses with a fit in *nfit.
+ * Notes are prefixed "glass g: " (model 1) or "model m: [glass g: ]". */
+static aion_status model_fit(const aion_pipeline_config *c, const char *out, int m, const pipe_stage_info *stg,
+                             int nst, glass_res *gr, headline *hg, combined *cb, headline *o, double *tD, double *tDe,
+                             int *nfit, aion_strbuf *nb, aion_error *err)
+{
+    const int ng = c->glasses > 0 ? c->glasses : 1;
+    char mpre[32] = "";
+    aion_status st;
+    if (m > 1) snprintf(mpre, sizeof mpre, "model %d: ", m);
+    for (int g = 0; g < ng; g++) {
+        char pre[64];
+        if (ng > 1) snprintf(pre, sizeof pre, "%sglass %d: ", mpre, g + 1);
+        else snprintf(pre, sizeof pre, "%s", mpre);
+        if ((st = glass_load(c, out, m, g + 1, stg, nst, &gr[g], nb, pre, err)) != AION_OK) return st;
+        glass_fit(c, &gr[g], &hg[g], nb, pre);
+    }
+    if (ng > 1) {
+        combine_glasses(c, gr, hg, ng, o, cb, nb, mpre);
+        *nfit = cb->nfit;
+    } else {
+        *o = hg[0];
+        *nfit = hg[0].have_fit;
+    }
+    for (int k = 0; k < c->n_temps; k++) {
+        if (ng == 1) {
+            tD[k] = gr[0].td[k].D, tDe[k] = gr[0].td[k].De;
+        } else if (cb->lnD[k].n > 0) {
+            tD[k] = exp(cb->lnD[k].mean), tDe[k] = tD[k] * cb->lnD[k].se;
+        } else {
+            tD[k] = tDe[k] = NAN;
+        }
+    }
+    return AION_OK;
+}
+
+/* Model m (> 1) of a committee: model_fit on arrays of its own, freed again. */
 static aion_status model_load(const aion_pipeline_config *c, const char *out, int m, const pipe_stage_info *stg,
                               int nst, model_res *mr, aion_strbuf *nb, aion_error *err)
 {
@@ -750,32 +789,8 @@ static aion_status model_load(const aion_pipeline_config *c, const char *out, in
     headline *hg = calloc((size_t)ng, sizeof *hg);
     combined *cb = calloc(1, sizeof *cb);
     aion_status st = AION_OK;
-    char mpre[32];
-    snprintf(mpre, sizeof mpre, "model %d: ", m);
-    if (!gr || !hg || !cb) {
-        st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-        goto done;
-    }
-    for (int g = 0; g < ng; g++) {
-        char pre[64];
-        if (ng > 1) snprintf(pre, sizeof pre, "model %d: glass %d: ", m, g + 1);
-        else snprintf(pre, sizeof pre, "%s", mpre);
-        if ((st = glass_load(c, out, m, g + 1, stg, nst, &gr[g], nb, pre, err)) != AION_OK) goto done;
-        glass_fit(c, &gr[g], &hg[g], nb, pre);
-    }
-    if (ng > 1) {
-        combine_glasses(c, gr, hg, ng, &mr->hl, cb, nb, mpre);
-        mr->nfit = cb->nfit;
-        for (int k = 0; k < c->n_temps; k++) {
-            mr->tD[k] = cb->lnD[k].n > 0 ? exp(cb->lnD[k].mean) : NAN;
-            mr->tDe[k] = mr->tD[k] * cb->lnD[k].se;
-        }
-    } else {
-        mr->hl = hg[0];
-        mr->nfit = hg[0].have_fit;
-        for (int k = 0; k < c->n_temps; k++) mr->tD[k] = gr[0].td[k].D, mr->tDe[k] = gr[0].td[k].De;
-    }
-done:
+    if (!gr || !hg || !cb) st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
+    else st = model_fit(c, out, m, stg, nst, gr, hg, cb, &mr->hl, mr->tD, mr->tDe, &mr->nfit, nb, err);
     for (int g = 0; gr && g < ng; g++) glass_free(&gr[g]);
     free(gr);
     free(hg);
@@ -831,6 +846,39 @@ static void json_band(aion_strbuf *js, double m, double u)
     aion_sb_puts(js, "]");
 }
 
+/* Table cells of a headline's fit, "Ea ± u</td><td>ln D0 ± u" ("–" without a fit), inside an open cell. */
+static void html_fit_cells(aion_strbuf *h, const headline *o)
+{
+    if (o->have_fit) aion_sb_printf(h, "%.3f ± %.3f</td><td>%.2f ± %.2f", o->ar.Ea_eV, o->ar.Ea_err, o->ar.lnA,
+                                    o->ar.lnA_err);
+    else aion_sb_puts(h, "–</td><td>–");
+}
+
+/* Table cells of a headline at the report temperature, "D*</td><td>σ</td><td>σ lo – σ hi", inside an open cell. */
+static void html_300_cells(aion_strbuf *h, const headline *o)
+{
+    sci(h, o->D300);
+    aion_sb_puts(h, "</td><td>");
+    sci(h, o->s300);
+    aion_sb_puts(h, "</td><td>");
+    sci(h, o->s300lo);
+    aion_sb_puts(h, " – ");
+    sci(h, o->s300hi);
+}
+
+/* a committee value held in ln space: json_committee as "<ln>", then the value
+ * "<v><unit>" = exp(mean) and its bands "<v>_1sigma" (total) and "<v>_1sigma_stat" */
+static void json_committee_ln(aion_strbuf *js, const char *ln, const char *v, const char *unit, const pipe_committee *k)
+{
+    json_committee(js, ln, k);
+    aion_sb_printf(js, ", \"%s%s\": ", v, unit);
+    aion_pipe_json_num(js, exp(k->mean));
+    aion_sb_printf(js, ", \"%s_1sigma\": ", v);
+    json_band(js, k->mean, k->u_total);
+    aion_sb_printf(js, ", \"%s_1sigma_stat\": ", v);
+    json_band(js, k->mean, k->u_stat);
+}
+
 aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, const pipe_stage_info *stg, int nst,
                              double wall_s, const char *started, aion_pipeline_summary *sum, char *notes,
                              size_t notes_cap, aion_error *err)
@@ -862,11 +910,12 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
         goto done;
     }
-    for (int g = 0; g < ng; g++) {
-        char pre[32] = "";
-        if (multi) snprintf(pre, sizeof pre, "glass %d: ", g + 1);
-        if ((st = glass_load(c, out, 1, g + 1, stg, nst, &gr[g], &nb, pre, err)) != AION_OK) goto done;
-    }
+    /* model 1 (potential.model): its glasses loaded, fitted and combined, kept for the report */
+    if ((st = model_fit(c, out, 1, stg, nst, gr, hg, cb, &mr[0].hl, mr[0].tD, mr[0].tDe, &mr[0].nfit, &nb, err)) !=
+        AION_OK)
+        goto done;
+    hl = mr[0].hl;
+    const double *tD = mr[0].tD, *tDe = mr[0].tDe;
     /* glass 1 is the one whose structure, quench and potential description the report shows */
     const cJSON *q = gr[0].q, *str = gr[0].str;
     const tdata *td = gr[0].td;
@@ -879,34 +928,12 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
         if (!val) aion_sb_printf(&nb, "potential.validation_report %s: missing or not JSON\n", vp);
     }
 
-    /* ---------------- Arrhenius: each glass, then the combination ---------------- */
-    for (int g = 0; g < ng; g++) {
-        char pre[32] = "";
-        if (multi) snprintf(pre, sizeof pre, "glass %d: ", g + 1);
-        glass_fit(c, &gr[g], &hg[g], &nb, pre);
-    }
-    if (multi) combine_glasses(c, gr, hg, ng, &hl, cb, &nb, "");
-    else hl = hg[0];
     const double Tr = c->report_T_K, D300 = hl.D300, sd = hl.sd, sdn = hl.sdn;
     const double s300 = hl.s300, s300lo = hl.s300lo, s300hi = hl.s300hi, Hm = hl.Hm, Hme = hl.Hme;
     const double vglass = hl.vglass, nion = hl.nion;
     const int have_fit = hl.have_fit, have_sfit = hl.have_sfit, chi_scaled = hl.chi_scaled;
     const aion_arrhenius ar = hl.ar;
-    /* per temperature: glass 1's values, or the combination (geometric mean, spread in ln D) */
-    double tD[AION_PIPELINE_MAX_T], tDe[AION_PIPELINE_MAX_T];
-    for (int k = 0; k < nt; k++) {
-        if (!multi) {
-            tD[k] = td[k].D, tDe[k] = td[k].De;
-        } else if (cb->lnD[k].n > 0) {
-            tD[k] = exp(cb->lnD[k].mean), tDe[k] = tD[k] * cb->lnD[k].se;
-        } else {
-            tD[k] = tDe[k] = NAN;
-        }
-    }
     /* ---------------- committee of potentials: each model's glasses as above, then the models ---------------- */
-    mr[0].hl = hl;
-    mr[0].nfit = multi ? cb->nfit : hl.have_fit;
-    for (int k = 0; k < nt; k++) mr[0].tD[k] = tD[k], mr[0].tDe[k] = tDe[k];
     for (int m = 0; m < nmod; m++) {
         snprintf(mr[m].spec, sizeof mr[m].spec, "%s", m ? c->committee[m - 1] : c->potential);
         aion_pipe_resolve(c, mr[m].spec, mr[m].path, sizeof mr[m].path);
@@ -1129,21 +1156,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
             aion_sb_puts(&js, ",\n  \"at\": {\"T_K\": ");
             aion_pipe_json_num(&js, Tr);
             aion_sb_puts(&js, ", ");
-            json_committee(&js, "lnD", &cmt.lnD);
-            aion_sb_puts(&js, ", \"D_cm2_s\": ");
-            aion_pipe_json_num(&js, exp(cmt.lnD.mean));
-            aion_sb_puts(&js, ", \"D_1sigma\": ");
-            json_band(&js, cmt.lnD.mean, cmt.lnD.u_total);
-            aion_sb_puts(&js, ", \"D_1sigma_stat\": ");
-            json_band(&js, cmt.lnD.mean, cmt.lnD.u_stat);
+            json_committee_ln(&js, "lnD", "D", "_cm2_s", &cmt.lnD);
             aion_sb_puts(&js, ",\n   ");
-            json_committee(&js, "ln_sigma_ne", &cmt.lnS);
-            aion_sb_puts(&js, ", \"sigma_ne_S_cm\": ");
-            aion_pipe_json_num(&js, exp(cmt.lnS.mean));
-            aion_sb_puts(&js, ", \"sigma_ne_1sigma\": ");
-            json_band(&js, cmt.lnS.mean, cmt.lnS.u_total);
-            aion_sb_puts(&js, ", \"sigma_ne_1sigma_stat\": ");
-            json_band(&js, cmt.lnS.mean, cmt.lnS.u_stat);
+            json_committee_ln(&js, "ln_sigma_ne", "sigma_ne", "_S_cm", &cmt.lnS);
             aion_sb_puts(&js, "}");
         }
         aion_sb_puts(&js, "}}");
@@ -1223,19 +1238,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
             aion_sb_printf(&h, "<tr><td>%d</td><td class=\"l\">", m + 1);
             html_esc(&h, mr[m].spec);
             aion_sb_printf(&h, "</td><td>%d of %d</td><td>", mr[m].nfit, ng);
-            if (o->have_fit) aion_sb_printf(&h, "%.3f ± %.3f", o->ar.Ea_eV, o->ar.Ea_err);
-            else aion_sb_puts(&h, "–");
+            html_fit_cells(&h, o);
             aion_sb_puts(&h, "</td><td>");
-            if (o->have_fit) aion_sb_printf(&h, "%.2f ± %.2f", o->ar.lnA, o->ar.lnA_err);
-            else aion_sb_puts(&h, "–");
-            aion_sb_puts(&h, "</td><td>");
-            sci(&h, o->D300);
-            aion_sb_puts(&h, "</td><td>");
-            sci(&h, o->s300);
-            aion_sb_puts(&h, "</td><td>");
-            sci(&h, o->s300lo);
-            aion_sb_puts(&h, " – ");
-            sci(&h, o->s300hi);
+            html_300_cells(&h, o);
             aion_sb_puts(&h, "</td></tr>\n");
         }
         if (cmt.n >= 1) {
@@ -1405,19 +1410,9 @@ aion_status aion_pipe_report(const aion_pipeline_config *c, const char *out, con
             const headline *o = &hg[g];
             aion_sb_printf(&h, "<tr><td>%d</td><td>%llu</td><td>%.3f</td><td>", g + 1, (unsigned long long)gr[g].seed,
                            o->density);
-            if (o->have_fit) aion_sb_printf(&h, "%.3f ± %.3f", o->ar.Ea_eV, o->ar.Ea_err);
-            else aion_sb_puts(&h, "–");
-            aion_sb_puts(&h, "</td><td>");
-            if (o->have_fit) aion_sb_printf(&h, "%.2f ± %.2f", o->ar.lnA, o->ar.lnA_err);
-            else aion_sb_puts(&h, "–");
+            html_fit_cells(&h, o);
             aion_sb_printf(&h, "</td><td>%.2f%s</td><td>", o->have_fit ? o->ar.chi2_dof : NAN, o->chi_scaled ? " (scaled)" : "");
-            sci(&h, o->D300);
-            aion_sb_puts(&h, "</td><td>");
-            sci(&h, o->s300);
-            aion_sb_puts(&h, "</td><td>");
-            sci(&h, o->s300lo);
-            aion_sb_puts(&h, " – ");
-            sci(&h, o->s300hi);
+            html_300_cells(&h, o);
             aion_sb_puts(&h, "</td><td>");
             pm(&h, o->Hm, o->Hme);
             aion_sb_puts(&h, "</td></tr>\n");

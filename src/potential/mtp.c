@@ -1143,13 +1143,8 @@ aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, 
     }
     if (mp->model.has_zbl) {
         /* the baseline's elements are stored with it: they must be the ones given */
-        for (int s = 0; s < mp->model.nspecies; s++)
-            if (mp->model.zbl_z[s] != mp->species_z[s]) {
-                aion_err_set(err, AION_ERR_INVALID,
-                             "%s: the ZBL baseline was made for species %d = %s (aion_zbl_z), but --species names %s",
-                             path, s, aion_element_symbol(mp->model.zbl_z[s]), aion_element_symbol(mp->species_z[s]));
-                goto fail;
-            }
+        if ((st = zbl_check_species(mp->model.zbl_z, mp->species_z, mp->model.nspecies, path, "--species", err)))
+            goto fail;
         if ((st = zbl_table_build(&mp->zbl, mp->model.zbl_z, mp->model.nspecies, mp->model.zbl_inner,
                                   mp->model.zbl_outer, err)))
             goto fail;

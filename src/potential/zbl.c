@@ -77,6 +77,17 @@ void zbl_table_free(zbl_table *t)
     memset(t, 0, sizeof *t);
 }
 
+aion_status zbl_check_species(const int *zbl_z, const int *z, int n, const char *name, const char *what,
+                              aion_error *err)
+{
+    for (int s = 0; s < n; s++)
+        if (zbl_z[s] != z[s])
+            return aion_err_set(err, AION_ERR_INVALID,
+                                "%s: the ZBL baseline was made for species %d = %s (aion_zbl_z), but %s names %s", name, s,
+                                aion_element_symbol(zbl_z[s]), what, aion_element_symbol(z[s]));
+    return AION_OK;
+}
+
 double zbl_pair_energy(const zbl_table *t, int si, int sj, double r, double *dedr)
 {
     const zbl_pair *p = &t->p[si * t->C + sj];

@@ -44,6 +44,12 @@ typedef struct zbl_table {
 aion_status zbl_table_build(zbl_table *t, const int *z, int nspecies, double inner, double outer, aion_error *err);
 void zbl_table_free(zbl_table *t);
 
+/* The baseline's stored atomic numbers zbl_z[n] against those given for the
+ * species, z[n]: AION_ERR_INVALID "NAME: the ZBL baseline was made for species
+ * s = X (aion_zbl_z), but WHAT names Y" at the first difference. */
+aion_status zbl_check_species(const int *zbl_z, const int *z, int n, const char *name, const char *what,
+                              aion_error *err);
+
 /* Pair energy of species si, sj at distance r (> 0), *dedr = dE/dr; 0 at r >= outer. */
 double zbl_pair_energy(const zbl_table *t, int si, int sj, double r, double *dedr);
 

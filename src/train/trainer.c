@@ -681,13 +681,9 @@ static aion_status setup_baseline(aion_mtp_trainer *t, const aion_frame *train, 
         t->zbl_origin = t->zbl_origin == 4 ? 3 : 2;
     }
     if (!m->has_zbl) return AION_OK;
-    for (int s = 0; s < t->C; s++)
-        if (m->zbl_z[s] != t->species_z[s])
-            return aion_err_set(err, AION_ERR_INVALID,
-                                "%s: the ZBL baseline was made for species %d = %s (aion_zbl_z), but the species given "
-                                "name %s",
-                                t->o.init_path ? t->o.init_path : "training", s, aion_element_symbol(m->zbl_z[s]),
-                                aion_element_symbol(t->species_z[s]));
+    if ((st = zbl_check_species(m->zbl_z, t->species_z, t->C, t->o.init_path ? t->o.init_path : "training",
+                                "the species given", err)))
+        return st;
     if ((st = zbl_table_build(&zt, m->zbl_z, t->C, m->zbl_inner, m->zbl_outer, err))) return st;
     st = subtract_baseline(t, &zt, t->cfg, train, t->ncfg, "training", err);
     if (!st && t->nval) st = subtract_baseline(t, &zt, t->val, valid, t->nval, "validation", err);

@@ -19,6 +19,7 @@ P=$PWD/tests/data/pipeline-tiny.yaml
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$PWD/tests/cli/lib/pipeline_kill.sh"
 
 sed 's/^morse  Li O   0.001114/morse  Li O   0.0030  /' examples/pedone-lipo.pot >"$T/b.pot"
 cmp -s "$T/b.pot" examples/pedone-lipo.pot && fail "b.pot is not modified"
@@ -30,21 +31,12 @@ grep -q 'committee: \["b.pot"\]' "$T/p.yaml" || fail "could not write p.yaml"
 [ -d "$T/a/stages/model2" ] && fail "a run without a committee made model 2 stages"
 grep -q committee "$T/a/pipeline.yaml" && fail "an empty committee is written into pipeline.yaml"
 cp "$T/a/summary.json" "$T/plain.json"
-rec() { for s in quench structure npt-600K md-600K transport-600K md-1200K transport-1200K; do
-    ls -i "$T/a/stages/$s/stage.json"; cksum <"$T/a/stages/$s/stage.json"; done; }
+rec() { stage_records "$T/a"; }
 before=$(rec)
 
 # the committee, one worker; kill -9 once model 2's first production MD has a checkpoint
 "$AION" run "$T/p.yaml" --out "$T/a" --threads 1 >"$T/a2.out" 2>"$T/a2.err" &
-pid=$!
-n=0
-while [ ! -f "$T/a/stages/model2/md-600K/checkpoint.bin" ] && kill -0 $pid 2>/dev/null; do
-    sleep 0.02
-    n=$((n + 1))
-    [ $n -gt 15000 ] && { kill -9 $pid; fail "no checkpoint after 300 s"; }
-done
-kill -9 $pid 2>/dev/null || fail "the committee run finished before it could be killed"
-wait $pid 2>/dev/null
+kill_at_checkpoint $! "$T/a/stages/model2/md-600K/checkpoint.bin" "the committee run"
 [ -f "$T/a/stages/model2/md-600K/stage.json" ] && fail "model2/md-600K finished before the kill"
 [ -f "$T/a/stages/model2/quench/stage.json" ] || fail "model 2's quench record missing after the kill"
 grep -q "2 models × 1 glass × 3 temperatures on 1 worker" "$T/a2.err" || fail "pool note: $(grep production "$T/a2.err")"

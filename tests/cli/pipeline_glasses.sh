@@ -14,25 +14,17 @@ P=$PWD/tests/data/pipeline-tiny.yaml
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$PWD/tests/cli/lib/pipeline_kill.sh"
 
 "$AION" run "$P" --out "$T/a" >"$T/a1.out" 2>"$T/a1.err" || fail "one glass: $(tail -5 "$T/a1.err")"
 [ -d "$T/a/stages/glass2" ] && fail "a one-glass run made glass 2 stages"
 cp "$T/a/summary.json" "$T/one.json"
-rec() { for s in quench structure npt-600K md-600K transport-600K md-1200K transport-1200K; do
-    ls -i "$T/a/stages/$s/stage.json"; cksum < "$T/a/stages/$s/stage.json"; done; }
+rec() { stage_records "$T/a"; }
 before=$(rec)
 
 # two glasses, one worker; kill -9 once glass 2's first production MD has a checkpoint
 "$AION" run "$P" --out "$T/a" --glasses 2 --threads 1 >"$T/a2.out" 2>"$T/a2.err" &
-pid=$!
-n=0
-while [ ! -f "$T/a/stages/glass2/md-600K/checkpoint.bin" ] && kill -0 $pid 2>/dev/null; do
-    sleep 0.02
-    n=$((n + 1))
-    [ $n -gt 15000 ] && { kill -9 $pid; fail "no checkpoint after 300 s"; }
-done
-kill -9 $pid 2>/dev/null || fail "the two-glass run finished before it could be killed"
-wait $pid 2>/dev/null
+kill_at_checkpoint $! "$T/a/stages/glass2/md-600K/checkpoint.bin" "the two-glass run"
 [ -f "$T/a/stages/glass2/md-600K/stage.json" ] && fail "glass2/md-600K finished before the kill"
 [ -f "$T/a/stages/glass2/quench/stage.json" ] || fail "glass 2's quench record missing after the kill"
 grep -q "^\[ *[0-9]* s\] quench: skipped" "$T/a2.err" || fail "glass 1's quench was not reused: $(cat "$T/a2.err")"

@@ -12,6 +12,7 @@ P=$PWD/tests/data/pipeline-tiny.yaml
 T=$(mktemp -d)
 trap 'rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
+. "$PWD/tests/cli/lib/pipeline_kill.sh"
 
 "$AION" run "$P" --out "$T/a" >"$T/a.out" 2>"$T/a.err" || fail "run A: $(tail -5 "$T/a.err")"
 grep -q "Ea = " "$T/a.out" || fail "run A printed no Ea"
@@ -21,15 +22,7 @@ done
 
 # B: 1 worker; kill -9 as soon as the first production MD stage has a checkpoint
 "$AION" run "$P" --out "$T/b" --threads 1 >"$T/b1.out" 2>"$T/b1.err" &
-pid=$!
-n=0
-while [ ! -f "$T/b/stages/md-600K/checkpoint.bin" ] && kill -0 $pid 2>/dev/null; do
-    sleep 0.02
-    n=$((n + 1))
-    [ $n -gt 15000 ] && { kill -9 $pid; fail "no checkpoint after 300 s"; }
-done
-kill -9 $pid 2>/dev/null || fail "run B finished before it could be killed"
-wait $pid 2>/dev/null
+kill_at_checkpoint $! "$T/b/stages/md-600K/checkpoint.bin" "run B"
 [ -f "$T/b/stages/md-600K/stage.json" ] && fail "md-600K finished before the kill (test did not interrupt it)"
 [ -f "$T/b/stages/quench/stage.json" ] || fail "quench record missing after the kill"
 [ -f "$T/b/report.html" ] && fail "report written by a killed run"
