@@ -16,12 +16,12 @@ PIDS=""
 trap 'for p in $PIDS; do kill -9 "$p" 2>/dev/null; done; rm -rf "$T"' EXIT
 fail() { echo "FAIL: $*"; exit 1; }
 "$AION" convert "$CIF" "$T/start.xyz" --supercell 2x2x2 >/dev/null 2>&1 || fail "convert"
-STEPS=200
+STEPS=10000 # about 5000 steps/s here: long enough that the kill lands well before the end on a faster machine
 common() { # ensemble coulomb out [extra...]
     ens=$1 coul=$2 out=$3
     shift 3
     echo --in "$T/start.xyz" --potential pedone --coulomb "$coul" --ewald-accuracy 1e-6 --threads 2 --temp 1200 \
-        --steps $STEPS --seed 7 --out "$out" --traj both --traj-every 10 --thermo-every 5 --checkpoint-every 25 \
+        --steps $STEPS --seed 7 --out "$out" --traj both --traj-every 100 --thermo-every 10 --checkpoint-every 25 \
         --tau-p 200 --compress 0.03 $ens "$@"
 }
 # wait until the checkpoint of a running process exists and the log has gone past it
@@ -44,7 +44,7 @@ check_case() { # name ensemble-args coulomb signal
     "$AION" md $(common "$ens" "$coul" "$run") >"$T/$name-run.log" 2>&1 &
     pid=$!
     PIDS="$PIDS $pid"
-    # past the second checkpoint (step 50: 1 header + 11 lines) but well before the end
+    # past the fifth checkpoint (step 130: 1 header + 13 lines) but well before the end
     if ! wait_progress $pid "$run" 14; then
         wait $pid
         fail "$name: the run ended before it could be interrupted (machine too fast? raise STEPS)"
