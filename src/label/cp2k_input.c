@@ -404,15 +404,20 @@ aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const 
     aion_sb_printf(&subsys, "%s%s%s", cell.s ? cell.s : "", coord.s ? coord.s : "", kinds.s ? kinds.s : "");
 
     if (o->template_text) {
-        static const char *const tok[5] = {"@AION_PROJECT@", "@AION_CELL@", "@AION_COORD@", "@AION_KINDS@",
-                                           "@AION_SUBSYS@"};
-        const char *val[5] = {project, cell.s ? cell.s : "", coord.s ? coord.s : "", kinds.s ? kinds.s : "",
-                              subsys.s ? subsys.s : ""};
+        static const char *const tok[6] = {"@AION_PROJECT@", "@AION_CELL@", "@AION_COORD@", "@AION_KINDS@",
+                                           "@AION_SUBSYS@", "@AION_KPOINTS@"};
+        char kblock[128] = "";
+        /* the preset's mesh (kpoints=, or kspacing for pbe); nothing at Gamma */
+        if (mesh[0] * mesh[1] * mesh[2] > 1)
+            snprintf(kblock, sizeof kblock, "    &KPOINTS\n      SCHEME MONKHORST-PACK %d %d %d\n    &END KPOINTS\n",
+                     mesh[0], mesh[1], mesh[2]);
+        const char *val[6] = {project, cell.s ? cell.s : "", coord.s ? coord.s : "", kinds.s ? kinds.s : "",
+                              subsys.s ? subsys.s : "", kblock};
         if (!strstr(o->template_text, "@AION_COORD@") && !strstr(o->template_text, "@AION_SUBSYS@")) {
             st = aion_err_set(err, AION_ERR_INVALID, "CP2K template has neither @AION_COORD@ nor @AION_SUBSYS@");
             goto fail;
         }
-        substitute(&b, o->template_text, tok, val, 5);
+        substitute(&b, o->template_text, tok, val, 6);
     } else {
         aion_sb_printf(&b,
                        "# written by aion %s: preset %s\n"

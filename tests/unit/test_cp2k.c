@@ -229,6 +229,30 @@ static void test_template(void)
     CHECK(txt && strstr(txt, "      N   "));
     CHECK(txt && !strstr(txt, "@AION"));
     free(txt);
+    /* @AION_KPOINTS@: the preset's mesh (pbe: from kspacing), nothing at Gamma */
+    o.template_text = "&FORCE_EVAL\n  &DFT\n@AION_KPOINTS@  &END DFT\n  &SUBSYS\n@AION_SUBSYS@  &END SUBSYS\n"
+                      "&END FORCE_EVAL\n";
+    CHECK_OK(aion_cp2k_input(&f, &o, "tp", &txt, &err)); /* xtb: Gamma */
+    CHECK(txt && strstr(txt, "  &DFT\n  &END DFT\n") && !strstr(txt, "KPOINTS") && !strstr(txt, "@AION"));
+    free(txt);
+    {
+        aion_cp2k_opts op;
+        int mesh[3];
+        char want[128];
+        aion_cp2k_opts_init(&op, AION_CP2K_PBE);
+        op.template_text = o.template_text;
+        aion_cp2k_kmesh(&op, f.cell, mesh);
+        CHECK(mesh[0] * mesh[1] * mesh[2] > 1); /* the small Li3N cell gets k-points from kspacing */
+        snprintf(want, sizeof want, "  &DFT\n    &KPOINTS\n      SCHEME MONKHORST-PACK %d %d %d\n    &END KPOINTS\n  &END DFT\n",
+                 mesh[0], mesh[1], mesh[2]);
+        CHECK_OK(aion_cp2k_input(&f, &op, "tp", &txt, &err));
+        CHECK(txt && strstr(txt, want) && strstr(txt, "&KIND Li") && !strstr(txt, "@AION"));
+        free(txt);
+        CHECK_OK(aion_cp2k_opts_set(&op, "kpoints=gamma", &err));
+        CHECK_OK(aion_cp2k_input(&f, &op, "tp", &txt, &err));
+        CHECK(txt && !strstr(txt, "KPOINTS"));
+        free(txt);
+    }
     o.template_text = "&GLOBAL\n&END GLOBAL\n";
     CHECK(aion_cp2k_input(&f, &o, "tp", &txt, &err) == AION_ERR_INVALID);
     aion_frame_free(&f);
