@@ -16,8 +16,8 @@
 static const char *usage =
     "usage: aion learn --out DIR --data SEED.xyz[,MORE.xyz] --species Li,P,O --task SPEC [--task SPEC ...]\n"
     "                  [--labeller cp2k|potential:SPEC] [--method xtb|pbe] [--gamma-select 2] [--gamma-break 10]\n"
-    "                  [--max-select 20] [--max-iter 10] [--level 8] [--weights 1,0.01,0] [--init POT.mtp] ...\n"
-    "                  [--run-file LEARN.yaml]\n"
+    "                  [--max-select 20] [--max-iter 10] [--level 8] [--weights 1,0.01,0] [--init POT.mtp]\n"
+    "                  [--zbl INNER,OUTER] ... [--run-file LEARN.yaml]\n"
     "Active learning (Podryabinkin & Shapeev 2017, as MLIP-2): each iteration trains an MTP on the data set\n"
     "(warm start from the previous iteration), runs the exploration MD tasks with it while watching the\n"
     "extrapolation grade (grade > gamma-select: candidate; > gamma-break: the task stops), picks at most\n"
@@ -29,7 +29,9 @@ static const char *usage =
     "labelled whatever its grade and stops its task). Writes DIR/learn.json\n"
     "(one record per iteration), DIR/dataset.xyz, DIR/iter-NNN/ and DIR/final.mtp (+ .als). Killed or\n"
     "interrupted (Ctrl-C), run the same command again: finished steps are kept, training continues from its\n"
-    "checkpoint, CP2K labels already made are reused. See docs/learning.md.\n"
+    "checkpoint, CP2K labels already made are reused. --zbl puts a ZBL pair repulsion under the MTP as\n"
+    "aion train --zbl (the first training adds it, later ones keep it; --zbl 0: none, dropping --init's;\n"
+    "default: as --init has it). See docs/learning.md.\n"
     "\n"
     "A task SPEC is key=value pairs separated by spaces or commas:\n"
     "  start=FILE [frame=N]            start structure (frame N of FILE; negative counts from the end)\n"
@@ -128,8 +130,8 @@ int cmd_learn(int argc, char **argv)
     const char *out = NULL, *data = NULL, *valid = NULL, *species = NULL, *init = NULL, *labeller = "cp2k",
                *method = "xtb", *cp2k = "cp2k", *set = NULL, *tpl_path = NULL, *data_dir = NULL;
     const char *task_specs[MAX_TASKS];
-    int ntask_specs = 0, nweights = 0, jobs = 1, tpj = 1, keep = 0, retry = 0, quiet = 0, k = 0, npos, rc = 1;
-    double weights[3] = {1, 0.01, 0.001}, timeout = 0;
+    int ntask_specs = 0, nweights = 0, nzbl = 0, jobs = 1, tpj = 1, keep = 0, retry = 0, quiet = 0, k = 0, npos, rc = 1;
+    double weights[3] = {1, 0.01, 0.001}, zbl[2] = {0, 0}, timeout = 0;
     char *pos[1], *data_copy = NULL, *tpl = NULL, label_id[1024];
     const char *seed_files[MAX_DATA];
     int zs[64], nz;
@@ -160,6 +162,7 @@ int cmd_learn(int argc, char **argv)
     t[k++] = (cli_opt){"cutoff", OPT_DBL, &lo.cutoff, "cutoff of a new potential, Å (default 5)", 0, NULL, 0};
     t[k++] = (cli_opt){"min-dist", OPT_DBL, &lo.min_dist, "inner radius of the radial basis, Å (default: from the data)", 0, NULL, 0};
     t[k++] = (cli_opt){"radial-size", OPT_INT, &lo.radial_size, "Chebyshev polynomials per radial function (default 8)", 0, NULL, 0};
+    t[k++] = (cli_opt){"zbl", OPT_DBL_LIST, zbl, "ZBL baseline switched off between INNER and OUTER Å, added by the first training and kept (0 = none; default: as --init has it)", 2, &nzbl, 0};
     t[k++] = (cli_opt){"weights", OPT_DBL_LIST, weights, "energy,force,stress weights (default 1,0.01,0.001; stress 0 for xTB data)", 3, &nweights, 0};
     t[k++] = (cli_opt){"train-max-iter", OPT_INT, &lo.train_max_iter, "L-BFGS iterations per training (default 500)", 0, NULL, 0};
     t[k++] = (cli_opt){"train-tol", OPT_DBL, &lo.train_tol, "training convergence tolerance (default 1e-3, as aion train --tol)", 0, NULL, 0};
@@ -191,6 +194,7 @@ int cmd_learn(int argc, char **argv)
         cli_fail("--weights takes three numbers: energy,force,stress");
         goto done;
     }
+    if (cli_zbl(t, k, &lo.zbl_mode, &lo.zbl_inner, &lo.zbl_outer)) goto done;
     lo.w_energy = weights[0];
     lo.w_force = weights[1];
     lo.w_stress = weights[2];

@@ -171,18 +171,7 @@ int cmd_train(int argc, char **argv)
         cli_fail("--weights takes three numbers: energy,force,stress");
         goto done;
     }
-    if (cli_find(t, k, "zbl")->set) {
-        if (nzbl == 1 && zbl[0] == 0) {
-            o.zbl_mode = -1;
-        } else if (nzbl == 2 && zbl[0] > 0 && zbl[1] > zbl[0]) {
-            o.zbl_mode = 1;
-            o.zbl_inner = zbl[0];
-            o.zbl_outer = zbl[1];
-        } else {
-            cli_fail("--zbl takes INNER,OUTER with 0 < INNER < OUTER (Å), or 0 for no baseline");
-            goto done;
-        }
-    }
+    if (cli_zbl(t, k, &o.zbl_mode, &o.zbl_inner, &o.zbl_outer)) goto done;
     o.w_energy = weights[0];
     o.w_force = weights[1];
     o.w_stress = weights[2];

@@ -5,6 +5,7 @@
 
 #include <cjson/cJSON.h>
 #include <errno.h>
+#include <math.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -45,6 +46,24 @@ cli_opt *cli_find(cli_opt *opts, int nopts, const char *name)
     for (int k = 0; k < nopts; k++)
         if (!strcmp(opts[k].name, name)) return &opts[k];
     return NULL;
+}
+
+int cli_zbl(cli_opt *opts, int nopts, int *mode, double *inner, double *outer)
+{
+    const cli_opt *o = cli_find(opts, nopts, "zbl");
+    if (!o || !o->set) return 0;
+    const double *v = o->ptr;
+    int n = *o->count;
+    if (n == 1 && v[0] == 0) {
+        *mode = -1;
+    } else if (n == 2 && v[0] > 0 && v[1] > v[0] && isfinite(v[1])) {
+        *mode = 1;
+        *inner = v[0];
+        *outer = v[1];
+    } else {
+        return cli_fail("--zbl takes INNER,OUTER with 0 < INNER < OUTER (Å), or 0 for no baseline");
+    }
+    return 0;
 }
 
 static int set_value(cli_opt *o, const char *val, const char *where)

@@ -33,6 +33,12 @@ void cli_opts_free(void);
 /* Look up an option by name (NULL if absent). */
 cli_opt *cli_find(cli_opt *opts, int nopts, const char *name);
 
+/* The ZBL baseline option of aion train and aion learn: an OPT_DBL_LIST named "zbl" (max 2) in opts,
+ * "INNER,OUTER" (0 < INNER < OUTER, Å) -> *mode = 1, *inner, *outer; "0" -> *mode = -1 (no baseline);
+ * not given: nothing changes (mode 0: as the initial potential has it). Returns 0, or 1 after
+ * printing an error. */
+int cli_zbl(cli_opt *opts, int nopts, int *mode, double *inner, double *outer);
+
 /* Progress bar on stderr when it is a terminal (no-op otherwise). */
 void cli_progress(const char *what, long done, long total, double rate_per_s, const char *extra);
 void cli_progress_end(void);

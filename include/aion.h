@@ -1982,6 +1982,12 @@ typedef struct aion_learn_opts {
     int train_max_iter;               /* L-BFGS iterations per training (default 500) */
     double train_tol;                 /* default 1e-3 */
     uint64_t seed;                    /* first training's random radial coefficients */
+    int zbl_mode;                     /* ZBL pair baseline under the MTP, as aion_train_opts.zbl_mode, for the
+                                         first training: 0 = as init_mtp has it (none without init_mtp),
+                                         1 = a new baseline switched off between zbl_inner and zbl_outer
+                                         (Å, 0 < inner < outer), -1 = none (drops init_mtp's). Later
+                                         iterations start from the previous potential and keep its baseline */
+    double zbl_inner, zbl_outer;
     /* exploration and selection */
     const aion_learn_task *tasks;
     int n_tasks;

@@ -24,6 +24,7 @@
 #include "internal.h"
 #include "neighbor/nlist.h"
 #include "pipeline/pipeline.h"
+#include "potential/mtp.h"
 
 #include <cjson/cJSON.h>
 #include <errno.h>
@@ -351,8 +352,15 @@ static aion_status step_train(lctx *x, int iter, const char *dir, const char *in
         remove(ckpt);
         if ((st = aion_pipe_write_atomic(started, hx, 16, err)) != AION_OK) return st;
     }
-    snprintf(msg, sizeof msg, "%s on %d configurations%s%s", resume ? "continuing from the checkpoint" : "training",
-             x->ndata, init ? ", starting from " : "", init ? init : "");
+    /* the ZBL baseline option applies to the first training; later ones start from the previous
+     * iteration's potential and keep the baseline it carries */
+    const int zbl_mode = iter == 1 ? o->zbl_mode : 0;
+    char zmsg[128] = "";
+    if (zbl_mode > 0) snprintf(zmsg, sizeof zmsg, ", new ZBL baseline %g..%g A", o->zbl_inner, o->zbl_outer);
+    else if (zbl_mode < 0) snprintf(zmsg, sizeof zmsg, ", no ZBL baseline");
+    snprintf(msg, sizeof msg, "%s on %d configurations%s%s%s",
+             resume ? "continuing from the checkpoint" : "training", x->ndata, init ? ", starting from " : "",
+             init ? init : "", zmsg);
     emit(x, AION_LEARN_STEP_START, iter, "train", 0, 0, 0, 0, msg);
 
     aion_train_opts_init(&to);
@@ -369,6 +377,9 @@ static aion_status step_train(lctx *x, int iter, const char *dir, const char *in
     to.max_iter = o->train_max_iter;
     to.tol = o->train_tol;
     to.seed = o->seed;
+    to.zbl_mode = zbl_mode;
+    to.zbl_inner = o->zbl_inner;
+    to.zbl_outer = o->zbl_outer;
     to.nthreads = o->nthreads;
     to.checkpoint = ckpt;
     to.snapshot = pot;
@@ -401,6 +412,21 @@ static aion_status step_train(lctx *x, int iter, const char *dir, const char *in
     }
     cJSON_AddStringToObject(res, "init", init ? init : "");
     {
+        /* the baseline the trained potential carries (errors below are those of ZBL + MTP) */
+        mtp_model m;
+        mtp_model_init(&m);
+        if ((st = mtp_model_read(pot, &m, err)) != AION_OK) goto done;
+        if (m.has_zbl) {
+            cJSON *z = cJSON_AddObjectToObject(res, "zbl");
+            cJSON_AddNumberToObject(z, "inner_A", m.zbl_inner);
+            cJSON_AddNumberToObject(z, "outer_A", m.zbl_outer);
+            snprintf(zmsg, sizeof zmsg, ", ZBL baseline %g..%g A", m.zbl_inner, m.zbl_outer);
+        } else {
+            zmsg[0] = '\0';
+        }
+        mtp_model_free(&m);
+    }
+    {
         const aion_train_iter *h;
         int nh = aion_mtp_trainer_history(tr, &h);
         if (nh) {
@@ -424,8 +450,9 @@ static aion_status step_train(lctx *x, int iter, const char *dir, const char *in
         const cJSON *te = cJSON_GetObjectItemCaseSensitive(*res_out, "train_errors");
         const cJSON *ef = cJSON_GetObjectItemCaseSensitive(te, "force_rmse_meV_A");
         const cJSON *ee = cJSON_GetObjectItemCaseSensitive(te, "energy_rmse_meV_atom");
-        snprintf(msg, sizeof msg, "training RMSE: energy %.2f meV/atom, forces %.1f meV/A (%d configurations)",
-                 cJSON_IsNumber(ee) ? ee->valuedouble : NAN, cJSON_IsNumber(ef) ? ef->valuedouble : NAN, x->ndata);
+        snprintf(msg, sizeof msg, "training RMSE: energy %.2f meV/atom, forces %.1f meV/A (%d configurations%s)",
+                 cJSON_IsNumber(ee) ? ee->valuedouble : NAN, cJSON_IsNumber(ef) ? ef->valuedouble : NAN, x->ndata,
+                 zmsg);
         emit(x, AION_LEARN_STEP_DONE, iter, "train", 0, 0, 0, now_s() - t0, msg);
         remove(ckpt);
         remove(started);
@@ -1126,6 +1153,12 @@ static aion_status check_opts(const aion_learn_opts *o, aion_error *err)
         return aion_err_set(err, AION_ERR_INVALID, "learn: max_select and max_iter must be >= 1");
     if (o->w_energy < 0 || o->w_force < 0 || o->w_stress < 0)
         return aion_err_set(err, AION_ERR_INVALID, "learn: weights must be >= 0");
+    if (o->zbl_mode < -1 || o->zbl_mode > 1 ||
+        (o->zbl_mode == 1 && !(o->zbl_inner > 0 && o->zbl_outer > o->zbl_inner && isfinite(o->zbl_outer))))
+        return aion_err_set(err, AION_ERR_INVALID,
+                            "learn: ZBL baseline: need zbl_mode -1, 0 or 1 and, for 1, 0 < inner < outer "
+                            "(got %d, %g, %g)",
+                            o->zbl_mode, o->zbl_inner, o->zbl_outer);
     for (int k = 0; k < o->n_tasks; k++) {
         char buf[1024];
         aion_learn_task t;
@@ -1171,6 +1204,9 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
     h = hash_dbl(h, o->train_tol);
     h = hash_u64(h, o->seed);
     h = hash_u64(h, o->init_mtp ? aion_pipe_file_hash(o->init_mtp) : 0);
+    /* the baseline option only when given, so that directories made before it keep their hashes */
+    if (o->zbl_mode > 0) h = hash_str(hash_dbl(hash_dbl(h, o->zbl_inner), o->zbl_outer), "zbl");
+    else if (o->zbl_mode < 0) h = hash_str(h, "zbl none");
     if (o->init_mtp && access(o->init_mtp, R_OK) != 0) {
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot read the initial potential", o->init_mtp);
         goto done;
@@ -1201,6 +1237,13 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         cJSON_AddNumberToObject(tr, "max_iter", o->train_max_iter);
         cJSON_AddNumberToObject(tr, "tol", o->train_tol);
         cJSON_AddNumberToObject(tr, "seed", (double)o->seed);
+        if (o->zbl_mode > 0) { /* the first training's new baseline (0: as init_mtp has it) */
+            cJSON *z = cJSON_AddObjectToObject(tr, "zbl");
+            cJSON_AddNumberToObject(z, "inner_A", o->zbl_inner);
+            cJSON_AddNumberToObject(z, "outer_A", o->zbl_outer);
+        } else if (o->zbl_mode < 0) {
+            cJSON_AddStringToObject(tr, "zbl", "none");
+        }
         cJSON *ts = cJSON_AddArrayToObject(x.root, "tasks");
         for (int k = 0; k < o->n_tasks; k++) {
             char buf[1024];

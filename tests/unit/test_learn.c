@@ -338,7 +338,7 @@ static void test_audit(void)
     snprintf(path, sizeof path, "start=%s T=300 steps=200 every=10 seed=5", seed);
     CHECK_OK(aion_learn_task_parse(&task, path, &err));
     aion_learn_opts_init(&o);
-    CHECK(o.audit == 0 && o.audit_tol == 30);
+    CHECK(o.audit == 0 && o.audit_tol == 30 && o.zbl_mode == 0);
     o.seed_files = seeds;
     o.n_seed_files = 1;
     o.species_z = zs;
@@ -413,6 +413,16 @@ static void test_audit(void)
         CHECK(sum.converged);
     }
     o.audit = -1;
+    CHECK(aion_learn_run(&o, out, &sum, &err) == AION_ERR_INVALID);
+    /* a ZBL baseline needs 0 < inner < outer (the CLI test tests/cli/learn_zbl.sh runs the loop with one) */
+    o.audit = 0;
+    o.zbl_mode = 1;
+    o.zbl_inner = 1.4;
+    o.zbl_outer = 0.6;
+    CHECK(aion_learn_run(&o, out, &sum, &err) == AION_ERR_INVALID && strstr(err.msg, "ZBL"));
+    o.zbl_mode = 2;
+    o.zbl_inner = 0.6;
+    o.zbl_outer = 1.4;
     CHECK(aion_learn_run(&o, out, &sum, &err) == AION_ERR_INVALID);
     aion_potential_free(lab.p);
     aion_frames_free(f, n);
