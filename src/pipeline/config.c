@@ -256,7 +256,7 @@ static aion_status set_key(aion_pipeline_config *c, const pipe_key *k, const cha
                 return aion_err_set(err, AION_ERR_INVALID, "%s%s: at most %zu entries", where, k->name, k->size);
             if (strlen(t) >= AION_PIPELINE_STR)
                 return aion_err_set(err, AION_ERR_INVALID, "%s%s: entry too long: '%s'", where, k->name, t);
-            snprintf(tmp[n++], AION_PIPELINE_STR, "%s", t);
+            memcpy(tmp[n++], t, strlen(t) + 1); /* fits: checked above */
         }
         char (*arr)[AION_PIPELINE_STR] = (char (*)[AION_PIPELINE_STR])p;
         memset(arr, 0, k->size * AION_PIPELINE_STR);
