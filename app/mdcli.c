@@ -62,7 +62,8 @@ int mdcli_dynamics_opts(mdcli *m, cli_opt *t, int max)
     OPT("temp-end", OPT_DBL, &m->temp_end, "ramp the target linearly to this temperature (K) over the run");
     OPT("init-temp", OPT_DBL, &m->init_temp, "initial Maxwell-Boltzmann temperature (K); default: --temp unless the input has velocities");
     OPT("press", OPT_DBL, &m->press_gpa, "target pressure (GPa) for npt, default 1e-4 (1 bar)");
-    OPT("cell", OPT_STR, &m->cell, "cell degrees of freedom for npt: iso, aniso, tri");
+    OPT("cell", OPT_STR, &m->cell,
+        "cell degrees of freedom for npt: iso, aniso, tri, z (normal to a slab: lateral cell fixed, c stretched by P_zz)");
     OPT("dt", OPT_DBL, &m->dt, "time step (fs)");
     OPT("steps", OPT_LONG, &m->steps, "number of steps");
     OPT("time", OPT_DBL, &m->time_ps, "run length (ps), instead of --steps");
@@ -148,7 +149,8 @@ int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **gr
     if (!strcmp(m->cell, "iso")) o->cell_dof = AION_CELL_ISO;
     else if (!strcmp(m->cell, "aniso")) o->cell_dof = AION_CELL_ANISO;
     else if (!strcmp(m->cell, "tri")) o->cell_dof = AION_CELL_TRI;
-    else return cli_fail("unknown --cell '%s' (iso, aniso, tri)", m->cell);
+    else if (!strcmp(m->cell, "z")) o->cell_dof = AION_CELL_Z;
+    else return cli_fail("unknown --cell '%s' (iso, aniso, tri, z)", m->cell);
     if (!(m->dt > 0)) return cli_fail("--dt must be positive");
     o->dt_fs = m->dt;
     o->temp_K = m->temp;

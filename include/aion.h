@@ -1334,7 +1334,12 @@ typedef enum aion_ensemble {
 typedef enum aion_cell_dof {
     AION_CELL_ISO = 0,   /* isotropic scaling (shape kept) */
     AION_CELL_ANISO,     /* a, b, c lengths independently (orthogonal cells) */
-    AION_CELL_TRI        /* fully flexible triclinic cell (Del Tatto et al. 2022) */
+    AION_CELL_TRI,       /* fully flexible triclinic cell (Del Tatto et al. 2022) */
+    AION_CELL_Z          /* normal stress only (slabs, interfaces): a and b stay exactly as
+                          * they are, the cell and the atoms are stretched along z, driven
+                          * by P_zz (LAMMPS `fix npt ... z P P Pdamp`). Needs a and b in the
+                          * xy plane (a_z = b_z = 0 to 1e-9 of their length); c may be
+                          * tilted (its x, y components are kept). */
 } aion_cell_dof;
 
 #define AION_MD_MAX_GROUPS 8

@@ -5,9 +5,11 @@
  * velocities, forces, energies, virial, cell, thermostat and barostat
  * variables and the random-number state are all restored exactly.
  *
- * Layout: "AIONCKP1", u32 endian mark, u32 version, then fixed-size scalars and
- * arrays (native doubles), a caller blob (e.g. trajectory offsets), and a
- * trailing FNV-1a checksum of everything before it.
+ * Layout: "AIONCKP1", u32 endian mark, u32 version, then fixed-size scalars,
+ * (version 3) the cell degrees of freedom as i32 + i32 reserved, arrays
+ * (native doubles), a caller blob (e.g. trajectory offsets), and a trailing
+ * FNV-1a checksum of everything before it. Version 2 files (no cell mode)
+ * still load.
  */
 #include "md.h"
 
@@ -18,7 +20,7 @@
 #include <unistd.h>
 
 #define CKPT_MAGIC "AIONCKP1"
-#define CKPT_VERSION 2u
+#define CKPT_VERSION 3u
 
 typedef struct {
     FILE *fp;
@@ -106,6 +108,8 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     put(&io, &mark, sizeof mark);
     put(&io, &ver, sizeof ver);
     put(&io, &s, sizeof s);
+    int32_t cellmode[2] = {(int32_t)md->o.cell_dof, 0};
+    put(&io, cellmode, sizeof cellmode);
     put(&io, md->f.z, (size_t)md->f.n * sizeof *md->f.z);
     put(&io, md->f.pos, (size_t)md->f.n * sizeof *md->f.pos);
     put(&io, md->f.vel, (size_t)md->f.n * sizeof *md->f.vel);
@@ -153,12 +157,14 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
         aion_err_set(&md->err, AION_ERR_PARSE, "%s: not an aion checkpoint", path);
         goto done;
     }
-    if (mark != 0x01020304u || ver != CKPT_VERSION) {
+    if (mark != 0x01020304u || (ver != CKPT_VERSION && ver != 2u)) {
         aion_err_set(&md->err, AION_ERR_PARSE, "%s: checkpoint from another machine type or version %u (this is %u)",
                      path, ver, CKPT_VERSION);
         goto done;
     }
     get(&io, &s, sizeof s);
+    int32_t cellmode[2] = {-1, 0}; /* -1: not stored (version 2) */
+    if (ver >= 3u) get(&io, cellmode, sizeof cellmode);
     if (io.bad || s.n != md->f.n) {
         aion_err_set(&md->err, AION_ERR_INVALID, "%s: checkpoint has %d atoms, the system has %d", path, io.bad ? -1 : s.n,
                      md->f.n);
@@ -212,6 +218,14 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
         }
     if (s.ensemble != (int32_t)md->o.ensemble || s.ngroups != md->ngroups || s.nhc_length != md->o.nhc_length) {
         aion_err_set(&md->err, AION_ERR_INVALID, "%s: checkpoint was written with other MD settings (ensemble/groups)", path);
+        goto done;
+    }
+    if (cellmode[0] >= 0 && cellmode[0] != (int32_t)md->o.cell_dof &&
+        (s.ensemble == AION_NPT_CSVR || s.ensemble == AION_NPT_LANGEVIN)) {
+        static const char *const names[] = {"iso", "aniso", "tri", "z"};
+        int a = cellmode[0], b = (int)md->o.cell_dof;
+        aion_err_set(&md->err, AION_ERR_INVALID, "%s: checkpoint was written with cell degrees of freedom %s, this run has %s",
+                     path, a >= 0 && a < 4 ? names[a] : "?", b >= 0 && b < 4 ? names[b] : "?");
         goto done;
     }
     if (extra_len) *extra_len = elen;

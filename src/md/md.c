@@ -23,7 +23,8 @@
  *    Anisotropic/triclinic variant after Del Tatto, Raiteri, Bernetti & Bussi,
  *    Appl. Sci. 12, 1139 (2022), doi:10.3390/app12031139: the volume moves as
  *    above and the shape by a traceless symmetric deformation driven by the
- *    deviatoric pressure with noise.
+ *    deviatoric pressure with noise. Normal-stress (z) variant for slabs: only
+ *    the zz stretch moves, driven by P_zz (derivation at barostat_drift).
  *
  * Units: Å, fs, amu, eV; a = F/m · AION_ACC_UNIT.
  */
@@ -140,6 +141,19 @@ aion_status aion_md_create(aion_md **out, const aion_frame *f, aion_potential *p
     if (o->ensemble != AION_NVE && !(o->temp_K >= 0)) return aion_err_set(err, AION_ERR_INVALID, "md: negative temperature");
     if (is_npt(o->ensemble) && !(f->has & AION_HAS_CELL && f->pbc[0] && f->pbc[1] && f->pbc[2]))
         return aion_err_set(err, AION_ERR_INVALID, "md: constant pressure needs a periodic cell");
+    if ((int)o->cell_dof < (int)AION_CELL_ISO || (int)o->cell_dof > (int)AION_CELL_Z)
+        return aion_err_set(err, AION_ERR_INVALID, "md: unknown cell degrees of freedom %d", (int)o->cell_dof);
+    if (is_npt(o->ensemble) && o->cell_dof == AION_CELL_Z)
+        for (int r = 0; r < 2; r++) {
+            const double *v = f->cell[r];
+            double len = sqrt(v[0] * v[0] + v[1] * v[1] + v[2] * v[2]);
+            if (!(fabs(v[2]) <= 1e-9 * len))
+                return aion_err_set(err, AION_ERR_INVALID,
+                                    "md: the z-only barostat (cell z) keeps the lateral cell fixed and needs a and b in "
+                                    "the xy plane, but %c = (%.10g, %.10g, %.10g) Å has a z component; rotate the "
+                                    "structure so that the slab normal is z",
+                                    "ab"[r], v[0], v[1], v[2]);
+        }
     if (o->n_groups < 0 || o->n_groups > AION_MD_MAX_GROUPS)
         return aion_err_set(err, AION_ERR_INVALID, "md: at most %d groups", AION_MD_MAX_GROUPS);
     if (o->nhc_length < 0 || o->nhc_length > AION_NHC_MAX)
@@ -428,7 +442,31 @@ static void pressure_tensor(const aion_md *md, double p[3][3])
 }
 
 /* One barostat move of length dt combined with the drift x += dt v:
- * r' = μ r + dt (μ + μ^{-1})/2 v, v' = μ^{-1} v, cell' = cell μ (μ symmetric). */
+ * r' = μ r + dt (μ + μ^{-1})/2 v, v' = μ^{-1} v, cell' = cell μ (μ symmetric).
+ *
+ * Anisotropic mode, written per diagonal log-strain ε_aa = ln μ_aa: the
+ * volume move (noise sqrt(2kTβ/Vτ) dW_0 shared as 1/3 by each ε_aa) plus the
+ * traceless part (β/3τ)(P_aa − P̄) dt + σ(ξ_a − ξ̄), σ² = 2kTβ dt/(3Vτ), add up
+ * to three independent equations
+ *   dε_aa = −(β/3τ)(P0 − P_aa) dt + sqrt(2kTβ/(3Vτ)) dW_a
+ * (variance 2kTβ/(9Vτ) + (2/3)·2kTβ/(3Vτ) = 2kTβ/(3Vτ), covariance
+ * 2kTβ/(9Vτ) − (1/3)·2kTβ/(3Vτ) = 0), i.e. mobility β/3τ and diffusion
+ * kTβ/(3Vτ) per component: their ratio V/kT is what fixes the stationary
+ * distribution exp(−(H + P0 V)/kT); the 1/3 only spreads the volume
+ * relaxation of the isotropic equation over three components.
+ *
+ * Z mode keeps ε_xx = ε_yy = 0, so the one active component carries all of
+ * the volume change (dε_zz = d ln V with A = |a × b| fixed). Keeping the
+ * ratio V/kT (the same ensemble, now at fixed A) and letting β and τ_p mean
+ * what they mean in the isotropic mode (V relaxes in ~τ_p/(β M), M the modulus
+ * of the deformation: the uniaxial-strain C_33 = K + 4G/3 here, K for a fluid)
+ * gives the full isotropic mobility and diffusion for 1 degree of freedom:
+ *   dε_zz = −(β/τ)(P0 − P_zz) dt + sqrt(2kTβ/(Vτ)) dW.
+ * It is also the isotropic equation term by term: scaling z alone, the
+ * positions take L_z^N = V^N/A^N (as V^N there), the momenta p_z its inverse,
+ * −∂U/∂ε_zz = W_zz and −∂K/∂ε_zz = Σ m v_z², so P̄ → P_zz and nothing else
+ * changes; in λ = √V the step below is the isotropic one with P_zz,
+ * including the Itô drift kT/2V. */
 static void barostat_drift(aion_md *md, double dt)
 {
     double p[3][3], mu[3][3], muinv[3][3], avg[3][3];
@@ -437,8 +475,9 @@ static void barostat_drift(aion_md *md, double dt)
     double tau = md->o.tau_p_fs, p0 = md->press_target;
     double lam, lam_new, vol_new, ptr;
     double lnmu[3][3] = {{0}}; /* log of the deformation, for the energy bookkeeping */
+    const int zonly = (md->o.cell_dof == AION_CELL_Z);
     pressure_tensor(md, p);
-    ptr = (p[0][0] + p[1][1] + p[2][2]) / 3.0;
+    ptr = zonly ? p[2][2] : (p[0][0] + p[1][1] + p[2][2]) / 3.0;
     lam = sqrt(vol);
     lam_new = lam - beta * lam / (2.0 * tau) * (p0 - ptr - kt / (2.0 * vol)) * dt +
               sqrt(kt * beta * dt / (2.0 * tau)) * aion_rng_normal(&md->rng);
@@ -446,7 +485,11 @@ static void barostat_drift(aion_md *md, double dt)
     vol_new = lam_new * lam_new;
     double iso = cbrt(vol_new / vol);
     memset(mu, 0, sizeof mu);
-    if (md->o.cell_dof == AION_CELL_ISO) {
+    if (zonly) {
+        mu[0][0] = mu[1][1] = 1.0;
+        mu[2][2] = vol_new / vol;
+        lnmu[2][2] = log(mu[2][2]);
+    } else if (md->o.cell_dof == AION_CELL_ISO) {
         for (int a = 0; a < 3; a++) mu[a][a] = iso, lnmu[a][a] = log(iso);
     } else {
         /* deviatoric deformation with noise, traceless and symmetric */
@@ -508,7 +551,10 @@ static void barostat_drift(aion_md *md, double dt)
     md->have_lnmu = 1;
     double cell[3][3];
     aion_matmul3(md->f.cell, mu, cell);
-    memcpy(md->f.cell, cell, sizeof cell);
+    /* z mode: a and b stay bit for bit (a_z, b_z are zero or below 1e-9 of
+     * their length, checked at creation); c' = c μ keeps c_x, c_y */
+    if (zonly) memcpy(md->f.cell[2], cell[2], sizeof cell[2]);
+    else memcpy(md->f.cell, cell, sizeof cell);
     double vol_after = aion_frame_volume(&md->f);
     md->heat += (aion_md_kinetic(md, -1) - k_before) + du + p0 * (vol_after - vol);
 }

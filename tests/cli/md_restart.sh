@@ -5,7 +5,8 @@
 # same seed and thread count. Pedone potential on beta-Li3PO4 2x2x2 (128 atoms, Materials Project
 # mp-13725, CC BY 4.0), 2 threads.
 # Default: NVT (CSVR) with DSF killed by -9, NPT (triclinic, CSVR) with Ewald stopped by SIGINT.
-# SLOW=1: every combination of {NVT, NPT iso, NPT tri} x {DSF, Ewald} x {kill -9, SIGINT}.
+# SLOW=1: every combination of {NVT, NPT iso, NPT tri} x {DSF, Ewald} x {kill -9, SIGINT}, NPT aniso,
+# and NPT with --cell z (normal stress only; CSVR/DSF/kill -9 and Langevin/Ewald/SIGINT).
 # Skips (77) without ../shared/data.
 set -u
 AION=${AION_BIN:-$PWD/build/aion}
@@ -76,5 +77,7 @@ if [ -n "${SLOW:-}" ] && [ "${SLOW:-}" != 0 ]; then
     check_case npt-iso-ewald-kill "--ensemble npt-langevin --cell iso" ewald KILL
     check_case npt-tri-dsf-int "--ensemble npt --cell tri" dsf INT
     check_case npt-aniso-ewald-kill "--ensemble npt --cell aniso" ewald KILL
+    check_case npt-z-dsf-kill "--ensemble npt --cell z" dsf KILL
+    check_case npt-z-ewald-int "--ensemble npt-langevin --cell z" ewald INT
 fi
 exit 0
