@@ -82,6 +82,6 @@ OUT=examples/data/li-interface-pbe.xyz
 rm -f "$OUT.tmp"
 for fam in bulk glass iface100 surf; do
     [ -s "$W/s-$fam-pbe.xyz" ] || continue
-    $AION convert "$W/s-$fam-pbe.xyz" "$OUT.tmp" --append --keep energy,forces,stress,config_type,region,kpoints,scf_steps,walltime_s --precision 8
+    $AION convert "$W/s-$fam-pbe.xyz" "$OUT.tmp" --append --format-out extxyz --keep energy,forces,stress,config_type,region,kpoints,scf_steps,walltime_s --precision 8
 done
 [ -s "$OUT.tmp" ] && mv "$OUT.tmp" "$OUT"
