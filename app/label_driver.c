@@ -241,6 +241,9 @@ static int finish(const aion_frame *frames, const label_opts *o, slot *s, int st
             if (o->cp.method == AION_CP2K_PBE && !o->cp.template_text) {
                 snprintf(buf, sizeof buf, "%g", o->cp.cutoff_Ry);
                 aion_frame_info_set(&f, "cutoff_Ry", buf);
+            }
+            /* the mesh the input had: the preset's, or a template's @AION_KPOINTS@ */
+            if (!o->cp.template_text ? o->cp.method == AION_CP2K_PBE : strstr(o->cp.template_text, "@AION_KPOINTS@") != NULL) {
                 aion_cp2k_kmesh(&o->cp, f.cell, mesh);
                 snprintf(buf, sizeof buf, "%dx%dx%d", mesh[0], mesh[1], mesh[2]);
                 aion_frame_info_set(&f, "kpoints", buf);

@@ -105,3 +105,18 @@ grep -q "2 labelled before, 1 failed before" "$T/run3.log" || fail "third run di
 grep -q "0 to run" "$T/run3.log" || fail "third run started CP2K"
 cmp -s "$T/out.xyz" "$T/out2.xyz" || fail "assembled outputs differ"
 echo "label restart ok"
+
+# a template with @AION_KPOINTS@ (examples/dataset's xTB input, the token put before its &SCF): at Gamma the
+# token is empty and the label records the mesh (1x1x1); the run keeps CP2K's input for the check
+TPL=examples/dataset/xtb-nocheck.inp
+if [ -r "$TPL" ]; then
+    sed 's/^\( *\)&SCF$/@AION_KPOINTS@\1\&SCF/' "$TPL" >"$T/tpl.inp"
+    grep -q '@AION_KPOINTS@' "$T/tpl.inp" || fail "could not put the token into $TPL"
+    "$AION" convert "$T/in.xyz" "$T/one.xyz" --frames 0 >/dev/null 2>&1 || fail "convert"
+    "$AION" label --in "$T/one.xyz" --out "$T/tpl.xyz" --workdir "$T/wt" --template "$T/tpl.inp" --keep \
+        >"$T/run4.log" 2>&1 || fail "template run"
+    grep -q 'kpoints=1x1x1' "$T/tpl.xyz" || fail "template label does not record its k-mesh"
+    grep -q 'method=template' "$T/tpl.xyz" || fail "template label does not say method=template"
+    grep -q 'KPOINTS\|@AION' "$T/wt/jobs/s000000/cp2k.inp" && fail "Gamma template input has a k-point block or a token left"
+    echo "template k-point token ok"
+fi
