@@ -15,12 +15,18 @@
 #   4. aion analyze slab on Li with the edges printed by the builder (metal | interface 1 | bulk glass |
 #      interface 2), frames after EQUIL ps -- only for runs that finished with a grade below GRADE_OK
 #      (default 5) throughout; otherwise the run is reported as unreliable and not analysed.
+#   ZRELAX=PS: before each production run, PS ps of NPT with only the cell height free (aion md
+#   --ensemble npt --cell z, P = 0, same frozen planes), so the glass takes the normal stress the metal
+#   and the potential give it; the production starts from there with the slab edges stretched by the
+#   same factor. SPECIES: the potential's elements (default Li,P,O,N; Li,P,O for learn-pbe.sh's).
 # With the potential of train.sh every run stops after 0.25-0.35 ps (docs/interface.md).
 # One thread, nice; TIME=20 TEMPS="600 700 800" takes about 1-2 h on one loaded core.
 set -e
 cd "$(dirname "$0")/../.."
 AION=./build/aion
 POT=${POT:-out/interface/train/pot.mtp}
+SPECIES=${SPECIES:-Li,P,O,N}
+ZRELAX=${ZRELAX:-0}
 TIME=${TIME:-20}
 EQUIL=${EQUIL:-2}
 TEMPS=${TEMPS:-600 700 800}
@@ -47,10 +53,35 @@ else
 fi
 for T in $TEMPS; do
     D=$W/md-$T
+    START=$W/if100.xyz
+    TEDGES=$EDGES
+    if [ "$ZRELAX" != 0 ]; then
+        Z=$W/zrelax-$T
+        if [ ! -f "$Z/final.xyz" ]; then
+            R=""
+            [ -f "$Z/checkpoint.bin" ] && R=--restart
+            nice $AION md --in "$W/if100.xyz" --potential "$POT" --species "$SPECIES" --ensemble npt --cell z \
+                --press 0 --temp "$T" --time "$ZRELAX" --dt 1 --seed "$((T + 1))" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
+                --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 100 --thermo-every 50 \
+                --checkpoint-every 2000 --threads 1 --out "$Z" $R >"$Z.log" 2>&1 || true
+        fi
+        if [ ! -f "$Z/final.xyz" ]; then
+            echo "== $T K: the NPT (cell z) relaxation did not finish: $(grep -h 'stopped' "$Z.log" | tail -1)"
+            continue
+        fi
+        START=$Z/final.xyz
+        # the slab edges stretched with the cell height
+        TEDGES=$(/usr/bin/python3 -c "
+import sys, re
+c0 = [float(x) for x in re.search(r'Lattice=\"([^\"]*)\"', open(sys.argv[1]).readlines()[1]).group(1).split()][8]
+c1 = [float(x) for x in re.search(r'Lattice=\"([^\"]*)\"', open(sys.argv[2]).readlines()[1]).group(1).split()][8]
+print(','.join('%.4f' % (float(e) * c1 / c0) for e in sys.argv[3].split(',')))" "$W/if100.xyz" "$START" "$EDGES")
+        echo "== $T K: cell height $(sed -n 's/^final: .*V \([0-9.]*\) .*/V \1 A^3/p' "$Z.log" | tail -1) after $ZRELAX ps of NPT (cell z); edges $TEDGES"
+    fi
     if [ ! -f "$D/final.xyz" ]; then
         R=""
         [ -f "$D/checkpoint.bin" ] && R=--restart
-        nice $AION md --in "$W/if100.xyz" --potential "$POT" --species Li,P,O,N --ensemble nvt-csvr --temp "$T" \
+        nice $AION md --in "$START" --potential "$POT" --species "$SPECIES" --ensemble nvt-csvr --temp "$T" \
             --time "$TIME" --dt 1 --seed "$T" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
             --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 50 --thermo-every 50 --checkpoint-every 2000 --threads 1 \
             --out "$D" $R 2>"$D.log" || true
@@ -61,7 +92,7 @@ for T in $TEMPS; do
         continue
     fi
     FIRST=$(echo "$EQUIL * 1000 / 50" | bc)
-    $AION analyze slab --traj "$D/traj.xyz" --species Li --edges "$EDGES" --first "$FIRST" --temperature "$T" \
+    $AION analyze slab --traj "$D/traj.xyz" --species Li --edges "$TEDGES" --first "$FIRST" --temperature "$T" \
         --out "$W/slab-$T" >"$W/slab-$T.txt" 2>&1 || true
     echo "== $T K: grade max $GMAX"
     cat "$W/slab-$T.txt"
