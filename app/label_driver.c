@@ -242,8 +242,10 @@ static int finish(const aion_frame *frames, const label_opts *o, slot *s, int st
                 snprintf(buf, sizeof buf, "%g", o->cp.cutoff_Ry);
                 aion_frame_info_set(&f, "cutoff_Ry", buf);
             }
-            /* the mesh the input had: the preset's, or a template's @AION_KPOINTS@ */
-            if (!o->cp.template_text ? o->cp.method == AION_CP2K_PBE : strstr(o->cp.template_text, "@AION_KPOINTS@") != NULL) {
+            /* the mesh the input had: the preset's (pbe), or a template's @AION_KPOINTS@ */
+            const int has_mesh = o->cp.template_text ? strstr(o->cp.template_text, "@AION_KPOINTS@") != NULL
+                                                     : o->cp.method == AION_CP2K_PBE;
+            if (has_mesh) {
                 aion_cp2k_kmesh(&o->cp, f.cell, mesh);
                 snprintf(buf, sizeof buf, "%dx%dx%d", mesh[0], mesh[1], mesh[2]);
                 aion_frame_info_set(&f, "kpoints", buf);

@@ -325,13 +325,19 @@ static void put_scf_ot(aion_strbuf *b, const aion_cp2k_opts *o, const char *gues
     aion_sb_puts(b, "    &END SCF\n");
 }
 
+/* The &KPOINTS block of a Monkhorst-Pack mesh (nothing at Gamma). */
+static void put_kpoints(aion_strbuf *b, const int mesh[3])
+{
+    if (mesh[0] * mesh[1] * mesh[2] > 1)
+        aion_sb_printf(b, "    &KPOINTS\n      SCHEME MONKHORST-PACK %d %d %d\n    &END KPOINTS\n", mesh[0], mesh[1],
+                       mesh[2]);
+}
+
 static void put_scf_diag(aion_strbuf *b, const aion_cp2k_opts *o, const int mesh[3])
 {
     /* k-points need diagonalisation; Li3PO4-like insulators need no smearing */
+    put_kpoints(b, mesh);
     aion_sb_printf(b,
-                   "    &KPOINTS\n"
-                   "      SCHEME MONKHORST-PACK %d %d %d\n"
-                   "    &END KPOINTS\n"
                    "    &SCF\n"
                    "      SCF_GUESS ATOMIC\n"
                    "      EPS_SCF %.3e\n"
@@ -345,7 +351,7 @@ static void put_scf_diag(aion_strbuf *b, const aion_cp2k_opts *o, const int mesh
                    "        NBROYDEN 8\n"
                    "      &END MIXING\n"
                    "    &END SCF\n",
-                   mesh[0], mesh[1], mesh[2], o->eps_scf, o->max_scf * (o->max_outer_scf > 0 ? o->max_outer_scf : 1));
+                   o->eps_scf, o->max_scf * (o->max_outer_scf > 0 ? o->max_outer_scf : 1));
 }
 
 /* Replace every occurrence of `tok` in the template. */
@@ -372,7 +378,7 @@ static void substitute(aion_strbuf *out, const char *tpl, const char *const *tok
 aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const char *project, char **text,
                             aion_error *err)
 {
-    aion_strbuf b, cell, coord, kinds, subsys;
+    aion_strbuf b, cell, coord, kinds, subsys, kblock;
     aion_status st = AION_OK;
     int mesh[3];
     *text = NULL;
@@ -398,6 +404,7 @@ aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const 
     aion_sb_init(&coord);
     aion_sb_init(&kinds);
     aion_sb_init(&subsys);
+    aion_sb_init(&kblock);
     put_cell(&cell, f);
     put_coord(&coord, f);
     if ((st = put_kinds(&kinds, f, o, err)) != AION_OK) goto fail;
@@ -406,13 +413,10 @@ aion_status aion_cp2k_input(const aion_frame *f, const aion_cp2k_opts *o, const 
     if (o->template_text) {
         static const char *const tok[6] = {"@AION_PROJECT@", "@AION_CELL@", "@AION_COORD@", "@AION_KINDS@",
                                            "@AION_SUBSYS@", "@AION_KPOINTS@"};
-        char kblock[128] = "";
         /* the preset's mesh (kpoints=, or kspacing for pbe); nothing at Gamma */
-        if (mesh[0] * mesh[1] * mesh[2] > 1)
-            snprintf(kblock, sizeof kblock, "    &KPOINTS\n      SCHEME MONKHORST-PACK %d %d %d\n    &END KPOINTS\n",
-                     mesh[0], mesh[1], mesh[2]);
+        put_kpoints(&kblock, mesh);
         const char *val[6] = {project, cell.s ? cell.s : "", coord.s ? coord.s : "", kinds.s ? kinds.s : "",
-                              subsys.s ? subsys.s : "", kblock};
+                              subsys.s ? subsys.s : "", kblock.s ? kblock.s : ""};
         if (!strstr(o->template_text, "@AION_COORD@") && !strstr(o->template_text, "@AION_SUBSYS@")) {
             st = aion_err_set(err, AION_ERR_INVALID, "CP2K template has neither @AION_COORD@ nor @AION_SUBSYS@");
             goto fail;
@@ -487,6 +491,7 @@ fail:
     aion_sb_free(&coord);
     aion_sb_free(&kinds);
     aion_sb_free(&subsys);
+    aion_sb_free(&kblock);
     return st;
 }
 
