@@ -32,7 +32,8 @@ static void usage(FILE *out)
             "  --keep LIST        keep only species, positions, cell and these: energy, forces, stress,\n"
             "                     velocities, masses, charges, image, id, type, fixed, atom_energy, time,\n"
             "                     step, and any per-frame field or per-atom column named (e.g.\n"
-            "                     energy,forces,stress,config_type); 'none' keeps nothing else\n");
+            "                     energy,forces,stress,config_type); 'none' keeps nothing else; fields\n"
+            "                     set with --info are always kept\n");
 }
 
 static int parse_el_count(const char *s, int *z, int *n, int two)
@@ -287,8 +288,9 @@ int cmd_convert(int argc, char **argv)
                 }
                 o = &g;
             }
-            if (set_fields(o == &f ? &f : &g, info_kv, n_info_kv)) goto nomem;
+            /* strip first: a field set with --info is kept whatever --keep says */
             if (do_keep) aion_frame_strip(o == &f ? &f : &g, keep_bits_set, keep_keys, nkeep);
+            if (set_fields(o == &f ? &f : &g, info_kv, n_info_kv)) goto nomem;
             if (aion_writer_write(w, o)) {
                 cli_fail("%s", aion_writer_errmsg(w));
                 goto done;
@@ -328,8 +330,8 @@ int cmd_convert(int argc, char **argv)
                 cli_fail("%s: frame %ld: cannot wrap: the cell is singular", in, k);
                 goto done;
             }
-            if (set_fields(&g, info_kv, n_info_kv)) goto nomem;
             if (do_keep) aion_frame_strip(&g, keep_bits_set, keep_keys, nkeep);
+            if (set_fields(&g, info_kv, n_info_kv)) goto nomem;
             if (aion_writer_write(w, &g)) {
                 cli_fail("%s", aion_writer_errmsg(w));
                 goto done;

@@ -39,6 +39,12 @@ grep -q 'energy=\|forces\|method=' "$t/a.xyz" && fail "labels or fields survived
 "$AION" convert "$t/in.xyz" "$t/k.xyz" --keep energy,config_type --precision 8 2>/dev/null || fail "--keep"
 grep -q 'energy=-10.5' "$t/k.xyz" || fail "--keep energy lost the energy"
 grep -q 'forces\|method\|stress' "$t/k.xyz" && fail "--keep energy kept more: $(sed -n 2p "$t/k.xyz")"
+# a field set with --info survives --keep none (both paths: plain copy and perturbed copies)
+"$AION" convert "$t/in.xyz" "$t/kn.xyz" --keep none --info config_type=audit_x 2>/dev/null || fail "--keep none --info"
+grep -q 'config_type=audit_x' "$t/kn.xyz" || fail "--keep none dropped the --info field: $(sed -n 2p "$t/kn.xyz")"
+grep -q 'energy=\|forces' "$t/kn.xyz" && fail "--keep none kept labels: $(sed -n 2p "$t/kn.xyz")"
+"$AION" convert "$t/in.xyz" "$t/kr.xyz" --rattle 0.01 --keep none --info config_type=audit_y 2>/dev/null || fail "--rattle --keep none --info"
+grep -q 'config_type=audit_y' "$t/kr.xyz" || fail "--rattle --keep none dropped the --info field"
 
 # substitution with charge compensation: 4 O -> 2 N + 1 O removed... here 2 O -> N, remove 1 O
 "$AION" convert "$t/in.xyz" "$t/n.xyz" --copies 20 --substitute O:N:2 --remove O:1 --seed 3 2>/dev/null ||
