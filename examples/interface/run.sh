@@ -18,7 +18,8 @@
 #   ZRELAX=PS: before each production run, PS ps of NPT with only the cell height free (aion md
 #   --ensemble npt --cell z, P = 0, same frozen planes), so the glass takes the normal stress the metal
 #   and the potential give it; the production starts from there with the slab edges stretched by the
-#   same factor. SPECIES: the potential's elements (default Li,P,O,N; Li,P,O for learn-pbe.sh's).
+#   same factor, and the freeze window too (the barostat scales the frozen planes' heights with the
+#   rest). SPECIES: the potential's elements (default Li,P,O,N; Li,P,O for learn-pbe.sh's).
 # With the potential of train.sh every run stops after 0.25-0.35 ps (docs/interface.md).
 # One thread, nice; TIME=20 TEMPS="600 700 800" takes about 1-2 h on one loaded core.
 set -e
@@ -77,12 +78,19 @@ c0 = [float(x) for x in re.search(r'Lattice=\"([^\"]*)\"', open(sys.argv[1]).rea
 c1 = [float(x) for x in re.search(r'Lattice=\"([^\"]*)\"', open(sys.argv[2]).readlines()[1]).group(1).split()][8]
 print(','.join('%.4f' % (float(e) * c1 / c0) for e in sys.argv[3].split(',')))" "$W/if100.xyz" "$START" "$EDGES")
         echo "== $T K: cell height $(sed -n 's/^final: .*V \([0-9.]*\) .*/V \1 A^3/p' "$Z.log" | tail -1) after $ZRELAX ps of NPT (cell z); edges $TEDGES"
+        # the barostat scales every height, the frozen planes' too: the production's freeze window
+        # follows them (with the unscaled window the top plane of an 800 K run was left free)
+        PFLO=$(/usr/bin/python3 -c "import sys, re
+c = [float(re.search(r'Lattice=\"([^\"]*)\"', open(f).readlines()[1]).group(1).split()[8]) for f in sys.argv[1:3]]
+print('%.4f %.4f' % (float(sys.argv[3]) * c[1] / c[0], float(sys.argv[4]) * c[1] / c[0]))" "$W/if100.xyz" "$START" "$FLO" "$FHI")
+    else
+        PFLO="$FLO $FHI"
     fi
     if [ ! -f "$D/final.xyz" ]; then
         R=""
         [ -f "$D/checkpoint.bin" ] && R=--restart
         nice $AION md --in "$START" --potential "$POT" --species "$SPECIES" --ensemble nvt-csvr --temp "$T" \
-            --time "$TIME" --dt 1 --seed "$T" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
+            --time "$TIME" --dt 1 --seed "$T" --freeze-zlo "${PFLO% *}" --freeze-zhi "${PFLO#* }" \
             --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 50 --thermo-every 50 --checkpoint-every 2000 --threads 1 \
             --out "$D" $R 2>"$D.log" || true
     fi
