@@ -34,10 +34,6 @@ label() {   # label IN OUT WORKDIR THREADS [--set ...] [--template ...]
     shift 4
     $AION label --in "$in" --out "$out" --method pbe --jobs 1 --threads-per-job "$th" --workdir "$wd" "$@"
 }
-compare() { # compare LABELLED TAG
-    $AION eval --potential "$POT" --species Li,P,O --in "$1" --out "$W/$2-mtp.xyz" >/dev/null 2>&1
-    /usr/bin/python3 examples/interface/field.py "$1" "$W/$2-mtp.xyz" | sed -n 2p
-}
 for S in $STAGES; do case $S in
 kmesh)
     $AION convert examples/data/li-interface-pbe-al.xyz "$W/test.xyz" --frames 20:22 2>/dev/null
@@ -47,16 +43,10 @@ kmesh)
         label "$W/if72.xyz" "$W/if72-$m.xyz" "$W/w-if72-$m" 2 --template "$TPL" --set kpoints=$m
     done
     label "$W/g48.xyz" "$W/g48-gamma.xyz" "$W/w-g48-gamma" 2 --template "$TPL" --set kpoints=gamma
-    /usr/bin/python3 - "$W" <<'EOF'
-import sys, re
-w = sys.argv[1]
-def e(fn):
-    h = open(fn).readlines()[1]
-    return float(re.search(r'(?<![a-z_])energy=(\S+)', h).group(1)), int(open(fn).readline())
-for ref, new in [('if72', 'if72-3x3x1'), ('if72', 'if72-4x4x1'), ('if72-3x3x1', 'if72-4x4x1'), ('g48', 'g48-gamma')]:
-    (a, n), (b, _) = e(f'{w}/{ref}.xyz'), e(f'{w}/{new}.xyz')
-    print(f'{new} - {ref}: {(b - a) / n * 1000:+.1f} meV/atom')
-EOF
+    for pair in if72:if72-3x3x1 if72:if72-4x4x1 if72-3x3x1:if72-4x4x1 g48:g48-gamma; do
+        echo "${pair#*:} against ${pair%:*}: $(/usr/bin/python3 examples/interface/field.py "$W/${pair%:*}.xyz" \
+            "$W/${pair#*:}.xyz" | sed -n 2p)"
+    done
     ;;
 glass104)
     [ -f "$W/glass104/glass.xyz" ] ||
@@ -75,7 +65,10 @@ glass104)
         done
     done
     label "$W/g104.xyz" "$W/g104-pbe.xyz" "$W/w-g104" 2 --template "$TPL" --set kpoints=gamma
-    compare "$W/g104-pbe.xyz" g104
+    $AION eval --potential "$POT" --species Li,P,O --in "$W/g104-pbe.xyz" --out "$W/g104-mtp.xyz" >/dev/null 2>&1
+    for k in 0 1 2 3; do
+        /usr/bin/python3 examples/interface/field.py "$W/g104-pbe.xyz" "$W/g104-mtp.xyz" --frame $k | sed -n 2p
+    done
     ;;
 iface280)
     [ -f "$R/md-700/traj.xyz" ] || { echo "run examples/interface/run.sh first (W=$R, see docs/interface.md)" >&2; exit 1; }

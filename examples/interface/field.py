@@ -2,11 +2,11 @@
 """Long-range error check of a local potential in a metal || glass slab (docs/interface.md, "Why the
 280-atom model is off").
 
-usage: field.py LABEL.xyz MODEL.xyz [--cube V_HARTREE.cube] [--cp2k-out cp2k.out] [--bin 2.5]
-                [--metal-z LO,HI] [--origin REFERENCE.xyz]
+usage: field.py LABEL.xyz MODEL.xyz [--frame N] [--cube V_HARTREE.cube] [--cp2k-out cp2k.out]
+                [--bin 2.5] [--metal-z LO,HI] [--origin REFERENCE.xyz]
 
-LABEL.xyz: one frame labelled by DFT (energy, forces); MODEL.xyz: the same frame evaluated by the
-potential (aion eval). Prints, in z bins, the mean of F_z(DFT) - F_z(model) per species: a local
+LABEL.xyz: frames labelled by DFT (energy, forces); MODEL.xyz: the same frames evaluated by the
+potential (aion eval) or by another DFT setting; frame N of each (default 0) is compared. Prints, in z bins, the mean of F_z(DFT) - F_z(model) per species: a local
 potential's errors average out in a bin unless a long-range field acts on the ions (cations pushed one
 way, anions the other, the sign changing where the field does). With --cube (CP2K V_HARTREE_CUBE of the
 same run) it also prints the planar average of the electrostatic potential along z, and with --cp2k-out
@@ -16,33 +16,24 @@ builder's 'region' column (0 = metal); counts metal atoms that have left the met
 --metal-z, default from the builder's interface_metal_z_A, stretched with the cell height).
 """
 import argparse
-import re
 import sys
 
 import numpy as np
+from ase.io import read
 
 BOHR = 0.529177210903
 HARTREE = 27.211386245988
 
 
-def read_frame(fn):
-    lines = open(fn).read().splitlines()
-    n = int(lines[0])
-    head = lines[1]
-    props = re.search(r'Properties=(\S+)', head).group(1).split(':')
-    cols, c = {}, 0
-    for k in range(0, len(props), 3):
-        cols[props[k]] = (c, int(props[k + 2]))
-        c += int(props[k + 2])
-    rows = [l.split() for l in lines[2:2 + n]]
-    lat = np.array([float(x) for x in re.search(r'Lattice="([^"]*)"', head).group(1).split()]).reshape(3, 3)
-    out = {'species': np.array([r[0] for r in rows]), 'lattice': lat, 'head': head}
-    for key in ('pos', 'forces', 'region'):
-        if key in cols:
-            a, w = cols[key]
-            out[key] = np.array([[float(x) for x in r[a:a + w]] for r in rows])
-    m = re.search(r'(?<![a-z_])energy=(\S+)', head)
-    out['energy'] = float(m.group(1)) if m else None
+def read_frame(fn, index=0):
+    f = read(fn, index=index)
+    out = {'species': np.array(f.get_chemical_symbols()), 'lattice': np.array(f.cell), 'pos': f.positions,
+           'info': f.info, 'energy': None, 'forces': None}
+    if f.calc is not None:
+        out['energy'] = f.get_potential_energy()
+        out['forces'] = f.get_forces()
+    if 'region' in f.arrays:
+        out['region'] = f.arrays['region']
     return out
 
 
@@ -83,10 +74,11 @@ def main():
     ap.add_argument('--cube')
     ap.add_argument('--cp2k-out')
     ap.add_argument('--bin', type=float, default=2.5)
+    ap.add_argument('--frame', type=int, default=0)
     ap.add_argument('--metal-z')
     ap.add_argument('--origin')
     a = ap.parse_args()
-    lab, mod = read_frame(a.label), read_frame(a.model)
+    lab, mod = read_frame(a.label, a.frame), read_frame(a.model, a.frame)
     sp = lab['species']
     n = len(sp)
     c = lab['lattice'][2, 2]
@@ -114,11 +106,11 @@ def main():
         o = read_frame(a.origin)
         if 'region' not in o:
             sys.exit(f'{a.origin}: no region column')
-        metal = o['region'][:, 0] == 0
+        metal = o['region'] == 0
         if a.metal_z:
             lo, hi = (float(x) for x in a.metal_z.split(','))
         else:
-            lo, hi = (float(x) for x in re.search(r'interface_metal_z_A=([^ ]*)', o['head']).group(1).split(','))
+            lo, hi = (float(x) for x in o['info']['interface_metal_z_A'])
             s = c / o['lattice'][2, 2]
             lo, hi = lo * s, hi * s
         zmid = (lo + hi + c) / 2        # middle of the glass: above it, an atom is below the metal's image

@@ -71,18 +71,16 @@ for T in $TEMPS; do
             continue
         fi
         START=$Z/final.xyz
-        # the slab edges stretched with the cell height
-        TEDGES=$(/usr/bin/python3 -c "
+        # the cell height's stretch, applied to the slab edges and to the freeze window (the barostat
+        # scales every height, the frozen planes' too; with the unscaled window the top plane of an
+        # 800 K run was left free)
+        S=$(/usr/bin/python3 -c "
 import sys, re
-c0 = [float(x) for x in re.search(r'Lattice=\"([^\"]*)\"', open(sys.argv[1]).readlines()[1]).group(1).split()][8]
-c1 = [float(x) for x in re.search(r'Lattice=\"([^\"]*)\"', open(sys.argv[2]).readlines()[1]).group(1).split()][8]
-print(','.join('%.4f' % (float(e) * c1 / c0) for e in sys.argv[3].split(',')))" "$W/if100.xyz" "$START" "$EDGES")
+c = [float(re.search(r'Lattice=\"([^\"]*)\"', open(f).readlines()[1]).group(1).split()[8]) for f in sys.argv[1:]]
+print(c[1] / c[0])" "$W/if100.xyz" "$START")
+        TEDGES=$(echo "$EDGES" | awk -v s="$S" -F, '{for (i = 1; i <= NF; i++) printf "%s%.4f", (i > 1 ? "," : ""), $i * s}')
+        PFLO=$(awk -v s="$S" -v lo="$FLO" -v hi="$FHI" 'BEGIN {printf "%.4f %.4f", lo * s, hi * s}')
         echo "== $T K: cell height $(sed -n 's/^final: .*V \([0-9.]*\) .*/V \1 A^3/p' "$Z.log" | tail -1) after $ZRELAX ps of NPT (cell z); edges $TEDGES"
-        # the barostat scales every height, the frozen planes' too: the production's freeze window
-        # follows them (with the unscaled window the top plane of an 800 K run was left free)
-        PFLO=$(/usr/bin/python3 -c "import sys, re
-c = [float(re.search(r'Lattice=\"([^\"]*)\"', open(f).readlines()[1]).group(1).split()[8]) for f in sys.argv[1:3]]
-print('%.4f %.4f' % (float(sys.argv[3]) * c[1] / c[0], float(sys.argv[4]) * c[1] / c[0]))" "$W/if100.xyz" "$START" "$FLO" "$FHI")
     else
         PFLO="$FLO $FHI"
     fi

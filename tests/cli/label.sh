@@ -109,7 +109,8 @@ echo "label restart ok"
 # a template with @AION_KPOINTS@ (examples/dataset's xTB input, the token put before its &SCF): at Gamma the
 # token is empty and the label records the mesh (1x1x1); the run keeps CP2K's input for the check
 TPL=examples/dataset/xtb-nocheck.inp
-if [ -r "$TPL" ]; then
+[ -r "$TPL" ] || fail "$TPL is missing"
+{
     sed 's/^\( *\)&SCF$/@AION_KPOINTS@\1\&SCF/' "$TPL" >"$T/tpl.inp"
     grep -q '@AION_KPOINTS@' "$T/tpl.inp" || fail "could not put the token into $TPL"
     "$AION" convert "$T/in.xyz" "$T/one.xyz" --frames 0 >/dev/null 2>&1 || fail "convert"
@@ -119,4 +120,4 @@ if [ -r "$TPL" ]; then
     grep -q 'method=template' "$T/tpl.xyz" || fail "template label does not say method=template"
     grep -q 'KPOINTS\|@AION' "$T/wt/jobs/s000000/cp2k.inp" && fail "Gamma template input has a k-point block or a token left"
     echo "template k-point token ok"
-fi
+}
