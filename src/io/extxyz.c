@@ -851,18 +851,10 @@ static aion_status xyz_read_next(aion_reader *r, aion_frame *f)
     if (s) return s;
 
     /* sanity of the count against what is left of the file (before allocating) */
-    if (st->seekable && natoms > 4096) { /* small counts: the truncation error below is more precise */
-        long here = ftell(r->fp);
-        long long need = (long long)natoms * 2 * st->total_cols; /* a digit and a separator per value */
-        if (here >= 0 && need > st->fsize - here) {
-            struct stat sb;
-            if (fstat(fileno(r->fp), &sb) == 0) st->fsize = (long long)sb.st_size; /* the file may be growing */
-            if (need > st->fsize - here)
-                return aion_io_fail(r, AION_ERR_PARSE,
-                                    "atom count %ld on line %ld is absurd or the file is truncated: %ld atoms need at "
-                                    "least %lld bytes, %lld remain",
-                                    natoms, count_line, natoms, need, st->fsize - here);
-        }
+    {
+        char what[64];
+        snprintf(what, sizeof what, "atom count %ld on line %ld", natoms, count_line);
+        if ((s = aion_io_check_count(r, natoms, 2L * st->total_cols, what))) return s; /* a digit and a separator per value */
     }
 
     /* columns */

@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 static const aion_io_backend *const backends[] = {
@@ -152,6 +153,20 @@ aion_status aion_io_fail_noline(aion_reader *r, aion_status code, const char *fm
     io_vfail(&r->err, r->path, 0, code, fmt, ap);
     va_end(ap);
     return code;
+}
+
+aion_status aion_io_check_count(aion_reader *r, long count, long min_bytes, const char *what)
+{
+    struct stat sb;
+    long here;
+    long long need = (long long)count * min_bytes, left;
+    if (count <= 4096 || !r->fp || fstat(fileno(r->fp), &sb) != 0 || !S_ISREG(sb.st_mode)) return AION_OK;
+    if ((here = ftell(r->fp)) < 0) return AION_OK;
+    left = (long long)sb.st_size - here;
+    if (need <= left) return AION_OK;
+    return aion_io_fail(r, AION_ERR_PARSE,
+                        "%s is absurd or the file is truncated: %ld atoms need at least %lld bytes, %lld remain", what,
+                        count, need, left);
 }
 
 aion_status aion_io_wfail(aion_writer *w, aion_status code, const char *fmt, ...)

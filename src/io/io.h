@@ -88,5 +88,12 @@ void aion_io_note(aion_reader *r, const char *fmt, ...) AION_PRINTF(2, 3);
 int aion_io_split(char *s, char **tok, int max);
 /* Largest number of atoms a reader accepts before calling a count absurd. */
 #define AION_IO_MAX_ATOMS 100000000L
+/* Before allocating for a count read from a header: fail (with a message that
+ * names `what`, e.g. "atom count 5000000 on line 3") when `count` atoms of at
+ * least `min_bytes` bytes each cannot fit in what is left of the file. Counts
+ * up to 4096 are not checked (the backend's own end-of-file error is more
+ * precise) and neither are pipes, which a backend reads into a growing buffer
+ * or caps itself. Returns AION_OK when the count may fit. */
+aion_status aion_io_check_count(aion_reader *r, long count, long min_bytes, const char *what);
 
 #endif

@@ -395,6 +395,11 @@ static aion_status parse_atoms(aion_reader *r, data_parse *d, aion_frame *f, con
             return aion_io_fail(r, AION_ERR_UNSUPPORTED,
                                 "atom style '%s' is not supported (atomic, charge, full, molecular, bond, angle are)", ct[0]);
     }
+    {
+        char what[64];
+        snprintf(what, sizeof what, "the header's %ld atoms", d->natoms);
+        if ((st = aion_io_check_count(r, d->natoms, 10, what))) return st; /* "1 1 0 0 0\n" */
+    }
     st = aion_frame_resize(f, (int)d->natoms, AION_HAS_TYPE | AION_HAS_ID);
     if (st) return aion_io_fail(r, st, "out of memory for %ld atoms", d->natoms);
     d->lines = aion_calloc((size_t)(d->natoms > 0 ? d->natoms : 1), sizeof *d->lines);
@@ -1138,6 +1143,11 @@ static aion_status dump_read_next(aion_reader *r, aion_frame *f)
         int used = k >= 0 && !(k >= DC_X && k <= DC_ZSU && (k - DC_X) / 3 != (pos_set - DC_X) / 3) &&
                    !(k >= DC_IX && k <= DC_IZ && !use_image);
         if (!used) colmap[c] = -1;
+    }
+    {
+        char what[64];
+        snprintf(what, sizeof what, "NUMBER OF ATOMS %ld", natoms);
+        if ((st = aion_io_check_count(r, natoms, 2L * ncols, what))) goto done; /* a digit and a separator per value */
     }
     {
         unsigned has = AION_HAS_CELL;

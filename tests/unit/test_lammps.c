@@ -628,6 +628,11 @@ static void test_malformed(void)
     expect_error("e13", D, "t\n1 atoms\n2 atom types\n\nMasses\n\n1 1.0\nAtoms\n\n1 1 0 0 0\n", ":8: Masses section has 1 lines but the header says 2");
     expect_error("e14", D, "t\n1 atoms\n1 atom types\n\nMasses\n\n1 -1.0\n", ":7: bad mass '-1.0' for type 1");
     expect_error("e15", D, "t\n1 atoms\n1 atom types\n\n1 1 0 0 0\n", ":5: unrecognised header line");
+    /* a header count far beyond the file is refused before allocating for it (fuzzing found 60M atoms -> 2 GB) */
+    expect_error("e16", D, "t\n60000000 atoms\n1 atom types\n\nAtoms\n\n1 1 0 0 0\n",
+                 ":5: the header's 60000000 atoms is absurd or the file is truncated");
+    expect_error("e17", U, "ITEM: TIMESTEP\n1\nITEM: NUMBER OF ATOMS\n90000000\nITEM: BOX BOUNDS pp pp pp\n0 1\n0 1\n0 1\n"
+                 "ITEM: ATOMS id type x y z\n1 1 0 0 0\n", ":9: NUMBER OF ATOMS 90000000 is absurd or the file is truncated");
     expect_error("e16", D, "t\n3 atoms\n1 atom types\n", "no Atoms section (the header says 3 atoms)");
     expect_error("e17", D, "t\n-3 atoms\n", ":2: bad count '-3'");
     expect_error("e18", D, "t\n99999999999 atoms\n", ":2: implausible number of atoms");
