@@ -16,6 +16,7 @@ void mdcli_defaults(mdcli *m)
     m->potential = "pedone";
     m->ensemble = "nvt-csvr";
     m->cell = "iso";
+    m->dilate = "all";
     m->temp = 300;
     m->init_temp = -1;
     m->press_gpa = 1e-4;
@@ -64,6 +65,9 @@ int mdcli_dynamics_opts(mdcli *m, cli_opt *t, int max)
     OPT("press", OPT_DBL, &m->press_gpa, "target pressure (GPa) for npt, default 1e-4 (1 bar)");
     OPT("cell", OPT_STR, &m->cell,
         "cell degrees of freedom for npt: iso, aniso, tri, z (normal to a slab: lateral cell fixed, c stretched by P_zz)");
+    OPT("dilate", OPT_STR, &m->dilate,
+        "npt with frozen atoms: all (the cell deformation moves frozen atoms too, LAMMPS dilate all) or mobile "
+        "(frozen atoms keep their positions, LAMMPS dilate partial: a frozen metal slab is not strained)");
     OPT("dt", OPT_DBL, &m->dt, "time step (fs)");
     OPT("steps", OPT_LONG, &m->steps, "number of steps");
     OPT("time", OPT_DBL, &m->time_ps, "run length (ps), instead of --steps");
@@ -151,6 +155,9 @@ int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **gr
     else if (!strcmp(m->cell, "tri")) o->cell_dof = AION_CELL_TRI;
     else if (!strcmp(m->cell, "z")) o->cell_dof = AION_CELL_Z;
     else return cli_fail("unknown --cell '%s' (iso, aniso, tri, z)", m->cell);
+    if (!strcmp(m->dilate, "all")) o->frozen_fixed = 0;
+    else if (!strcmp(m->dilate, "mobile")) o->frozen_fixed = 1;
+    else return cli_fail("unknown --dilate '%s' (all, mobile)", m->dilate);
     if (!(m->dt > 0)) return cli_fail("--dt must be positive");
     o->dt_fs = m->dt;
     o->temp_K = m->temp;

@@ -11,7 +11,7 @@ typedef struct mdcli {
     double cutoff, sr_cutoff, dsf_alpha, ewald_accuracy;
     int threads;
     /* dynamics */
-    const char *ensemble, *cell;
+    const char *ensemble, *cell, *dilate;
     double temp, temp_end, init_temp, press_gpa, dt, tau_t, tau_p, compress, time_ps;
     long steps;
     uint64_t seed;

@@ -1365,6 +1365,12 @@ typedef struct aion_md_opts {
     double group_tau_t_fs[AION_MD_MAX_GROUPS];/* 0 = use tau_t_fs; < 0 = no thermostat */
     int group_frozen[AION_MD_MAX_GROUPS];     /* 1 = atoms of the group never move */
     int remove_com;          /* remove centre-of-mass motion at start (default 1 via init) */
+    /* NPT with frozen atoms: 0 (default) = the cell deformation moves them with
+     * everything else (LAMMPS `dilate all`); 1 = they keep their Cartesian
+     * positions and only mobile atoms are rescaled (LAMMPS `dilate partial`),
+     * so a frozen metal slab is not strained by --cell z. The barostat is
+     * driven by the full stress either way. */
+    int frozen_fixed;
 } aion_md_opts;
 
 void aion_md_opts_init(aion_md_opts *o);

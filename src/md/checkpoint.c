@@ -6,10 +6,11 @@
  * variables and the random-number state are all restored exactly.
  *
  * Layout: "AIONCKP1", u32 endian mark, u32 version, then fixed-size scalars,
- * (version 3) the cell degrees of freedom as i32 + i32 reserved, arrays
- * (native doubles), a caller blob (e.g. trajectory offsets), and a trailing
- * FNV-1a checksum of everything before it. Version 2 files (no cell mode)
- * still load.
+ * (version 3) the cell degrees of freedom as i32 + i32 (version 4: frozen
+ * atoms fixed under the barostat, then the frozen atoms' virial, 9 doubles),
+ * arrays (native doubles), a caller blob (e.g. trajectory offsets), and a
+ * trailing FNV-1a checksum of everything before it. Version 2 files (no cell
+ * mode) and 3 (frozen atoms dilated) still load.
  */
 #include "md.h"
 
@@ -20,7 +21,7 @@
 #include <unistd.h>
 
 #define CKPT_MAGIC "AIONCKP1"
-#define CKPT_VERSION 3u
+#define CKPT_VERSION 4u
 
 typedef struct {
     FILE *fp;
@@ -108,8 +109,9 @@ aion_status aion_md_save(const aion_md *md, const char *path, const void *extra,
     put(&io, &mark, sizeof mark);
     put(&io, &ver, sizeof ver);
     put(&io, &s, sizeof s);
-    int32_t cellmode[2] = {(int32_t)md->o.cell_dof, 0};
+    int32_t cellmode[2] = {(int32_t)md->o.cell_dof, md->o.frozen_fixed ? 1 : 0};
     put(&io, cellmode, sizeof cellmode);
+    put(&io, md->virial_frozen, sizeof md->virial_frozen);
     put(&io, md->f.z, (size_t)md->f.n * sizeof *md->f.z);
     put(&io, md->f.pos, (size_t)md->f.n * sizeof *md->f.pos);
     put(&io, md->f.vel, (size_t)md->f.n * sizeof *md->f.vel);
@@ -157,14 +159,16 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
         aion_err_set(&md->err, AION_ERR_PARSE, "%s: not an aion checkpoint", path);
         goto done;
     }
-    if (mark != 0x01020304u || (ver != CKPT_VERSION && ver != 2u)) {
+    if (mark != 0x01020304u || ver < 2u || ver > CKPT_VERSION) {
         aion_err_set(&md->err, AION_ERR_PARSE, "%s: checkpoint from another machine type or version %u (this is %u)",
                      path, ver, CKPT_VERSION);
         goto done;
     }
     get(&io, &s, sizeof s);
-    int32_t cellmode[2] = {-1, 0}; /* -1: not stored (version 2) */
+    int32_t cellmode[2] = {-1, 0}; /* -1: not stored (version 2); [1] = 0: frozen atoms dilated (< 4) */
+    double vfrozen[3][3] = {{0}};
     if (ver >= 3u) get(&io, cellmode, sizeof cellmode);
+    if (ver >= 4u) get(&io, vfrozen, sizeof vfrozen);
     if (io.bad || s.n != md->f.n) {
         aion_err_set(&md->err, AION_ERR_INVALID, "%s: checkpoint has %d atoms, the system has %d", path, io.bad ? -1 : s.n,
                      md->f.n);
@@ -228,6 +232,12 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
                      path, a >= 0 && a < 4 ? names[a] : "?", b >= 0 && b < 4 ? names[b] : "?");
         goto done;
     }
+    if (cellmode[1] != (md->o.frozen_fixed ? 1 : 0) && (s.ensemble == AION_NPT_CSVR || s.ensemble == AION_NPT_LANGEVIN)) {
+        aion_err_set(&md->err, AION_ERR_INVALID,
+                     "%s: checkpoint was written with frozen atoms %s under the barostat, this run %s them", path,
+                     cellmode[1] ? "fixed" : "dilated", md->o.frozen_fixed ? "fixes" : "dilates");
+        goto done;
+    }
     if (extra_len) *extra_len = elen;
     if (extra && elen > extra_cap) {
         aion_err_set(&md->err, AION_ERR_INVALID, "%s: checkpoint extra data larger than expected", path);
@@ -239,6 +249,7 @@ aion_status aion_md_load(aion_md *md, const char *path, void *extra, size_t extr
     memcpy(md->f.forces, frc, (size_t)s.n * sizeof *frc);
     memcpy(md->f.cell, s.cell, sizeof s.cell);
     memcpy(md->virial, s.virial, sizeof s.virial);
+    memcpy(md->virial_frozen, vfrozen, sizeof vfrozen);
     memcpy(md->t_target, s.t_target, sizeof s.t_target);
     memcpy(md->tau_t, s.tau_t, sizeof s.tau_t);
     memcpy(md->nhc_x, s.nhc_x, sizeof s.nhc_x);

@@ -89,8 +89,14 @@ aion_status aion_md_compute(aion_md *md)
         return aion_err_set(&md->err, AION_ERR_NUMERIC, "step %ld: the potential energy is not finite", md->step);
     md->epot = ev.energy;
     memcpy(md->virial, ev.virial, sizeof md->virial);
+    memset(md->virial_frozen, 0, sizeof md->virial_frozen);
     for (int i = 0; i < md->f.n; i++)
-        if (md->frozen[i]) md->f.forces[i][0] = md->f.forces[i][1] = md->f.forces[i][2] = 0.0;
+        if (md->frozen[i]) {
+            if (md->o.frozen_fixed)
+                for (int a = 0; a < 3; a++)
+                    for (int b = 0; b < 3; b++) md->virial_frozen[a][b] += md->f.pos[i][a] * md->f.forces[i][b];
+            md->f.forces[i][0] = md->f.forces[i][1] = md->f.forces[i][2] = 0.0;
+        }
     md->have_forces = 1;
     return AION_OK;
 }
@@ -527,7 +533,8 @@ static void barostat_drift(aion_md *md, double dt)
     for (int i = 0; i < md->f.n; i++) {
         double r[3], v[3];
         if (md->frozen[i]) {
-            /* frozen atoms still follow the affine deformation */
+            if (md->o.frozen_fixed) continue; /* dilate partial: they stay where they are */
+            /* dilate all: frozen atoms follow the affine deformation */
             for (int a = 0; a < 3; a++) r[a] = md->f.pos[i][0] * mu[0][a] + md->f.pos[i][1] * mu[1][a] + md->f.pos[i][2] * mu[2][a];
             memcpy(md->f.pos[i], r, sizeof r);
             continue;
@@ -546,7 +553,7 @@ static void barostat_drift(aion_md *md, double dt)
      * the other half after the next force evaluation */
     double du = 0.0;
     for (int a = 0; a < 3; a++)
-        for (int b = 0; b < 3; b++) du -= 0.5 * md->virial[a][b] * lnmu[a][b];
+        for (int b = 0; b < 3; b++) du -= 0.5 * (md->virial[a][b] - md->virial_frozen[a][b]) * lnmu[a][b];
     memcpy(md->lnmu_pending, lnmu, sizeof lnmu);
     md->have_lnmu = 1;
     double cell[3][3];
@@ -631,7 +638,8 @@ aion_status aion_md_step(aion_md *md, long nsteps)
         if ((st = aion_md_compute(md)) != AION_OK) return st;
         if (md->have_lnmu) {
             for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++) md->heat -= 0.5 * md->virial[a][b] * md->lnmu_pending[a][b];
+                for (int b = 0; b < 3; b++)
+                    md->heat -= 0.5 * (md->virial[a][b] - md->virial_frozen[a][b]) * md->lnmu_pending[a][b];
             md->have_lnmu = 0;
         }
         kick(md, 0.5 * dt);

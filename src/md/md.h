@@ -23,6 +23,9 @@ struct aion_md {
     unsigned char *frozen;    /* 1 = atom never moves */
     double epot;              /* eV */
     double virial[3][3];      /* eV, -dE/dε */
+    double virial_frozen[3][3]; /* eV, Σ over frozen atoms of r_a F_b (before their forces are
+                               * zeroed); with o.frozen_fixed the deformation's energy change
+                               * is booked with virial − virial_frozen (they do not move) */
     int have_forces;
     long step;
     double time_fs;

@@ -3,7 +3,8 @@
 # crystal (108 atoms, 40 K) at --press 0.5 GPa with npt and npt-langevin: --cell z is recorded in
 # run.json, a and b stay exactly as given in every thermo line and in the final structure, c_z
 # shrinks (the crystal starts at P ≈ 0); an unknown --cell value and a cell whose a vector leaves
-# the xy plane are refused; a checkpoint written with --cell z is refused by --restart --cell iso.
+# the xy plane are refused; a checkpoint written with --cell z is refused by --restart --cell iso;
+# --dilate mobile keeps frozen atoms where they are, --dilate all moves them with the cell.
 set -u
 AION=${AION_BIN:-build/aion}
 T=$(mktemp -d)
@@ -55,4 +56,31 @@ if "$AION" md --in "$T/fcc.xyz" $common --ensemble npt --cell iso --steps 400 --
 fi
 grep -q "cell degrees of freedom z, this run has iso" "$T/ck2.log" || { cat "$T/ck2.log"; fail "cell mode mismatch message"; }
 echo "ok: --cell zz and a_z != 0 refused; a --cell z checkpoint refused by --cell iso"
+# --dilate mobile: the frozen layer at z = 5.3 (18 atoms) keeps its coordinates while c shrinks; with the
+# default (all) it moves with the cell; an unknown value and a --dilate mode change at --restart are refused
+for d in all mobile; do
+    # shellcheck disable=SC2086
+    "$AION" md --in "$T/fcc.xyz" $common --ensemble npt --cell z --steps 1000 --freeze-zlo 5.2 --freeze-zhi 5.4 \
+        --dilate $d --checkpoint-every 500 --out "$T/dil-$d" >"$T/dil-$d.log" 2>&1 || { cat "$T/dil-$d.log"; fail "--dilate $d run"; }
+    grep -q '"dilate":[[:space:]]*"'$d'"' "$T/dil-$d/run.json" || fail "run.json does not record --dilate $d"
+done
+# frozen atoms are the 18 with z = 5.3 at the start; compare their final z (wrapped) with the start
+awk 'FNR == 2 { split($0, a, "Lattice=\""); split(a[2], l, " "); c[FILENAME] = l[9] }
+     FNR > 2 && FILENAME ~ /fcc/ { z0[FNR] = $4 }
+     FNR > 2 && FILENAME ~ /all/ && z0[FNR] == 5.3 { n1++; if ($4 - 5.3 * c[FILENAME] / 15.9 > 1e-4 || 5.3 * c[FILENAME] / 15.9 - $4 > 1e-4) bad1++ }
+     FNR > 2 && FILENAME ~ /mobile/ && z0[FNR] == 5.3 { n2++; if ($4 != 5.3) bad2++ }
+     END { if (n1 != 18 || n2 != 18 || bad1 || bad2 || !(c[ARGV[2]] < 15.5) || !(c[ARGV[3]] < 15.5)) {
+               printf "frozen %d/%d, wrong %d/%d, c %s %s\n", n1, n2, bad1, bad2, c[ARGV[2]], c[ARGV[3]]; exit 1 } }' \
+    "$T/fcc.xyz" "$T/dil-all/final.xyz" "$T/dil-mobile/final.xyz" || fail "frozen layer under --dilate all/mobile"
+if "$AION" md --in "$T/fcc.xyz" $common --ensemble npt --cell z --dilate some --steps 10 --out "$T/bad2" >"$T/bad2.log" 2>&1; then
+    fail "--dilate some accepted"
+fi
+grep -q "unknown --dilate 'some' (all, mobile)" "$T/bad2.log" || { cat "$T/bad2.log"; fail "--dilate some message"; }
+# shellcheck disable=SC2086
+if "$AION" md --in "$T/fcc.xyz" $common --ensemble npt --cell z --steps 1500 --freeze-zlo 5.2 --freeze-zhi 5.4 \
+    --out "$T/dil-mobile" --restart >"$T/dil2.log" 2>&1; then
+    fail "--restart with --dilate all accepted a --dilate mobile checkpoint"
+fi
+grep -q "frozen atoms fixed under the barostat, this run dilates them" "$T/dil2.log" || { cat "$T/dil2.log"; fail "dilate mismatch message"; }
+echo "ok: --dilate mobile keeps the frozen layer, all moves it with the cell; bad value and mode change refused"
 exit 0
