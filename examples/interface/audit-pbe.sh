@@ -14,11 +14,14 @@
 #             for memory on this 23 GB machine), about 25 min each; and, if RR (default
 #             out/interface/run-pbe-rigid) holds run.sh runs with FREEZE=all (a rigid metal: no metal
 #             atom can leave) at 600 and 800 K, their last frames too
-#   collect   append the labels of glass104 and iface280 to the output (each config_type once)
+#   replicas  the last frames of independent rigid-metal replicas (replicas.sh), AUDIT_REPS
+#             (replica:temperature) from BASE; by default the one labelled in session 10: the Li(110)
+#             replica s81 at 800 K of FACE=110 SEEDS="81 ..." BASE=out/interface/repm110 replicas.sh
+#   collect   append the labels of glass104, iface280 and replicas to the output (each config_type once)
 # The 280-atom frame of the 600 K run (audit_iface280_600K) was labelled in session 8 with the plain
 # template; it is the first frame of the output file. Resumable: labels are kept in out/interface/audit.
 set -e
-STAGES=${1:-kmesh glass104 iface280 collect}
+STAGES=${1:-kmesh glass104 iface280 replicas collect}
 cd "$(dirname "$0")/../.."
 AION=./build/aion
 POT=${POT:-potentials/li-iface-pbe.mtp}
@@ -26,6 +29,8 @@ TPL=examples/interface/pbe-metal.inp
 W=out/interface/audit
 R=${R:-out/interface/run-pbe}
 RR=${RR:-out/interface/run-pbe-rigid}
+BASE=${BASE:-out/interface/repm110}
+AUDIT_REPS=${AUDIT_REPS:-s81:800}
 OUTF=examples/data/li-interface-pbe-audit.xyz
 make -s build/aion
 mkdir -p "$W"
@@ -92,8 +97,23 @@ iface280)
             --cp2k-out "$W/w-$f/jobs/s000000/cp2k.out" --cube "$W/w-$f/jobs/s000000/aion-v_hartree-1_0.cube"
     done
     ;;
+replicas)
+    for rt in $AUDIT_REPS; do
+        s=${rt%:*} T=${rt#*:}
+        [ -f "$BASE/$s/md-$T/final.xyz" ] || { echo "no finished run $BASE/$s/md-$T (run replicas.sh first)" >&2; exit 1; }
+        O=$(ls "$BASE/$s"/if1*.xyz | head -1)
+        F=$(basename "$O" .xyz | sed 's/^if/li/')
+        $AION convert "$BASE/$s/md-$T/traj.xyz" "$W/rep-$s-$T.xyz" --frames -1 --keep none \
+            --info "config_type=audit_iface280_${F}_rigid_${s}_${T}K" 2>/dev/null
+        label "$W/rep-$s-$T.xyz" "$W/rep-$s-$T-pbe.xyz" "$W/w-rep-$s-$T" 2 --template "$TPL"
+        $AION eval --potential "$POT" --species Li,P,O --in "$W/rep-$s-$T-pbe.xyz" --out "$W/rep-$s-$T-mtp.xyz" \
+            >/dev/null 2>&1
+        /usr/bin/python3 examples/interface/field.py "$W/rep-$s-$T-pbe.xyz" "$W/rep-$s-$T-mtp.xyz" --origin "$O"
+    done
+    ;;
 collect)    # append the held-out labels to $OUTF, each config_type once
-    for f in "$W/g104-pbe.xyz" "$W/built-pbe.xyz" "$W/f700-pbe.xyz" "$W/rigid600-pbe.xyz" "$W/rigid800-pbe.xyz"; do
+    for f in "$W/g104-pbe.xyz" "$W/built-pbe.xyz" "$W/f700-pbe.xyz" "$W/rigid600-pbe.xyz" "$W/rigid800-pbe.xyz" \
+        "$W"/rep-s*-pbe.xyz; do
         [ -f "$f" ] || continue
         /usr/bin/python3 - "$f" "$OUTF" <<'EOF'
 import re, sys
@@ -109,5 +129,5 @@ print(f'{sys.argv[1]}: {sum(1 for l in out if "config_type=" in l)} frames appen
 EOF
     done
     ;;
-*) echo "unknown stage $S (kmesh, glass104, iface280, collect)" >&2; exit 1 ;;
+*) echo "unknown stage $S (kmesh, glass104, iface280, replicas, collect)" >&2; exit 1 ;;
 esac; done

@@ -1,5 +1,5 @@
 #!/bin/sh
-# Li(100) || Li3PO4 glass: MTP MD at several temperatures and z-resolved Li diffusivity
+# Li(100) (or Li(110)) || Li3PO4 glass: MTP MD at several temperatures and z-resolved Li diffusivity
 # (docs/interface.md). Needs the potential from train.sh (POT, default out/interface/train/pot.mtp,
 # with its active set pot.als for the extrapolation grade).
 #   1. glass: 208 atoms of Li3PO4 (26 formula units) at 2.4 g/cm3 in a 10.32 x 10.32 A cell (3 x 3
@@ -19,7 +19,15 @@
 #   --ensemble npt --cell z, P = 0, same frozen planes), so the glass takes the normal stress the metal
 #   and the potential give it; the production starts from there with the slab edges stretched by the
 #   same factor, and the freeze window too (the barostat scales the frozen planes' heights with the
-#   rest). SPECIES: the potential's elements (default Li,P,O,N; Li,P,O for learn-pbe.sh's).
+#   rest). DILATE (aion md --dilate): mobile by default with FREEZE=all -- the frozen metal keeps its
+#   positions and plane spacing, only the glass is rescaled, the slab edges keep their distance to the
+#   metal faces (the upper two move with the cell top) and the freeze window stays; all otherwise (the
+#   earlier behaviour: every height scaled, edges and window stretched with the cell).
+#   SPECIES: the potential's elements (default Li,P,O,N; Li,P,O for learn-pbe.sh's).
+#   FACE=110: a Li(110) metal instead (6 planes 2.43 A apart, 3 x 2 surface cells of 3.44 x 4.86 A = 72
+#   atoms; the glass made in a 10.32 x 9.73 A cell so the metal is not strained; output if110.xyz).
+#   SEED: the glass's melt-quench seed (default 71); the MD seeds are T + 1000 (SEED - 71), so SEED=71
+#   repeats the earlier runs and other seeds make independent replicas (replicas.sh).
 # With the potential of train.sh every run stops after 0.25-0.35 ps (docs/interface.md).
 # One thread, nice; TIME=20 TEMPS="600 700 800" takes about 1-2 h on one loaded core.
 set -e
@@ -34,35 +42,47 @@ TEMPS=${TEMPS:-600 700 800}
 GRADE_STOP=${GRADE_STOP:-50}
 GRADE_OK=${GRADE_OK:-5}
 W=${W:-out/interface/run}
+SEED=${SEED:-71}
+FACE=${FACE:-100}
+case $FACE in
+100) LAT=10.32,10.32 LAYERS=8 SP=1.72 ;;
+110) LAT=10.32,9.7295 LAYERS=6 SP=2.4324 ;;
+*) echo "FACE must be 100 or 110" >&2; exit 1 ;;
+esac
+IF=$W/if$FACE.xyz
+if [ "${FREEZE:-inner}" = all ]; then DILATE=${DILATE:-mobile}; else DILATE=${DILATE:-all}; fi
+MSEED=$((1000 * (SEED - 71)))
 mkdir -p "$W"
 [ -f "$W/glass/glass.xyz" ] ||
-    $AION quench --composition Li3PO4 --atoms 208 --density 2.4 --lateral 10.32,10.32 --ensemble nvt-csvr \
-        --seed 71 --t-start 300 --equil 0.5 --t-melt 3000 --rate 1000 --hold 5 --final-time 3 --traj none \
+    $AION quench --composition Li3PO4 --atoms 208 --density 2.4 --lateral "$LAT" --ensemble nvt-csvr \
+        --seed "$SEED" --t-start 300 --equil 0.5 --t-melt 3000 --rate 1000 --hold 5 --final-time 3 --traj none \
         --checkpoint-every 0 --threads 1 --out "$W/glass" 2>"$W/quench.log"
-$AION build interface --glass "$W/glass/glass.xyz" --face 100 --layers 8 --gap 2.0 --out "$W/if100.xyz" \
+$AION build interface --glass "$W/glass/glass.xyz" --face "$FACE" --layers "$LAYERS" --gap 2.0 --out "$IF" \
     >"$W/edges.txt" 2>"$W/build.log"
 cat "$W/build.log"
 EDGES=$(sed -n 's/^--edges \([^ ]*\).*/\1/p' "$W/edges.txt")
-# inner planes: 3rd to 6th of 8 (heights from interface_metal_z_A = lo,hi; spacing 1.72 A)
-ZLO=$(sed -n 's/.*interface_metal_z_A=\([0-9.]*\),.*/\1/p' "$W/if100.xyz" | head -1)
+# frozen planes: all, or the inner ones (3rd to 6th of 8, 3rd to 4th of 6); heights from
+# interface_metal_z_A = lo,hi and the plane spacing SP
+ZLO=$(sed -n 's/.*interface_metal_z_A=\([0-9.]*\),.*/\1/p' "$IF" | head -1)
 if [ "${FREEZE:-inner}" = all ]; then
     FLO=$(echo "$ZLO - 0.3" | bc -l)
-    FHI=$(echo "$ZLO + 7 * 1.72 + 0.3" | bc -l)
+    FHI=$(echo "$ZLO + ($LAYERS - 1) * $SP + 0.3" | bc -l)
 else
-    FLO=$(echo "$ZLO + 2 * 1.72 - 0.3" | bc -l)
-    FHI=$(echo "$ZLO + 5 * 1.72 + 0.3" | bc -l)
+    FLO=$(echo "$ZLO + 2 * $SP - 0.3" | bc -l)
+    FHI=$(echo "$ZLO + ($LAYERS - 3) * $SP + 0.3" | bc -l)
 fi
 for T in $TEMPS; do
     D=$W/md-$T
-    START=$W/if100.xyz
+    START=$IF
     TEDGES=$EDGES
     if [ "$ZRELAX" != 0 ]; then
         Z=$W/zrelax-$T
         if [ ! -f "$Z/final.xyz" ]; then
             R=""
             [ -f "$Z/checkpoint.bin" ] && R=--restart
-            nice $AION md --in "$W/if100.xyz" --potential "$POT" --species "$SPECIES" --ensemble npt --cell z \
-                --press 0 --temp "$T" --time "$ZRELAX" --dt 1 --seed "$((T + 1))" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
+            nice $AION md --in "$IF" --potential "$POT" --species "$SPECIES" --ensemble npt --cell z \
+                --press 0 --temp "$T" --time "$ZRELAX" --dt 1 --seed "$((T + 1 + MSEED))" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
+                --dilate "$DILATE" \
                 --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 100 --thermo-every 50 \
                 --checkpoint-every 2000 --threads 1 --out "$Z" $R >"$Z.log" 2>&1 || true
         fi
@@ -71,15 +91,22 @@ for T in $TEMPS; do
             continue
         fi
         START=$Z/final.xyz
-        # the cell height's stretch, applied to the slab edges and to the freeze window (the barostat
-        # scales every height, the frozen planes' too; with the unscaled window the top plane of an
-        # 800 K run was left free)
-        S=$(/usr/bin/python3 -c "
+        # the cell height before and after
+        C=$(/usr/bin/python3 -c "
 import sys, re
 c = [float(re.search(r'Lattice=\"([^\"]*)\"', open(f).readlines()[1]).group(1).split()[8]) for f in sys.argv[1:]]
-print(c[1] / c[0])" "$W/if100.xyz" "$START")
-        TEDGES=$(echo "$EDGES" | awk -v s="$S" -F, '{for (i = 1; i <= NF; i++) printf "%s%.4f", (i > 1 ? "," : ""), $i * s}')
-        PFLO=$(awk -v s="$S" -v lo="$FLO" -v hi="$FHI" 'BEGIN {printf "%.4f %.4f", lo * s, hi * s}')
+print(c[0], c[1])" "$IF" "$START")
+        if [ "$DILATE" = mobile ]; then
+            # the metal did not move: edges keep their distance to its faces, the upper two (interface 2
+            # and the cell top, next to the metal's periodic image) move with the top; window unchanged
+            TEDGES=$(echo "$EDGES" | awk -v c0="${C% *}" -v c1="${C#* }" -F, '{for (i = 1; i <= NF; i++) printf "%s%.4f", (i > 1 ? "," : ""), $i + (i > NF - 2 ? c1 - c0 : 0)}')
+            PFLO="$FLO $FHI"
+        else
+            # the barostat scaled every height, the frozen planes' too (with the unscaled window the top
+            # plane of an 800 K run was left free): edges and window stretched with the cell
+            TEDGES=$(echo "$EDGES" | awk -v s="$(echo "${C#* } / ${C% *}" | bc -l)" -F, '{for (i = 1; i <= NF; i++) printf "%s%.4f", (i > 1 ? "," : ""), $i * s}')
+            PFLO=$(awk -v s="$(echo "${C#* } / ${C% *}" | bc -l)" -v lo="$FLO" -v hi="$FHI" 'BEGIN {printf "%.4f %.4f", lo * s, hi * s}')
+        fi
         echo "== $T K: cell height $(sed -n 's/^final: .*V \([0-9.]*\) .*/V \1 A^3/p' "$Z.log" | tail -1) after $ZRELAX ps of NPT (cell z); edges $TEDGES"
     else
         PFLO="$FLO $FHI"
@@ -88,7 +115,7 @@ print(c[1] / c[0])" "$W/if100.xyz" "$START")
         R=""
         [ -f "$D/checkpoint.bin" ] && R=--restart
         nice $AION md --in "$START" --potential "$POT" --species "$SPECIES" --ensemble nvt-csvr --temp "$T" \
-            --time "$TIME" --dt 1 --seed "$T" --freeze-zlo "${PFLO% *}" --freeze-zhi "${PFLO#* }" \
+            --time "$TIME" --dt 1 --seed "$((T + MSEED))" --freeze-zlo "${PFLO% *}" --freeze-zhi "${PFLO#* }" \
             --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 50 --thermo-every 50 --checkpoint-every 2000 --threads 1 \
             --out "$D" $R 2>"$D.log" || true
     fi

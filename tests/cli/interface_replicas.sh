@@ -1,0 +1,58 @@
+#!/bin/sh
+# examples/interface/replicas.py on synthetic slab results: three replicas whose D follow
+# D0 f_r exp(-Ea/kT) with Ea = 0.40 eV in the bulk and 0.30 eV at the interfaces (interface 1 and 2
+# at 1.5x and 2.5x the Arrhenius law, replica factors f_r = 0.5, 1, 2). The pooled Arrhenius fit must
+# give the two Ea, the paired interface/bulk ratio its known geometric mean (exact, since the replica
+# factor cancels within a replica), and the replicas' standard error must be the spread of f_r.
+AION=${AION_BIN:-build/aion}
+PY=/usr/bin/python3
+[ -x "$AION" ] || { echo "SKIP: no $AION"; exit 77; }
+$PY -c "import numpy, scipy" 2>/dev/null || { echo "SKIP: needs numpy and scipy for $PY"; exit 77; }
+t=$(mktemp -d)
+trap 'rm -rf "$t"' EXIT
+fail() { echo "FAIL: $*"; exit 1; }
+
+$PY - "$t" <<'PYEOF' || fail "could not write the synthetic replicas"
+import json, math, os, sys
+kB = 8.617333262e-5
+for s, f in (("s1", 0.5), ("s2", 1.0), ("s3", 2.0)):
+    os.makedirs(os.path.join(sys.argv[1], s))
+    for T in (600, 700, 800):
+        def d(ea, x):
+            return 1e-2 * f * x * math.exp(-ea / (kB * T))
+        bins = []
+        edges = (0.0, 15.0, 20.0, 31.0, 37.0)
+        for k, (name, dd) in enumerate((("metal", 1e-9), ("if1", d(0.30, 1.5)), ("bulk", d(0.40, 1.0)), ("if2", d(0.30, 2.5)))):
+            fit = {"D_cm2_s": dd, "msd_max_A2": 10.0, "warnings": [], "fit_start_fs": 500, "fit_end_fs": 2500}
+            bins.append({"atoms_mean": 20.0, "z_lo_A": edges[k], "z_hi_A": edges[k + 1], "xy": fit,
+                         "z": dict(fit, D_cm2_s=dd / 2)})
+        json.dump({"results": {"groups": [{"slab": bins}]}},
+                  open(os.path.join(sys.argv[1], s, "slab-%d.json" % T), "w"))
+PYEOF
+$PY examples/interface/replicas.py "$t" --aion "$AION" >"$t/out" 2>&1 || fail "replicas.py: $(cat "$t/out")"
+$PY - "$t/replicas.json" <<'PYEOF' || fail "wrong pooled results: $(cat "$t/out")"
+import json, math, sys
+r = json.load(open(sys.argv[1]))
+assert r["replicas"] == ["s1", "s2", "s3"], r["replicas"]
+for dim in ("xy", "z"):
+    bulk = r["regions"]["bulk"][dim]["arrhenius"]
+    iface = r["regions"]["interface"][dim]["arrhenius"]
+    assert abs(bulk["Ea_eV"] - 0.40) < 1e-6, bulk
+    assert abs(iface["Ea_eV"] - 0.30) < 1e-6, iface
+    kB, T = 8.617333262e-5, 700
+    want = 1.5 * 1e-2 * (0.5 + 1 + 2) / 3 * math.exp(-0.30 / (kB * T)) * (1 if dim == "xy" else 0.5)
+    got = [p for p in r["regions"]["interface 1"][dim]["per_T"] if p["T_K"] == T][0]
+    assert abs(got["D_cm2_s"] / want - 1) < 1e-9, (got, want)
+    sd = (sum((x - 3.5 / 3) ** 2 for x in (0.5, 1, 2)) / 2) ** 0.5
+    assert abs(got["sem_cm2_s"] / (want / (3.5 / 3) * sd / 3 ** 0.5) - 1) < 1e-9, got
+    ratio = r["ratio"][dim]
+    gm = math.exp(sum(math.log(2.0 * math.exp(0.10 / (kB * T))) for T in (600, 700, 800)) / 3)
+    assert abs(ratio["geo_mean"] / gm - 1) < 1e-9, (ratio, gm)
+    assert abs(ratio["ci95_hi"] / ratio["ci95_lo"] - 1) < 1e-9, ratio  # identical in every replica
+# the walls' geometric expectation: below 1 (the interface bins touch a wall), above 0.5 here
+for T in ("600", "700", "800"):
+    assert 0.5 < r["wall_null_z"][T] < 1.0, r["wall_null_z"]
+assert r["wall_null_z"]["600"] > r["wall_null_z"]["800"], r["wall_null_z"]  # slower: less wall
+print("ok")
+PYEOF
+grep -q "interface / bulk" "$t/out" || fail "no ratio line printed"
