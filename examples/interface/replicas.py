@@ -68,6 +68,13 @@ def read_replica(d, temps):
     return out, grades
 
 
+def iface_mean(row, dim):
+    """D of the cell's two interfaces averaged within one replica (None if neither has a fit)."""
+    v = [row[r][dim] for r in ("interface 1", "interface 2")]
+    v = [x for x in v if x is not None]
+    return float(np.mean(v)) if v else None
+
+
 def mean_sem(x):
     x = np.asarray([v for v in x if v is not None], float)  # a fit may give D <= 0 (frozen metal): kept
     if len(x) == 0:
@@ -170,9 +177,7 @@ def main():
                     if t not in data:
                         continue
                     if region == "interface":
-                        v = [data[t][r][dim] for r in ("interface 1", "interface 2")]
-                        v = [x for x in v if x is not None]
-                        vals.append(float(np.mean(v)) if v else None)
+                        vals.append(iface_mean(data[t], dim))
                     else:
                         vals.append(data[t][region][dim])
                 m, e, n = mean_sem(vals)
@@ -194,10 +199,9 @@ def main():
                 if t not in data:
                     continue
                 b = data[t]["bulk"][dim]
-                v = [data[t][r][dim] for r in ("interface 1", "interface 2")]
-                v = [x for x in v if x is not None and x > 0]
-                if b and b > 0 and v:
-                    r = float(np.mean(v)) / b
+                i = iface_mean(data[t], dim)
+                if b and b > 0 and i and i > 0:
+                    r = i / b
                     logs.append(math.log(r))
                     per_t[t].append(r)
             if logs:

@@ -50,7 +50,8 @@ case $FACE in
 *) echo "FACE must be 100 or 110" >&2; exit 1 ;;
 esac
 IF=$W/if$FACE.xyz
-if [ "${FREEZE:-inner}" = all ]; then DILATE=${DILATE:-mobile}; else DILATE=${DILATE:-all}; fi
+FREEZE=${FREEZE:-inner}
+if [ "$FREEZE" = all ]; then DILATE=${DILATE:-mobile}; else DILATE=${DILATE:-all}; fi
 MSEED=$((1000 * (SEED - 71)))
 mkdir -p "$W"
 [ -f "$W/glass/glass.xyz" ] ||
@@ -64,7 +65,7 @@ EDGES=$(sed -n 's/^--edges \([^ ]*\).*/\1/p' "$W/edges.txt")
 # frozen planes: all, or the inner ones (3rd to 6th of 8, 3rd to 4th of 6); heights from
 # interface_metal_z_A = lo,hi and the plane spacing SP
 ZLO=$(sed -n 's/.*interface_metal_z_A=\([0-9.]*\),.*/\1/p' "$IF" | head -1)
-if [ "${FREEZE:-inner}" = all ]; then
+if [ "$FREEZE" = all ]; then
     FLO=$(echo "$ZLO - 0.3" | bc -l)
     FHI=$(echo "$ZLO + ($LAYERS - 1) * $SP + 0.3" | bc -l)
 else
@@ -104,8 +105,9 @@ print(c[0], c[1])" "$IF" "$START")
         else
             # the barostat scaled every height, the frozen planes' too (with the unscaled window the top
             # plane of an 800 K run was left free): edges and window stretched with the cell
-            TEDGES=$(echo "$EDGES" | awk -v s="$(echo "${C#* } / ${C% *}" | bc -l)" -F, '{for (i = 1; i <= NF; i++) printf "%s%.4f", (i > 1 ? "," : ""), $i * s}')
-            PFLO=$(awk -v s="$(echo "${C#* } / ${C% *}" | bc -l)" -v lo="$FLO" -v hi="$FHI" 'BEGIN {printf "%.4f %.4f", lo * s, hi * s}')
+            S=$(echo "${C#* } / ${C% *}" | bc -l)
+            TEDGES=$(echo "$EDGES" | awk -v s="$S" -F, '{for (i = 1; i <= NF; i++) printf "%s%.4f", (i > 1 ? "," : ""), $i * s}')
+            PFLO=$(awk -v s="$S" -v lo="$FLO" -v hi="$FHI" 'BEGIN {printf "%.4f %.4f", lo * s, hi * s}')
         fi
         echo "== $T K: cell height $(sed -n 's/^final: .*V \([0-9.]*\) .*/V \1 A^3/p' "$Z.log" | tail -1) after $ZRELAX ps of NPT (cell z); edges $TEDGES"
     else
