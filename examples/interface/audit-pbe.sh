@@ -16,7 +16,11 @@
 #             atom can leave) at 600 and 800 K, their last frames too
 #   replicas  the last frames of independent rigid-metal replicas (replicas.sh), AUDIT_REPS
 #             (replica:temperature) from BASE; by default the one labelled in session 10: the Li(110)
-#             replica s81 at 800 K of FACE=110 SEEDS="81 ..." BASE=out/interface/repm110 replicas.sh
+#             replica s81 at 800 K of FACE=110 SEEDS="81 ..." BASE=out/interface/repm110 replicas.sh;
+#             TAG (e.g. _lipon) names another set's frames apart (files rep_lipon-sSEED-T*, config_type
+#             audit_iface280_li100_lipon_rigid_sSEED_TK), SPECIES the potential's elements (default Li,P,O);
+#             with TAG, collect appends only that set's frames, to OUTF (default the file below; the N
+#             frames go to examples/data/li-interface-pbe-n-audit.xyz, which the Li,P,O potential cannot read)
 #   collect   append the labels of glass104, iface280 and replicas to the output (each config_type once)
 # The 280-atom frame of the 600 K run (audit_iface280_600K) was labelled in session 8 with the plain
 # template; it is the first frame of the output file. Resumable: labels are kept in out/interface/audit.
@@ -31,7 +35,9 @@ R=${R:-out/interface/run-pbe}
 RR=${RR:-out/interface/run-pbe-rigid}
 BASE=${BASE:-out/interface/repm110}
 AUDIT_REPS=${AUDIT_REPS:-s81:800}
-OUTF=examples/data/li-interface-pbe-audit.xyz
+TAG=${TAG:-}
+SPECIES=${SPECIES:-Li,P,O}
+OUTF=${OUTF:-examples/data/li-interface-pbe-audit.xyz}
 make -s build/aion
 mkdir -p "$W"
 label() {   # label IN OUT WORKDIR THREADS [--set ...] [--template ...]
@@ -103,17 +109,22 @@ replicas)
         [ -f "$BASE/$s/md-$T/final.xyz" ] || { echo "no finished run $BASE/$s/md-$T (run replicas.sh first)" >&2; exit 1; }
         O=$(ls "$BASE/$s"/if1*.xyz | head -1)
         F=$(basename "$O" .xyz | sed 's/^if/li/')
-        $AION convert "$BASE/$s/md-$T/traj.xyz" "$W/rep-$s-$T.xyz" --frames -1 --keep none \
-            --info "config_type=audit_iface280_${F}_rigid_${s}_${T}K" 2>/dev/null
-        label "$W/rep-$s-$T.xyz" "$W/rep-$s-$T-pbe.xyz" "$W/w-rep-$s-$T" 2 --template "$TPL"
-        $AION eval --potential "$POT" --species Li,P,O --in "$W/rep-$s-$T-pbe.xyz" --out "$W/rep-$s-$T-mtp.xyz" \
-            >/dev/null 2>&1
-        /usr/bin/python3 examples/interface/field.py "$W/rep-$s-$T-pbe.xyz" "$W/rep-$s-$T-mtp.xyz" --origin "$O"
+        r=rep$TAG-$s-$T
+        $AION convert "$BASE/$s/md-$T/traj.xyz" "$W/$r.xyz" --frames -1 --keep none \
+            --info "config_type=audit_iface280_${F}${TAG}_rigid_${s}_${T}K" 2>/dev/null
+        label "$W/$r.xyz" "$W/$r-pbe.xyz" "$W/w-$r" 2 --template "$TPL"
+        $AION eval --potential "$POT" --species "$SPECIES" --in "$W/$r-pbe.xyz" --out "$W/$r-mtp.xyz" >/dev/null 2>&1
+        /usr/bin/python3 examples/interface/field.py "$W/$r-pbe.xyz" "$W/$r-mtp.xyz" --origin "$O"
     done
     ;;
 collect)    # append the held-out labels to $OUTF, each config_type once
-    for f in "$W/g104-pbe.xyz" "$W/built-pbe.xyz" "$W/f700-pbe.xyz" "$W/rigid600-pbe.xyz" "$W/rigid800-pbe.xyz" \
-        "$W"/rep-s*-pbe.xyz; do
+    if [ -n "$TAG" ]; then
+        FILES=$(ls "$W"/rep"$TAG"-*-pbe.xyz 2>/dev/null || true)
+    else
+        FILES="$W/g104-pbe.xyz $W/built-pbe.xyz $W/f700-pbe.xyz $W/rigid600-pbe.xyz $W/rigid800-pbe.xyz $(ls "$W"/rep-*-pbe.xyz)"
+    fi
+    touch "$OUTF"
+    for f in $FILES; do
         [ -f "$f" ] || continue
         /usr/bin/python3 - "$f" "$OUTF" <<'EOF'
 import re, sys

@@ -7,7 +7,8 @@
 #   SEEDS   glass seeds (default 71..78: 8 replicas; 71 is run.sh's default glass)
 #   BASE    output folder (default out/interface/rep; replica SEED in BASE/sSEED)
 #   JOBS    replicas run at once (default 2; each run.sh uses one thread)
-#   POT, SPECIES, TIME, EQUIL, ZRELAX, FREEZE, TEMPS, FACE (100 or 110), DILATE: passed to run.sh
+#   POT, SPECIES, TIME, EQUIL, ZRELAX, FREEZE, TEMPS, FACE (100 or 110), DILATE, NSUB (N in the glass):
+#   passed to run.sh
 #   (defaults below: the shipped PBE potential, a frozen metal that the NPT stage does not strain
 #   (run.sh's DILATE=mobile for FREEZE=all), 5 ps NPT then 100 ps at 600, 700 and 800 K; about 7 min
 #   per replica on one core here)
@@ -27,6 +28,7 @@ TEMPS=${TEMPS:-600 700 800}
 FACE=${FACE:-100}
 export POT SPECIES TIME EQUIL ZRELAX FREEZE TEMPS FACE BASE
 if [ -n "${DILATE:-}" ]; then export DILATE; fi
+if [ -n "${NSUB:-}" ]; then export NSUB; fi
 mkdir -p "$BASE"
 [ -x ./build/aion ] || make -j2 >/dev/null
 printf '%s\n' $SEEDS | xargs -P "$JOBS" -I{} sh -c \

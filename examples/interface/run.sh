@@ -28,6 +28,13 @@
 #   atoms; the glass made in a 10.32 x 9.73 A cell so the metal is not strained; output if110.xyz).
 #   SEED: the glass's melt-quench seed (default 71); the MD seeds are T + 1000 (SEED - 71), so SEED=71
 #   repeats the earlier runs and other seeds make independent replicas (replicas.sh).
+#   NSUB=K (even): a LiPON-like glass (docs/interface.md, "Nitrogen in the glass"): after the Pedone
+#   quench, K O are replaced by N and K/2 further O removed (3 O2- -> 2 N3-; K = 12 gives Li78 P26 O86 N12
+#   = Li3PO3.31N0.46, near LiPON films' Li2.9PO3.3N0.46), then annealed at fixed cell as the N training glasses
+#   were (make-data-pbe-n.sh): 2 ps NVT at 1000 K with the GFN1-xTB LiPON potential (potentials/lipon-
+#   xtb-d.mtp), which relaxes the N sites and O vacancies the substitution leaves (the PBE potential
+#   never saw those: started from them it collapses within 0.2 ps), then 5 ps at 1000 K with POT (which
+#   must know N; grade watched) and a cooling to 300 K over 1.4 ps.
 # With the potential of train.sh every run stops after 0.25-0.35 ps (docs/interface.md).
 # One thread, nice; TIME=20 TEMPS="600 700 800" takes about 1-2 h on one loaded core.
 set -e
@@ -58,7 +65,27 @@ mkdir -p "$W"
     $AION quench --composition Li3PO4 --atoms 208 --density 2.4 --lateral "$LAT" --ensemble nvt-csvr \
         --seed "$SEED" --t-start 300 --equil 0.5 --t-melt 3000 --rate 1000 --hold 5 --final-time 3 --traj none \
         --checkpoint-every 0 --threads 1 --out "$W/glass" 2>"$W/quench.log"
-$AION build interface --glass "$W/glass/glass.xyz" --face "$FACE" --layers "$LAYERS" --gap 2.0 --out "$IF" \
+GLASS=$W/glass/glass.xyz
+NSUB=${NSUB:-0}
+if [ "$NSUB" != 0 ]; then
+    if [ ! -f "$W/nglass-cool/final.xyz" ]; then
+        $AION convert "$GLASS" "$W/nsub.xyz" --substitute "O:N:$NSUB" --remove "O:$((NSUB / 2))" --seed "$SEED" \
+            --keep none 2>/dev/null
+        nice $AION md --in "$W/nsub.xyz" --potential potentials/lipon-xtb-d.mtp --species Li,P,O,N \
+            --ensemble nvt-csvr --temp 1000 --time 2 --dt 1 --seed "$SEED" --traj-every 500 --thermo-every 100 \
+            --checkpoint-every 0 --threads 1 --out "$W/nglass-xtb" >"$W/nglass-xtb.log" 2>&1
+        nice $AION md --in "$W/nglass-xtb/final.xyz" --potential "$POT" --species "$SPECIES" --ensemble nvt-csvr \
+            --temp 1000 --time 5 --dt 1 --seed "$SEED" --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 500 \
+            --thermo-every 100 --checkpoint-every 0 --threads 1 --out "$W/nglass" >"$W/nglass.log" 2>&1
+        nice $AION md --in "$W/nglass/final.xyz" --potential "$POT" --species "$SPECIES" --ensemble nvt-csvr \
+            --temp 1000 --temp-end 300 --time 1.4 --dt 1 --seed "$((SEED + 1))" --grade --grade-every 50 \
+            --grade-stop "$GRADE_STOP" --traj-every 700 --thermo-every 100 --checkpoint-every 0 --threads 1 \
+            --out "$W/nglass-cool" >"$W/nglass-cool.log" 2>&1
+    fi
+    echo "== N-substituted glass: $($AION info "$W/nglass-cool/final.xyz" | sed -n 's/^  composition  //p'), grade max $(cat "$W/nglass/grade.csv" "$W/nglass-cool/grade.csv" | awk -F, '$3 + 0 > m {m = $3} END {print m + 0}') while annealing"
+    GLASS=$W/nglass-cool/final.xyz
+fi
+$AION build interface --glass "$GLASS" --face "$FACE" --layers "$LAYERS" --gap 2.0 --out "$IF" \
     >"$W/edges.txt" 2>"$W/build.log"
 cat "$W/build.log"
 EDGES=$(sed -n 's/^--edges \([^ ]*\).*/\1/p' "$W/edges.txt")
