@@ -12,7 +12,12 @@ replica, then over replicas with a Student-t 95 % interval. Arrhenius fits of th
 (weights from their standard errors) by `aion analyze arrhenius`; the 300 K value only as an
 extrapolation of that fit.
 
-    replicas.py BASE [--temps 600,700,800] [--aion ./build/aion] [--json OUT.json]
+With --against OTHER (another set of replicas, e.g. the same glass seeds without N): the ratio of this
+set's D to the other's in each region, paired by replica name (s71 with s71: the same Pedone glass
+before any change), geometric mean over temperatures per replica, then over replicas with a Student-t
+95 % interval.
+
+    replicas.py BASE [--temps 600,700,800] [--aion ./build/aion] [--json OUT.json] [--against OTHER]
 """
 import argparse
 import glob
@@ -66,6 +71,50 @@ def read_replica(d, temps):
             out[t][name] = r
         grades[t] = read_grade(os.path.join(d, "md-%d" % t, "grade.csv"))
     return out, grades
+
+
+def read_set(base, temps):
+    reps = {}
+    for d in sorted(glob.glob(os.path.join(base, "s*"))):
+        if os.path.isdir(d):
+            data, grades = read_replica(d, temps)
+            if data:
+                reps[os.path.basename(d)] = (data, grades)
+    if not reps:
+        sys.exit("%s: no replica with slab-T.json" % base)
+    return reps
+
+
+def region_d(row, region, dim):
+    d = iface_mean(row, dim) if region == "interface" else row[region][dim]
+    return d if d is not None and d > 0 else None
+
+
+def against(reps, other, temps):
+    """This set's D over the other's, paired by replica name and temperature."""
+    out = {}
+    common = sorted(set(reps) & set(other))
+    for region in ("interface", "bulk"):
+        for dim in ("xy", "z"):
+            per_rep, per_t = [], {t: [] for t in temps}
+            for k in common:
+                logs = []
+                for t in temps:
+                    if t not in reps[k][0] or t not in other[k][0]:
+                        continue
+                    x, y = region_d(reps[k][0][t], region, dim), region_d(other[k][0][t], region, dim)
+                    if x and y:
+                        logs.append(math.log(x / y))
+                        per_t[t].append(x / y)
+                if logs:
+                    per_rep.append(math.exp(np.mean(logs)))
+            if not per_rep:
+                continue
+            gm, lo, hi, n = t_interval_log(per_rep)
+            out.setdefault(region, {})[dim] = {
+                "geo_mean": gm, "ci95_lo": lo, "ci95_hi": hi, "replicas": n, "per_replica": per_rep,
+                "per_T": {str(t): math.exp(np.mean(np.log(per_t[t]))) for t in temps if per_t[t]}}
+    return common, out
 
 
 def iface_mean(row, dim):
@@ -149,16 +198,10 @@ def main():
     ap.add_argument("--temps", default="600,700,800")
     ap.add_argument("--aion", default="./build/aion")
     ap.add_argument("--json", default=None, help="summary file (default BASE/replicas.json)")
+    ap.add_argument("--against", default=None, help="another set: ratios of D paired by replica name")
     a = ap.parse_args()
     temps = [int(t) for t in a.temps.split(",")]
-    reps = {}
-    for d in sorted(glob.glob(os.path.join(a.base, "s*"))):
-        if os.path.isdir(d):
-            data, grades = read_replica(d, temps)
-            if data:
-                reps[os.path.basename(d)] = (data, grades)
-    if not reps:
-        sys.exit("%s: no replica with slab-T.json" % a.base)
+    reps = read_set(a.base, temps)
 
     print("replicas: %s" % ", ".join("%s (%s K)" % (k, ",".join(str(t) for t in sorted(v[0]))) for k, v in reps.items()))
     gmax = max((g for _, gr in reps.values() for g in gr.values() if g is not None), default=None)
@@ -262,6 +305,17 @@ def main():
            for dim in ("xy", "z") if data[t][r][dim + "_msd_max"] is not None]
     print("\nfits with warnings (aion analyze slab): %d of %d; largest MSD reached per fit %.1f..%.1f A^2" %
           (nw, nt, min(msd), max(msd)))
+    if a.against:
+        common, ag = against(reps, read_set(a.against, temps), temps)
+        print("\nthis set / %s, paired by replica name (%d in both; geometric mean over T, then replicas):" %
+              (a.against, len(common)))
+        for region, dims in ag.items():
+            for dim, r in dims.items():
+                tt = "; ".join("%s K %.2f" % (t, v) for t, v in r["per_T"].items())
+                ci = "95%% interval %.2f..%.2f, " % (r["ci95_lo"], r["ci95_hi"]) if r["ci95_lo"] is not None else ""
+                print("  %-9s D_%-2s %.2f (%s%d replicas; per T: %s)" % (region, dim, r["geo_mean"], ci,
+                                                                     r["replicas"], tt))
+        summary["against"] = {"other": a.against, "replicas": common, "ratio": ag}
     out = a.json or os.path.join(a.base, "replicas.json")
     tmp = out + ".tmp"
     with open(tmp, "w") as f:

@@ -56,3 +56,31 @@ assert r["wall_null_z"]["600"] > r["wall_null_z"]["800"], r["wall_null_z"]  # sl
 print("ok")
 PYEOF
 grep -q "interface / bulk" "$t/out" || fail "no ratio line printed"
+
+# --against: a second set made from the first with the bulk D x 0.5 and the interface D x 0.8 in
+# replicas s1 and s2 (s3 missing there): ratios 2.0 and 1.25 exactly, over the two common replicas
+$PY - "$t" <<'PYEOF' || fail "could not write the second set"
+import json, os, sys
+for s in ("s1", "s2"):
+    os.makedirs(os.path.join(sys.argv[1], "other", s))
+    for T in (600, 700, 800):
+        d = json.load(open(os.path.join(sys.argv[1], s, "slab-%d.json" % T)))
+        for k, b in enumerate(d["results"]["groups"][0]["slab"]):
+            f = 0.5 if k == 2 else 0.8
+            for dim in ("xy", "z"):
+                b[dim]["D_cm2_s"] *= f
+        json.dump(d, open(os.path.join(sys.argv[1], "other", s, "slab-%d.json" % T), "w"))
+PYEOF
+$PY examples/interface/replicas.py "$t" --aion "$AION" --against "$t/other" --json "$t/ag.json" >"$t/out2" 2>&1 \
+    || fail "replicas.py --against: $(cat "$t/out2")"
+$PY - "$t/ag.json" <<'PYEOF' || fail "wrong paired ratios between sets: $(cat "$t/out2")"
+import json, sys
+r = json.load(open(sys.argv[1]))["against"]
+assert r["replicas"] == ["s1", "s2"], r["replicas"]
+for dim in ("xy", "z"):
+    assert abs(r["ratio"]["bulk"][dim]["geo_mean"] - 2.0) < 1e-9, r["ratio"]["bulk"]
+    assert abs(r["ratio"]["interface"][dim]["geo_mean"] - 1.25) < 1e-9, r["ratio"]["interface"]
+    assert r["ratio"]["bulk"][dim]["replicas"] == 2
+print("ok")
+PYEOF
+grep -q "paired by replica name" "$t/out2" || fail "no --against lines printed"
