@@ -55,3 +55,7 @@ for m in $MEMBERS; do
     /usr/bin/python3 examples/interface/replicas.py "$BASE$m-n" --temps 600,700,800 --against "$BASE$m" | \
         sed -n '/paired by replica name/,$p'
 done
+echo "committee on the Li3PO4 glasses (shipped N potential and the members):"
+/usr/bin/python3 examples/interface/committee.py "$REF" $(for m in $MEMBERS; do printf '%s ' "$BASE$m"; done)
+echo "committee on the LiPON-like glasses:"
+/usr/bin/python3 examples/interface/committee.py "$REFN" $(for m in $MEMBERS; do printf '%s ' "$BASE$m-n"; done)
