@@ -6,8 +6,8 @@ seeds, each with its own potential (committee.sh fits potentials to the same dat
 seeds). replicas.py's error bars are the spread between glasses for one potential; this adds the
 spread between potentials. For the paired interface/bulk ratio (xy and z) and for the bulk D_xy at
 each temperature it prints, on a log scale:
-  - each potential's value and its within-potential standard error (from replicas.py's 95 % interval:
-    half its log width over the Student-t quantile of that set);
+  - each potential's value and its within-potential standard error (replicas.py's se_log: the spread
+    between that set's glasses);
   - the committee's geometric mean, the standard deviation between potentials (what one more
     potential's answer would scatter by), the mean within-potential standard error (what more glasses
     would reduce), and a 95 % Student-t interval of the committee mean over the k potentials.
@@ -26,29 +26,17 @@ import numpy as np
 from scipy import stats
 
 
-def within_se(entry):
-    """Standard error of the log ratio from replicas.py's 95 % Student-t interval."""
-    lo, hi, n = entry.get("ci95_lo"), entry.get("ci95_hi"), entry.get("replicas", 0)
-    if lo is None or hi is None or n < 2:
-        return None
-    return (math.log(hi) - math.log(lo)) / 2 / stats.t.ppf(0.975, n - 1)
-
-
 def pool(values, ses):
-    """Committee statistics of positive values (log scale)."""
+    """Committee statistics of k >= 2 positive values (log scale); ses: their within-set standard
+    errors in log (None where a set has one replica)."""
     v = np.log(np.asarray(values, float))
     k = len(v)
-    out = {"k": k, "geo_mean": float(math.exp(v.mean())), "min": float(min(values)),
-           "max": float(max(values))}
-    if k >= 2:
-        sd = float(v.std(ddof=1))
-        h = stats.t.ppf(0.975, k - 1) * sd / math.sqrt(k)
-        out.update(sd_between_log=sd, ci95_lo=float(math.exp(v.mean() - h)),
-                   ci95_hi=float(math.exp(v.mean() + h)))
+    sd = float(v.std(ddof=1))
+    h = stats.t.ppf(0.975, k - 1) * sd / math.sqrt(k)
     s = [x for x in ses if x is not None]
-    if s:
-        out["se_within_log"] = float(np.mean(s))
-    return out
+    return {"k": k, "geo_mean": float(math.exp(v.mean())), "min": float(min(values)),
+            "max": float(max(values)), "sd_between_log": sd, "ci95_lo": float(math.exp(v.mean() - h)),
+            "ci95_hi": float(math.exp(v.mean() + h)), "se_within_log": float(np.mean(s)) if s else None}
 
 
 def main():
@@ -65,6 +53,8 @@ def main():
             sets.append(json.load(open(f)))
         except (OSError, ValueError) as e:
             sys.exit(f"committee.py: {f}: {e} (run replicas.py {b} first)")
+        if "se_log" not in sets[-1]["ratio"]["xy"]:
+            sys.exit(f"committee.py: {f} has no se_log (written by an older replicas.py): run replicas.py {b} again")
     names = [s["replicas"] for s in sets]
     if any(n != names[0] for n in names):
         print("committee.py: warning: the sets do not hold the same replicas: "
@@ -73,19 +63,18 @@ def main():
     w = max(len(b) for b in a.bases)
     for dim in ("xy", "z"):
         es = [s["ratio"][dim] for s in sets]
-        p = pool([e["geo_mean"] for e in es], [within_se(e) for e in es])
+        p = pool([e["geo_mean"] for e in es], [e["se_log"] for e in es])
         summary["ratio"][dim] = dict(p, per_set=[e["geo_mean"] for e in es])
         print(f"interface/bulk D_{dim}, paired within each replica, per potential:")
         for b, e in zip(a.bases, es):
-            se = within_se(e)
+            se = e["se_log"]
             print(f"  {b:<{w}}  {e['geo_mean']:.2f} (95% {e['ci95_lo']:.2f}..{e['ci95_hi']:.2f}, "
                   f"{e['replicas']} replicas; within-set SE {se * 100:.0f} % in log)"
-                  if se is not None else f"  {b:<{w}}  {e['geo_mean']:.2f}")
-        line = f"  committee of {p['k']}: {p['geo_mean']:.2f} (range {p['min']:.2f}..{p['max']:.2f}"
-        if "sd_between_log" in p:
-            line += (f"; between potentials SD {p['sd_between_log'] * 100:.0f} % in log, "
-                     f"95% of the mean {p['ci95_lo']:.2f}..{p['ci95_hi']:.2f}")
-        if "se_within_log" in p:
+                  if se is not None else f"  {b:<{w}}  {e['geo_mean']:.2f} (1 replica)")
+        line = (f"  committee of {p['k']}: {p['geo_mean']:.2f} (range {p['min']:.2f}..{p['max']:.2f}; "
+                f"between potentials SD {p['sd_between_log'] * 100:.0f} % in log, "
+                f"95% of the mean {p['ci95_lo']:.2f}..{p['ci95_hi']:.2f}")
+        if p["se_within_log"] is not None:
             line += f"; between glasses SE {p['se_within_log'] * 100:.0f} % (mean over sets)"
         print(line + ")")
     temps = [str(t) for t in sets[0]["temperatures_K"]]
@@ -102,9 +91,8 @@ def main():
         p = pool(ds, ses)
         summary["bulk_xy"][T] = dict(p, per_set=ds)
         print(f"  {T} K: " + " ".join(f"{d * 1e6:.2f}" for d in ds)
-              + f"  -> {p['geo_mean'] * 1e6:.2f}, between potentials SD "
-              + f"{p.get('sd_between_log', float('nan')) * 100:.0f} %, between glasses SE "
-              + f"{p.get('se_within_log', float('nan')) * 100:.0f} %")
+              + f"  -> {p['geo_mean'] * 1e6:.2f}, between potentials SD {p['sd_between_log'] * 100:.0f} %"
+              + ("" if p["se_within_log"] is None else f", between glasses SE {p['se_within_log'] * 100:.0f} %"))
     if a.json:
         tmp = a.json + ".tmp"
         with open(tmp, "w") as f:

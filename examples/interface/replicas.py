@@ -90,30 +90,39 @@ def region_d(row, region, dim):
     return d if d is not None and d > 0 else None
 
 
+def paired_ratio(pairs, temps):
+    """Ratios x/y paired within each replica: pairs holds, per replica, {T: (x, y)} (D values; None
+    for no fit). Geometric mean over T per replica, then over replicas with a Student-t 95 % interval;
+    se_log is the standard error of the mean log ratio (None for one replica). None if no pair."""
+    per_rep, per_t = [], {t: [] for t in temps}
+    for p in pairs:
+        logs = []
+        for t in temps:
+            x, y = p.get(t, (None, None))
+            if x and y:
+                logs.append(math.log(x / y))
+                per_t[t].append(x / y)
+        if logs:
+            per_rep.append(math.exp(np.mean(logs)))
+    if not per_rep:
+        return None
+    gm, lo, hi, n = t_interval_log(per_rep)
+    se = float(np.std(np.log(per_rep), ddof=1) / math.sqrt(n)) if n > 1 else None
+    return {"geo_mean": gm, "ci95_lo": lo, "ci95_hi": hi, "replicas": n, "se_log": se,
+            "per_replica": per_rep,
+            "per_T": {str(t): math.exp(np.mean(np.log(per_t[t]))) for t in temps if per_t[t]}}
+
+
 def against(reps, other, temps):
     """This set's D over the other's, paired by replica name and temperature."""
     out = {}
     common = sorted(set(reps) & set(other))
     for region in ("interface", "bulk"):
         for dim in ("xy", "z"):
-            per_rep, per_t = [], {t: [] for t in temps}
-            for k in common:
-                logs = []
-                for t in temps:
-                    if t not in reps[k][0] or t not in other[k][0]:
-                        continue
-                    x, y = region_d(reps[k][0][t], region, dim), region_d(other[k][0][t], region, dim)
-                    if x and y:
-                        logs.append(math.log(x / y))
-                        per_t[t].append(x / y)
-                if logs:
-                    per_rep.append(math.exp(np.mean(logs)))
-            if not per_rep:
-                continue
-            gm, lo, hi, n = t_interval_log(per_rep)
-            out.setdefault(region, {})[dim] = {
-                "geo_mean": gm, "ci95_lo": lo, "ci95_hi": hi, "replicas": n, "per_replica": per_rep,
-                "per_T": {str(t): math.exp(np.mean(np.log(per_t[t]))) for t in temps if per_t[t]}}
+            r = paired_ratio([{t: (region_d(reps[k][0][t], region, dim), region_d(other[k][0][t], region, dim))
+                               for t in temps if t in reps[k][0] and t in other[k][0]} for k in common], temps)
+            if r:
+                out.setdefault(region, {})[dim] = r
     return common, out
 
 
@@ -235,29 +244,18 @@ def main():
 
     print("\ninterface / bulk, paired within each replica (geometric mean over T per replica, then over replicas):")
     for dim in ("xy", "z"):
-        per_rep, per_t = [], {t: [] for t in temps}
-        for data, _ in reps.values():
-            logs = []
-            for t in temps:
-                if t not in data:
-                    continue
-                b = data[t]["bulk"][dim]
-                i = iface_mean(data[t], dim)
-                if b and b > 0 and i and i > 0:
-                    r = i / b
-                    logs.append(math.log(r))
-                    per_t[t].append(r)
-            if logs:
-                per_rep.append(math.exp(np.mean(logs)))
-        gm, lo, hi, n = t_interval_log(per_rep)
-        tt = "; ".join("%d K %.2f" % (t, math.exp(np.mean(np.log(per_t[t])))) for t in temps if per_t[t])
-        if lo is not None:
-            print("  D_%s: %.2f (95%% interval %.2f..%.2f, %d replicas; per T: %s)" % (dim, gm, lo, hi, n, tt))
+        r = paired_ratio([{t: (region_d(data[t], "interface", dim), region_d(data[t], "bulk", dim)) for t in data}
+                          for data, _ in reps.values()], temps)
+        if r is None:
+            print("  D_%s: no replica with both an interface and a bulk fit" % dim)
+            continue
+        tt = "; ".join("%s K %.2f" % (t, v) for t, v in r["per_T"].items())
+        if r["ci95_lo"] is not None:
+            print("  D_%s: %.2f (95%% interval %.2f..%.2f, %d replicas; per T: %s)" % (
+                dim, r["geo_mean"], r["ci95_lo"], r["ci95_hi"], r["replicas"], tt))
         else:
-            print("  D_%s: %.2f (%d replica)" % (dim, gm, n))
-        summary["ratio"][dim] = {"geo_mean": gm, "ci95_lo": lo, "ci95_hi": hi, "replicas": n,
-                                 "per_replica": per_rep,
-                                 "per_T": {str(t): math.exp(np.mean(np.log(per_t[t]))) for t in temps if per_t[t]}}
+            print("  D_%s: %.2f (%d replica)" % (dim, r["geo_mean"], r["replicas"]))
+        summary["ratio"][dim] = r
 
     print("\nD_z interface/bulk that the walls alone give (reflecting walls at the glass faces, Brownian")
     print("motion with the pooled bulk D_z, each replica's bins and fit window, averaged over replicas):")

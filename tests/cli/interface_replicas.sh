@@ -84,3 +84,19 @@ for dim in ("xy", "z"):
 print("ok")
 PYEOF
 grep -q "paired by replica name" "$t/out2" || fail "no --against lines printed"
+
+# paired_ratio's standard error of the mean log ratio (committee.py reads it): two replicas with log
+# ratios 0 and 2 (one and two temperatures) give geometric mean e, SD sqrt 2, SE 1
+$PY - <<'PYEOF' || fail "paired_ratio: wrong se_log"
+import importlib.util, math
+spec = importlib.util.spec_from_file_location("replicas", "examples/interface/replicas.py")
+m = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(m)
+e2 = math.exp(2)
+r = m.paired_ratio([{600: (1.0, 1.0)}, {600: (e2, 1.0), 700: (2 * e2, 2.0), 800: (None, 1.0)}], [600, 700, 800])
+assert r["replicas"] == 2 and abs(r["geo_mean"] - math.e) < 1e-12, r
+assert abs(r["se_log"] - 1.0) < 1e-12, r
+assert abs(r["per_T"]["600"] - math.e) < 1e-12 and abs(r["per_T"]["700"] - e2) < 1e-9, r
+assert "800" not in r["per_T"], r
+assert m.paired_ratio([{600: (None, 1.0)}], [600]) is None
+PYEOF
