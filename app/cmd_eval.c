@@ -30,6 +30,7 @@ static void usage(FILE *out)
             "  --species A,B,C       elements of types 1,2,3 (LAMMPS data/dump without elements, .cfg, .mtp)\n"
             "  --threads N           OpenMP threads (default: OpenMP's)\n"
             "  --per-atom            also write per-atom energies (column 'energies')\n"
+            "  --charges             also write the model's charges (charge equilibration; column 'charges')\n"
             "  --describe            print the potential's description to stderr\n");
 }
 
@@ -48,7 +49,7 @@ static int num_arg(const char *opt, const char *val, double *out, int positive)
 int cmd_eval(int argc, char **argv)
 {
     const char *spec = NULL, *in = NULL, *outp = NULL, *fmt = NULL;
-    int per_atom = 0, describe = 0, nspecies = 0, species[AION_MAX_Z + 1];
+    int per_atom = 0, want_q = 0, describe = 0, nspecies = 0, species[AION_MAX_Z + 1];
     aion_potential_opts po;
     aion_read_opts ro;
     aion_write_opts wo;
@@ -72,6 +73,10 @@ int cmd_eval(int argc, char **argv)
         if (cli_is_help(a)) {
             usage(stdout);
             return 0;
+        }
+        if (!strcmp(a, "--charges")) {
+            want_q = 1;
+            continue;
         }
         if (!strcmp(a, "--per-atom")) {
             per_atom = 1;
@@ -151,16 +156,22 @@ int cmd_eval(int argc, char **argv)
     while ((st = aion_reader_next(rd, &f)) == AION_OK) {
         aion_eval ev = {0};
         int periodic = (f.has & AION_HAS_CELL) && aion_frame_volume(&f) > 0;
-        unsigned want = AION_HAS_FORCES | AION_HAS_ENERGY | (per_atom ? AION_HAS_ATOM_ENERGY : 0);
+        unsigned want = AION_HAS_FORCES | AION_HAS_ENERGY | (per_atom ? AION_HAS_ATOM_ENERGY : 0) |
+                        (want_q ? AION_HAS_CHARGE : 0);
         if (aion_frame_resize(&f, f.n, want) != AION_OK) {
             cli_fail("out of memory");
             goto done;
         }
         ev.forces = f.forces;
         ev.atom_energy = per_atom ? f.atom_energy : NULL;
+        ev.charges = want_q ? f.charge : NULL;
         ev.want_virial = periodic;
         if (aion_potential_compute(pot, &f, &ev) != AION_OK) {
             cli_fail("%s: frame %ld: %s", in, nframes + 1, aion_potential_errmsg(pot));
+            goto done;
+        }
+        if (want_q && !ev.charges_set) {
+            cli_fail("--charges: potential %s computes no charges", aion_potential_name(pot));
             goto done;
         }
         f.energy = ev.energy;

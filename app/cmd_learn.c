@@ -163,6 +163,7 @@ int cmd_learn(int argc, char **argv)
     t[k++] = (cli_opt){"min-dist", OPT_DBL, &lo.min_dist, "inner radius of the radial basis, Å (default: from the data)", 0, NULL, 0};
     t[k++] = (cli_opt){"radial-size", OPT_INT, &lo.radial_size, "Chebyshev polynomials per radial function (default 8)", 0, NULL, 0};
     t[k++] = (cli_opt){"zbl", OPT_DBL_LIST, zbl, "ZBL baseline switched off between INNER and OUTER Å, added by the first training and kept (0 = none; default: as --init has it)", 2, &nzbl, 0};
+    t[k++] = (cli_opt){"qeq", OPT_STR, &lo.qeq_params, "charge equilibration table added by the first training and kept (none = drop --init's; docs/qeq.md)", 0, NULL, 0};
     t[k++] = (cli_opt){"weights", OPT_DBL_LIST, weights, "energy,force,stress weights (default 1,0.01,0.001; stress 0 for xTB data)", 3, &nweights, 0};
     t[k++] = (cli_opt){"train-max-iter", OPT_INT, &lo.train_max_iter, "L-BFGS iterations per training (default 500)", 0, NULL, 0};
     t[k++] = (cli_opt){"train-tol", OPT_DBL, &lo.train_tol, "training convergence tolerance (default 1e-3, as aion train --tol)", 0, NULL, 0};

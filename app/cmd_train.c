@@ -12,14 +12,17 @@ static const char *usage =
     "usage: aion train --train FILE --species Li[,..] --out POT.mtp [--valid FILE | --valid-fraction F]\n"
     "                  [--test FILE] [--level 16] [--cutoff 5.0] [--min-dist D] [--radial-size 8]\n"
     "                  [--init POT.mtp] [--weights 1,0.01,0.001] [--max-iter N] [--seed S] [--threads N]\n"
-    "                  [--zbl INNER,OUTER] [--report DIR] [--restart]\n"
+    "                  [--zbl INNER,OUTER] [--qeq PARAMS|none] [--report DIR] [--restart]\n"
     "Fits an MTP (MLIP-2 .mtp) to the energies, forces and stresses of FILE (extended XYZ, OUTCAR, .cfg, ...).\n"
     "Writes POT.mtp (also every 10 iterations while training), the active set POT.als (extrapolation grade, see `aion select`), the optimiser\n"
     "checkpoint POT.mtp.ckpt (continue with --restart) and, with --report, DIR/report.json, parity plots and\n"
     "the learning curve. Ctrl-C stops cleanly after the current iteration (checkpoint written).\n"
     "--zbl puts a ZBL pair repulsion (LAMMPS pair_style zbl INNER OUTER) under the MTP: the MTP is fitted to\n"
     "label - ZBL, POT.mtp carries the baseline and every error shown is that of ZBL + MTP. With --init, the\n"
-    "initial potential's baseline is kept unless --zbl is given (--zbl 0: none).";
+    "initial potential's baseline is kept unless --zbl is given (--zbl 0: none).\n"
+    "--qeq adds charge equilibration (Gaussian charges, Ewald; docs/qeq.md) with the parameters of the table\n"
+    "PARAMS (lines SPECIES CHI_eV J_eV [SIGMA_A], 'charge Q'): the MTP is fitted to label - QEq and POT.mtp\n"
+    "carries them (--qeq none drops --init's).";
 
 typedef struct tr_cli {
     int quiet;
@@ -139,6 +142,7 @@ int cmd_train(int argc, char **argv)
     t[k++] = (cli_opt){"radial-size", OPT_INT, &o.radial_size, "Chebyshev polynomials per radial function (default 8)", 0, NULL, 0};
     t[k++] = (cli_opt){"init", OPT_STR, &init, "start from this .mtp (trained or untrained)", 0, NULL, 0};
     t[k++] = (cli_opt){"zbl", OPT_DBL_LIST, zbl, "ZBL baseline switched off between INNER and OUTER Å (0 = none; default: as --init has it)", 2, &nzbl, 0};
+    t[k++] = (cli_opt){"qeq", OPT_STR, &o.qeq_params, "charge equilibration parameter table added to the MTP (none = drop --init's; default: as --init has it)", 0, NULL, 0};
     t[k++] = (cli_opt){"weights", OPT_DBL_LIST, weights, "energy,force,stress weights (default 1,0.01,0.001)", 3, &nweights, 0};
     t[k++] = (cli_opt){"max-iter", OPT_INT, &o.max_iter, "L-BFGS iterations (default 1000)", 0, NULL, 0};
     t[k++] = (cli_opt){"tol", OPT_DBL, &o.tol, "stop when the loss fell by less than this fraction over 50 iterations (default 1e-3; 0 = run to --max-iter)", 0, NULL, 0};

@@ -325,6 +325,9 @@ typedef struct aion_eval {
     double virial[3][3];    /* out: -dE/dε (eV), symmetric; positive = compressed */
     int want_virial;        /* in: compute virial */
     double *atom_energy;    /* out: per-atom energies (eV), or NULL */
+    double *charges;        /* out: per-atom charges (e) of models that compute them (charge
+                               equilibration), or NULL */
+    int charges_set;        /* out: 1 when the model wrote charges */
 } aion_eval;
 
 /* Coulomb treatment for classical potentials. */
@@ -611,6 +614,12 @@ typedef struct aion_train_opts {
      * replaces the init file's); -1: none (drops the init file's). */
     int zbl_mode;
     double zbl_inner, zbl_outer;
+    /* Charge equilibration added to the MTP (docs/qeq.md): E = E_QEq + E_MTP (+ ZBL),
+     * the MTP fitted to label - E_QEq, the .mtp carries the parameters
+     * (aion_qeq_* lines). NULL: as init_path has it; "none": drop init_path's;
+     * otherwise a parameter table (SPECIES CHI_eV J_eV [SIGMA_A] per line) that
+     * names every species of the training. */
+    const char *qeq_params;
     /* Called after every iteration; return nonzero to stop (a checkpoint is written first). */
     int (*progress)(void *user, const aion_train_iter *it);
     void *user;
@@ -1999,6 +2008,9 @@ typedef struct aion_learn_opts {
                                          (Å, 0 < inner < outer), -1 = none (drops init_mtp's). Later
                                          iterations start from the previous potential and keep its baseline */
     double zbl_inner, zbl_outer;
+    const char *qeq_params;           /* charge equilibration added by the first training (a parameter table,
+                                         docs/qeq.md; "none" drops init_mtp's; NULL: as init_mtp has it);
+                                         later iterations keep it */
     /* exploration and selection */
     const aion_learn_task *tasks;
     int n_tasks;

@@ -380,6 +380,7 @@ static aion_status step_train(lctx *x, int iter, const char *dir, const char *in
     to.zbl_mode = zbl_mode;
     to.zbl_inner = o->zbl_inner;
     to.zbl_outer = o->zbl_outer;
+    to.qeq_params = iter == 1 ? o->qeq_params : NULL;
     to.nthreads = o->nthreads;
     to.checkpoint = ckpt;
     to.snapshot = pot;
@@ -1207,6 +1208,9 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
     /* the baseline option only when given, so that directories made before it keep their hashes */
     if (o->zbl_mode > 0) h = hash_str(hash_dbl(hash_dbl(h, o->zbl_inner), o->zbl_outer), "zbl");
     else if (o->zbl_mode < 0) h = hash_str(h, "zbl none");
+    if (o->qeq_params)
+        h = strcmp(o->qeq_params, "none") ? hash_u64(hash_str(h, "qeq"), aion_pipe_file_hash(o->qeq_params))
+                                          : hash_str(h, "qeq none");
     if (o->init_mtp && access(o->init_mtp, R_OK) != 0) {
         st = aion_err_set(err, AION_ERR_IO, "%s: cannot read the initial potential", o->init_mtp);
         goto done;
@@ -1244,6 +1248,7 @@ aion_status aion_learn_run(const aion_learn_opts *o, const char *out_dir, aion_l
         } else if (o->zbl_mode < 0) {
             cJSON_AddStringToObject(tr, "zbl", "none");
         }
+        if (o->qeq_params) cJSON_AddStringToObject(tr, "qeq", o->qeq_params);
         cJSON *ts = cJSON_AddArrayToObject(x.root, "tasks");
         for (int k = 0; k < o->n_tasks; k++) {
             char buf[1024];

@@ -624,6 +624,65 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
     return AION_OK;
 }
 
+/* dE/dq_i of the reciprocal, self and background parts (charge
+ * equilibration needs it once per solver iteration): ADDS to phi[i]
+ *   2 Σ_k A(k) Re[exp(-i k·r_i) S(k)] - 2 k_e α/√π q_i - k_e π/(V α²) Σ_j q_j. */
+aion_status aion_ewald_kspace_potential(aion_ewald *ew, const aion_frame *f, const double *q, double *phi,
+                                        aion_error *err)
+{
+    const int n = f->n;
+    const double ke = AION_COULOMB_EV_A;
+    if (!ew->valid || n != ew->n)
+        return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
+    if (memcmp(f->cell, ew->cell, sizeof ew->cell) != 0)
+        return aion_err_set(err, AION_ERR_INVALID, "ewald: the frame's cell differs from the prepared one");
+    double qsum = 0.0;
+    for (int i = 0; i < n; i++) qsum += q[i];
+    const double alpha = ew->alpha;
+    const double cself = -2.0 * ke * alpha / sqrt(EW_PI), cbg = -ke * EW_PI / (ew->volume * alpha * alpha) * qsum;
+    for (int i = 0; i < n; i++) phi[i] += cself * q[i] + cbg;
+    const int nk = ew->nk;
+    if (nk == 0 || n == 0) return AION_OK;
+    if (structure_factors(ew, f, q) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    const int nth = ew_threads(ew);
+    const int off[3] = {0, ew->mmax[1], ew->mmax[2]};
+    const double *er[3] = {ew->er[0], ew->er[1], ew->er[2]};
+    const double *ei[3] = {ew->ei[0], ew->ei[1], ew->ei[2]};
+    const int ncol = ew->ncol;
+    const int *cm1 = ew->col_m1, *cm2 = ew->col_m2, *cm3 = ew->col_m3lo, *cst = ew->col_start;
+    const double *Sr = ew->sr, *Si = ew->si;
+    const int nblk = (n + EW_BLOCK - 1) / EW_BLOCK;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(nth)
+    for (int b = 0; b < nblk; b++) {
+        const int j0 = b * EW_BLOCK, nb = AION_MIN(EW_BLOCK, n - j0);
+        double pj[EW_BLOCK], tr[EW_BLOCK], ti[EW_BLOCK];
+        for (int j = 0; j < nb; j++) pj[j] = 0.0;
+        for (int c = 0; c < ncol; c++) {
+            const double *e1r = er[0] + (size_t)cm1[c] * n + j0, *e1i = ei[0] + (size_t)cm1[c] * n + j0;
+            const double *e2r = er[1] + (size_t)(cm2[c] + off[1]) * n + j0;
+            const double *e2i = ei[1] + (size_t)(cm2[c] + off[1]) * n + j0;
+            for (int j = 0; j < nb; j++) {
+                tr[j] = e1r[j] * e2r[j] - e1i[j] * e2i[j];
+                ti[j] = e1r[j] * e2i[j] + e1i[j] * e2r[j];
+            }
+            const int k0 = cst[c], k1 = cst[c + 1];
+            for (int k = k0; k < k1; k++) {
+                int row = cm3[c] + (k - k0) + off[2];
+                const double *e3r = er[2] + (size_t)row * n + j0, *e3i = ei[2] + (size_t)row * n + j0;
+                const double A2 = 2.0 * ew->pref[k], sr = Sr[k], si = Si[k];
+#pragma omp simd
+                for (int j = 0; j < nb; j++) {
+                    double ur = tr[j] * e3r[j] - ti[j] * e3i[j]; /* exp(i k·r_j) */
+                    double ui = tr[j] * e3i[j] + ti[j] * e3r[j];
+                    pj[j] += A2 * (sr * ur + si * ui);           /* 2A Re[u* S] */
+                }
+            }
+        }
+        for (int j = 0; j < nb; j++) phi[j0 + j] += pj[j];
+    }
+    return AION_OK;
+}
+
 /* ---------------------------------------------------------------------- */
 /* real space                                                             */
 

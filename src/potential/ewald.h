@@ -80,6 +80,11 @@ static inline void aion_ewald_real_pair(double alpha, double qq, double r, doubl
 aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
                               double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
 
+/* After prepare: ADDS to phi[i] the derivative of the reciprocal, self and
+ * background energy with respect to q_i (eV/e), for charge equilibration. */
+aion_status aion_ewald_kspace_potential(aion_ewald *ew, const aion_frame *f, const double *q, double *phi,
+                                        aion_error *err);
+
 /* Complete Ewald energy/forces/virial for charges q (e) on frame f. Sets
  * (not adds) the outputs; forces/virial/atom_energy may be NULL. */
 aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,

@@ -36,6 +36,7 @@
 #include "potential.h"
 #include "probe.h"
 #include "zbl.h"
+#include "qeq.h"
 
 #include <math.h>
 #include <stdlib.h>
@@ -100,6 +101,7 @@ typedef struct mtp_pot {
     mtp_ws *ws;
     int nws;
     zbl_table zbl;              /* baseline (zbl.C = 0: none) */
+    aion_qeq *qeq;              /* charge equilibration added (NULL: none) */
 } mtp_pot;
 
 /* ------------------------------------------------------------------ */
@@ -649,6 +651,7 @@ static void mtp_destroy(void *self)
     aion_nlist_free(mp->nl);
     plan_free(&mp->plan);
     zbl_table_free(&mp->zbl);
+    aion_qeq_free(mp->qeq);
     mtp_model_free(&mp->model);
     free(mp->species_z);
     free(mp->path);
@@ -684,6 +687,15 @@ static void mtp_describe(const void *self, aion_strbuf *sb)
                      "doi:10.1137/15M1054183;\n"
                      "              I. S. Novikov et al., Mach. Learn.: Sci. Technol. 2, 025002 (2021), "
                      "doi:10.1088/2632-2153/abc9fe\n");
+    if (mp->qeq) {
+        aion_sb_printf(sb, "  added: charge equilibration, Gaussian charges, Ewald (docs/qeq.md), total charge %g e, "
+                           "real-space cutoff %g A:", aion_qeq_total_charge(mp->qeq), aion_qeq_cutoff(mp->qeq));
+        for (int s = 0; s < m->nspecies; s++)
+            aion_sb_printf(sb, " %s chi %g J %g sigma %g;", aion_element_symbol(mp->species_z[s]),
+                           aion_qeq_param(mp->qeq, s, 0), aion_qeq_param(mp->qeq, s, 1),
+                           aion_qeq_param(mp->qeq, s, 2));
+        aion_sb_putc(sb, '\n');
+    }
     if (mp->zbl.C)
         aion_sb_puts(sb, "              J. F. Ziegler, J. P. Biersack, U. Littmark, The Stopping and Range of Ions "
                          "in Solids (Pergamon, 1985), doi:10.1007/978-3-642-68779-2_5\n");
@@ -873,6 +885,21 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
         }
         for (int a = 0; a < 3; a++)
             for (int c = 0; c < 3; c++) vir[a][c] += zv[a][c];
+    }
+    if (mp->qeq) {
+        double qv[3][3] = {{0}};
+        st = aion_qeq_compute(mp->qeq, fr, spec, &energy, want_f ? out->forces : NULL, want_v ? qv : NULL,
+                              out->atom_energy, err);
+        if (st) {
+            free(spec);
+            return st;
+        }
+        for (int a = 0; a < 3; a++)
+            for (int c = 0; c < 3; c++) vir[a][c] += qv[a][c];
+        if (out->charges && n > 0) {
+            memcpy(out->charges, aion_qeq_charges(mp->qeq, NULL), (size_t)n * sizeof *out->charges);
+            out->charges_set = 1;
+        }
     }
     free(spec);
     out->energy = energy;
@@ -1096,6 +1123,21 @@ static const aion_potential_ops mtp_ops = {
     .probe = mtp_probe,
 };
 
+/* With charge equilibration: no probe fast path (the charges respond to the
+ * probe atom everywhere), and the checkpoint state is the MTP's list only, so
+ * a restart reproduces the run to the charge solver's tolerance, not bit for
+ * bit. */
+static const aion_potential_ops mtp_qeq_ops = {
+    .name = "mtp",
+    .compute = mtp_compute,
+    .cutoff = mtp_cutoff,
+    .describe = mtp_describe,
+    .destroy = mtp_destroy,
+    .state_size = mtp_state_size,
+    .state_save = mtp_state_save,
+    .state_load = mtp_state_load,
+};
+
 aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, aion_error *err)
 {
     mtp_pot *mp = NULL;
@@ -1149,6 +1191,13 @@ aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, 
                                   mp->model.zbl_outer, err)))
             goto fail;
     }
+    if (mp->model.has_qeq) {
+        const mtp_model *m = &mp->model;
+        if ((st = aion_qeq_create(&mp->qeq, m->nspecies, mp->species_z, m->qeq_chi, m->qeq_hard, m->qeq_width,
+                                  m->qeq_charge, err)))
+            goto fail;
+        aion_qeq_set_threads(mp->qeq, o->nthreads);
+    }
     if ((st = plan_build(&mp->plan, &mp->model, err))) goto fail;
     mp->skin = o->skin > 0 ? o->skin : 1.0;
     mp->nthreads = o->nthreads;
@@ -1158,7 +1207,7 @@ aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, 
     if ((st = aion_nlist_create(&mp->nl, &nlo, err))) goto fail;
     aion_nlist_set_threads(mp->nl, o->nthreads);
     {
-        aion_potential *pot = aion_potential_wrap(&mtp_ops, mp);
+        aion_potential *pot = aion_potential_wrap(mp->qeq ? &mtp_qeq_ops : &mtp_ops, mp);
         if (!pot) {
             aion_err_set(err, AION_ERR_NOMEM, "out of memory");
             return NULL;

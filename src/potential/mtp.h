@@ -58,6 +58,11 @@ typedef struct mtp_model {
     int has_zbl;
     double zbl_inner, zbl_outer; /* Å, 0 < inner < outer */
     int *zbl_z;             /* [nspecies] atomic numbers of the species */
+    /* aion extension: charge equilibration with Gaussian charges and Ewald
+     * added to the MTP (qeq.h): per species χ (eV), J (eV), σ (Å) */
+    int has_qeq;
+    double *qeq_chi, *qeq_hard, *qeq_width;
+    double qeq_charge;      /* total charge (e) */
 } mtp_model;
 
 void mtp_model_init(mtp_model *m);

@@ -21,6 +21,9 @@
  * aion extension (optional, after everything MLIP-2 writes; MLIP-2's reader
  * stops after moment_coeffs, so it ignores them): a ZBL pair baseline (zbl.h)
  *   aion_zbl_inner = 1      aion_zbl_outer = 2      aion_zbl_z = {3, 15, 8}
+ * and charge equilibration added (qeq.h): per species chi, hardness, width,
+ *   aion_qeq_chi = {...}  aion_qeq_hardness = {...}  aion_qeq_width = {...}
+ *   aion_qeq_charge = 0
  * MLIP-2 writes reals with %.15e and no newline after the last line. We read
  * tolerantly (any whitespace, lists may span lines) and write the same layout;
  * a real that %.15e would not reproduce exactly is written with %.16e, so
@@ -56,6 +59,9 @@ void mtp_model_free(mtp_model *m)
     free(m->species_coeffs);
     free(m->moment_coeffs);
     free(m->zbl_z);
+    free(m->qeq_chi);
+    free(m->qeq_hard);
+    free(m->qeq_width);
     mtp_model_init(m);
 }
 
@@ -98,6 +104,9 @@ aion_status mtp_model_copy(mtp_model *dst, const mtp_model *src, aion_error *err
     dst->species_coeffs = dup_mem(src->species_coeffs, (size_t)src->nspecies, sizeof(double), &oom);
     dst->moment_coeffs = dup_mem(src->moment_coeffs, (size_t)src->nscalar, sizeof(double), &oom);
     dst->zbl_z = dup_mem(src->zbl_z, (size_t)src->nspecies, sizeof(int), &oom);
+    dst->qeq_chi = dup_mem(src->qeq_chi, (size_t)src->nspecies, sizeof(double), &oom);
+    dst->qeq_hard = dup_mem(src->qeq_hard, (size_t)src->nspecies, sizeof(double), &oom);
+    dst->qeq_width = dup_mem(src->qeq_width, (size_t)src->nspecies, sizeof(double), &oom);
     if (oom) {
         mtp_model_free(dst);
         return aion_err_set(err, AION_ERR_NOMEM, "out of memory copying an MTP");
@@ -173,6 +182,18 @@ aion_status mtp_model_check(const mtp_model *m, const char *name, aion_error *er
             if (m->zbl_z[s] < 1 || m->zbl_z[s] > AION_MAX_Z)
                 return aion_err_set(err, AION_ERR_PARSE, "%s: aion_zbl_z: atomic number %d of species %d out of "
                                     "range 1..%d", name, m->zbl_z[s], s, AION_MAX_Z);
+    }
+    if (m->has_qeq) {
+        if (!m->qeq_chi || !m->qeq_hard || !m->qeq_width)
+            return aion_err_set(err, AION_ERR_PARSE, "%s: charge equilibration without its parameters", name);
+        if (!isfinite(m->qeq_charge))
+            return aion_err_set(err, AION_ERR_PARSE, "%s: aion_qeq_charge is not finite", name);
+        for (int s = 0; s < m->nspecies; s++)
+            if (!isfinite(m->qeq_chi[s]) || !(m->qeq_hard[s] > 0.0) || !isfinite(m->qeq_hard[s]) ||
+                !(m->qeq_width[s] > 0.0) || !isfinite(m->qeq_width[s]))
+                return aion_err_set(err, AION_ERR_PARSE, "%s: charge equilibration, species %d: need a finite chi, "
+                                    "J > 0 and sigma > 0 (got %g, %g, %g)", name, s, m->qeq_chi[s], m->qeq_hard[s],
+                                    m->qeq_width[s]);
     }
     return AION_OK;
 }
@@ -370,14 +391,15 @@ done:
 
 enum {
     K_VERSION, K_NAME, K_SCALING, K_SPECIES, K_TAG, K_RBTYPE, K_MIN, K_MAX, K_RBSIZE, K_NRAD, K_RADIAL,
-    K_NMOM, K_NBASIC, K_BASIC, K_NTIMES, K_TIMES, K_NSCALAR, K_MAPPING, K_SPC, K_MC, K_ZIN, K_ZOUT, K_ZZ, K_COUNT
+    K_NMOM, K_NBASIC, K_BASIC, K_NTIMES, K_TIMES, K_NSCALAR, K_MAPPING, K_SPC, K_MC, K_ZIN, K_ZOUT, K_ZZ,
+    K_QCHI, K_QJ, K_QW, K_QQ, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "version", "potential_name", "scaling", "species_count", "potential_tag", "radial_basis_type", "min_dist",
     "max_dist", "radial_basis_size", "radial_funcs_count", "radial_coeffs", "alpha_moments_count",
     "alpha_index_basic_count", "alpha_index_basic", "alpha_index_times_count", "alpha_index_times",
     "alpha_scalar_moments", "alpha_moment_mapping", "species_coeffs", "moment_coeffs", "aion_zbl_inner",
-    "aion_zbl_outer", "aion_zbl_z"};
+    "aion_zbl_outer", "aion_zbl_z", "aion_qeq_chi", "aion_qeq_hardness", "aion_qeq_width", "aion_qeq_charge"};
 
 static aion_status read_radial(lex *L, mtp_model *m, const int seen[K_COUNT])
 {
@@ -451,7 +473,7 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
     lex L = {text, text + len, 1, name, err};
     char w[128];
     int seen[K_COUNT] = {0};
-    int n_basic_list = 0, n_times_list = 0, n_map = 0, n_spc = 0, n_mc = 0, n_zz = 0;
+    int n_basic_list = 0, n_times_list = 0, n_map = 0, n_spc = 0, n_mc = 0, n_zz = 0, n_q[3] = {0, 0, 0};
     long kline[K_COUNT] = {0};
     double *zz = NULL;
     double *tmp = NULL;
@@ -495,6 +517,7 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
         case K_MAX: st = read_double_after_eq(&L, w, &m->max_dist); break;
         case K_ZIN: st = read_double_after_eq(&L, w, &m->zbl_inner); break;
         case K_ZOUT: st = read_double_after_eq(&L, w, &m->zbl_outer); break;
+        case K_QQ: st = read_double_after_eq(&L, w, &m->qeq_charge); break;
         case K_SPECIES: st = read_int_after_eq(&L, w, &m->nspecies); break;
         case K_RBSIZE: st = read_int_after_eq(&L, w, &m->rb_size); break;
         case K_NRAD: st = read_int_after_eq(&L, w, &m->nradial); break;
@@ -545,6 +568,12 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
                 st = read_num_list(&L, w, &m->moment_coeffs, &n_mc, MTP_MAX_MOMENTS);
             } else if (k == K_ZZ) {
                 st = read_num_list(&L, w, &zz, &n_zz, MTP_MAX_SPECIES);
+            } else if (k == K_QCHI) {
+                st = read_num_list(&L, w, &m->qeq_chi, &n_q[0], MTP_MAX_SPECIES);
+            } else if (k == K_QJ) {
+                st = read_num_list(&L, w, &m->qeq_hard, &n_q[1], MTP_MAX_SPECIES);
+            } else if (k == K_QW) {
+                st = read_num_list(&L, w, &m->qeq_width, &n_q[2], MTP_MAX_SPECIES);
             }
             break;
         }
@@ -622,6 +651,25 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
             m->zbl_z[q] = (int)zz[q];
         }
         m->has_zbl = 1;
+    }
+    /* charge equilibration: chi, hardness and width together (charge optional) */
+    if (seen[K_QCHI] || seen[K_QJ] || seen[K_QW] || seen[K_QQ]) {
+        static const int qk[3] = {K_QCHI, K_QJ, K_QW};
+        int given = seen[K_QCHI] ? K_QCHI : seen[K_QJ] ? K_QJ : seen[K_QW] ? K_QW : K_QQ;
+        for (int q = 0; q < 3; q++) {
+            if (!seen[qk[q]]) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: %s without %s (charge equilibration needs "
+                                  "aion_qeq_chi, aion_qeq_hardness and aion_qeq_width)", name, kline[given],
+                                  key_names[given], key_names[qk[q]]);
+                goto fail;
+            }
+            if (n_q[q] != m->nspecies) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: %s has %d numbers, species_count = %d", name,
+                                  kline[qk[q]], key_names[qk[q]], n_q[q], m->nspecies);
+                goto fail;
+            }
+        }
+        m->has_qeq = 1;
     }
     free(zz);
     zz = NULL;
@@ -790,6 +838,16 @@ aion_status mtp_model_format(const mtp_model *m, aion_strbuf *sb, aion_error *er
         aion_sb_puts(sb, "\naion_zbl_z = {");
         for (int s = 0; s < m->nspecies; s++) aion_sb_printf(sb, "%s%d", s ? ", " : "", m->zbl_z[s]);
         aion_sb_putc(sb, '}');
+    }
+    if (m->has_qeq) {
+        aion_sb_puts(sb, "\naion_qeq_chi = ");
+        put_real_list(sb, m->qeq_chi, m->nspecies);
+        aion_sb_puts(sb, "\naion_qeq_hardness = ");
+        put_real_list(sb, m->qeq_hard, m->nspecies);
+        aion_sb_puts(sb, "\naion_qeq_width = ");
+        put_real_list(sb, m->qeq_width, m->nspecies);
+        aion_sb_puts(sb, "\naion_qeq_charge = ");
+        put_short_real(sb, m->qeq_charge);
     }
     if (sb->oom) return aion_err_set(err, AION_ERR_NOMEM, "out of memory formatting an MTP");
     return AION_OK;

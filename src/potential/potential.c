@@ -3,6 +3,7 @@
  * thin wrappers that every caller uses.
  */
 #include "potential.h"
+#include "qeq.h"
 #include "probe.h"
 
 #include <math.h>
@@ -48,6 +49,8 @@ aion_status aion_potential_create(aion_potential **out, const char *spec,
     }
     if (ends_with(spec, ".mtp"))
         p = aion_mtp_create(spec, opts, &e);
+    else if (strncmp(spec, "qeq:", 4) == 0)
+        p = aion_qeq_potential_create(spec + 4, opts, &e);
     else
         p = aion_classical_create(spec, opts, &e);
     if (!p) {
@@ -61,6 +64,7 @@ aion_status aion_potential_create(aion_potential **out, const char *spec,
 aion_status aion_potential_compute(aion_potential *p, const aion_frame *f, aion_eval *out)
 {
     out->energy = 0.0;
+    out->charges_set = 0;
     memset(out->virial, 0, sizeof out->virial);
     p->err.code = AION_OK;
     p->err.msg[0] = '\0';

@@ -31,6 +31,7 @@
  * are combined in block order, so results do not depend on the thread count.
  */
 #include "potential/zbl.h"
+#include "potential/qeq.h"
 #include "train.h"
 
 #include <errno.h>
@@ -105,6 +106,7 @@ struct aion_mtp_trainer {
     int stop;
     int zbl_origin;          /* 0 none, 1 from init_path, 2 given, 3 given (replaces init_path's), 4 init_path's dropped */
     double zbl_old[2];       /* init_path's inner, outer (origins 3, 4) */
+    int qeq_origin;          /* 0 none, 1 from init_path, 2 from qeq_params, 3 init_path's dropped */
 };
 
 /* ------------------------------------------------------------------ */
@@ -605,8 +607,95 @@ static void describe(aion_mtp_trainer *t)
                                             : "replaces the initial potential's");
     if (t->zbl_origin == 3)
         aion_sb_printf(sb, "  (the initial potential's baseline was %g..%g A)\n", t->zbl_old[0], t->zbl_old[1]);
+    if (t->qeq_origin == 3)
+        aion_sb_puts(sb, "  charge equilibration: the initial potential's dropped\n");
+    else if (t->qeq_origin) {
+        aion_sb_printf(sb, "  added: charge equilibration (docs/qeq.md; %s), total charge %g e; the MTP is fitted to "
+                           "label - QEq:", t->qeq_origin == 1 ? "from the initial potential" : t->o.qeq_params,
+                       m->qeq_charge);
+        for (int s = 0; s < t->C; s++)
+            aion_sb_printf(sb, " %s chi %g J %g sigma %g;", aion_element_symbol(t->species_z[s]), m->qeq_chi[s],
+                           m->qeq_hard[s], m->qeq_width[s]);
+        aion_sb_putc(sb, '\n');
+    }
     aion_sb_printf(sb, "  weights: energy %g, forces %g, stress %g; ridge %g; threads %d\n", t->o.w_energy,
                    t->o.w_force, t->o.w_stress, t->o.ridge, t->nth);
+}
+
+/* Labels minus charge equilibration (serial over frames: the solver keeps
+ * state; it runs its own threads). */
+static aion_status subtract_qeq(aion_qeq *qe, tr_cfg *cfg, const aion_frame *fr, int n, const char *what,
+                                aion_error *err)
+{
+    aion_status st = AION_OK;
+    for (int k = 0; k < n && st == AION_OK; k++) {
+        tr_cfg *c = &cfg[k];
+        double e = 0.0, w[3][3] = {{0}}, (*f)[3] = aion_calloc(c->n ? (size_t)c->n : 1, sizeof *f);
+        aion_error e2 = {0};
+        if (!f) return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
+        if ((st = aion_qeq_compute(qe, &fr[k], c->spec, &e, f, w, NULL, &e2)) != AION_OK) {
+            st = aion_err_set(err, st, "%s set: configuration %d: %s", what, k + 1, e2.msg);
+        } else {
+            if (c->has_e) c->E -= e;
+            if (c->has_f)
+                for (int i = 0; i < c->n; i++)
+                    for (int a = 0; a < 3; a++) c->F[i][a] -= f[i][a];
+            if (c->has_s)
+                for (int a = 0; a < 3; a++)
+                    for (int b = 0; b < 3; b++) c->W[a][b] -= 0.5 * (w[a][b] + w[b][a]);
+        }
+        free(f);
+    }
+    return st;
+}
+
+/* The charge-equilibration part of the model: kept from init_path, dropped
+ * ("none") or read from qeq_params; with one, labels minus QEq. */
+static aion_status setup_qeq(aion_mtp_trainer *t, const aion_frame *train, const aion_frame *valid, aion_error *err)
+{
+    mtp_model *m = &t->model;
+    aion_status st;
+    t->qeq_origin = m->has_qeq ? 1 : 0;
+    if (t->o.qeq_params) {
+        free(m->qeq_chi);
+        free(m->qeq_hard);
+        free(m->qeq_width);
+        m->qeq_chi = m->qeq_hard = m->qeq_width = NULL;
+        m->has_qeq = 0;
+        m->qeq_charge = 0.0;
+        t->qeq_origin = t->qeq_origin ? 3 : 0;
+        if (strcmp(t->o.qeq_params, "none") != 0) {
+            aion_qeq_table tab;
+            if ((st = aion_qeq_read_table(t->o.qeq_params, &tab, err))) return st;
+            m->qeq_chi = aion_calloc((size_t)t->C, sizeof(double));
+            m->qeq_hard = aion_calloc((size_t)t->C, sizeof(double));
+            m->qeq_width = aion_calloc((size_t)t->C, sizeof(double));
+            if (!m->qeq_chi || !m->qeq_hard || !m->qeq_width)
+                return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
+            for (int s = 0; s < t->C; s++) {
+                int r = 0;
+                while (r < tab.ns && tab.z[r] != t->species_z[s]) r++;
+                if (r == tab.ns)
+                    return aion_err_set(err, AION_ERR_INVALID, "%s: no line for %s, a species of the training",
+                                        t->o.qeq_params, aion_element_symbol(t->species_z[s]));
+                m->qeq_chi[s] = tab.chi[r];
+                m->qeq_hard[s] = tab.hard[r];
+                m->qeq_width[s] = tab.width[r] > 0.0 ? tab.width[r] : aion_element_covalent_radius(tab.z[r]);
+            }
+            m->qeq_charge = tab.charge;
+            m->has_qeq = 1;
+            t->qeq_origin = 2;
+        }
+    }
+    if (!m->has_qeq) return AION_OK;
+    aion_qeq *qe = NULL;
+    if ((st = aion_qeq_create(&qe, t->C, t->species_z, m->qeq_chi, m->qeq_hard, m->qeq_width, m->qeq_charge, err)))
+        return st;
+    aion_qeq_set_threads(qe, t->nth);
+    st = subtract_qeq(qe, t->cfg, train, t->ncfg, "training", err);
+    if (!st && t->nval) st = subtract_qeq(qe, t->val, valid, t->nval, "validation", err);
+    aion_qeq_free(qe);
+    return st;
 }
 
 /* Labels minus the baseline, for configurations built from frames fr. */
@@ -777,6 +866,7 @@ aion_status aion_mtp_trainer_create(aion_mtp_trainer **out, const aion_frame *tr
             goto fail;
     }
     if ((st = setup_baseline(t, train, valid, err))) goto fail;
+    if ((st = setup_qeq(t, train, valid, err))) goto fail;
     if ((st = mtp_tplan_build(&t->tp, &t->model, err))) goto fail;
     t->P = t->C + t->model.nscalar;
     t->nr = t->C * t->C * t->model.nradial * t->model.rb_size;
