@@ -358,6 +358,13 @@ static aion_status step_train(lctx *x, int iter, const char *dir, const char *in
     char zmsg[128] = "";
     if (zbl_mode > 0) snprintf(zmsg, sizeof zmsg, ", new ZBL baseline %g..%g A", o->zbl_inner, o->zbl_outer);
     else if (zbl_mode < 0) snprintf(zmsg, sizeof zmsg, ", no ZBL baseline");
+    if (iter == 1 && o->qeq_params) {
+        size_t zl = strlen(zmsg);
+        if (strcmp(o->qeq_params, "none") == 0)
+            snprintf(zmsg + zl, sizeof zmsg - zl, ", no charge equilibration");
+        else
+            snprintf(zmsg + zl, sizeof zmsg - zl, ", charge equilibration from %.60s", o->qeq_params);
+    }
     snprintf(msg, sizeof msg, "%s on %d configurations%s%s%s",
              resume ? "continuing from the checkpoint" : "training", x->ndata, init ? ", starting from " : "",
              init ? init : "", zmsg);

@@ -73,6 +73,9 @@ struct aion_ewald {
     int cap_m[3];
     double *er[3], *ei[3];    /* exp(2πi m s) tables, layout [m + off][atom] */
     double *sr, *si;          /* structure factors (nk) */
+    double *tkr, *tki;        /* exp(i k·r_j), [k][atom], for repeated potentials (kspace_table) */
+    size_t cap_t;
+    int t_n, t_nk;            /* the table's atoms and k-vectors (0: none) */
     double *pa;               /* per-atom scratch for the real-space sums (7n) */
     int cap_pa;
     /* aion_ewald_compute's own full neighbour list (cutoff r_c, skin) */
@@ -125,6 +128,8 @@ void aion_ewald_free(aion_ewald *ew)
     }
     free(ew->sr);
     free(ew->si);
+    free(ew->tkr);
+    free(ew->tki);
     free(ew->pa);
     aion_nlist_free(ew->nl);
     free(ew->in_off);
@@ -358,6 +363,7 @@ aion_status aion_ewald_prepare(aion_ewald *ew, const double cell[3][3], int n, c
     if (ew->valid && n == ew->n && qsq == ew->qsq && qsum == ew->qsum && memcmp(cell, ew->cell, sizeof ew->cell) == 0)
         return AION_OK;
     ew->valid = 0;
+    ew->t_n = ew->t_nk = 0;
     double inv[3][3];
     for (int a = 0; a < 3; a++)
         for (int b = 0; b < 3; b++)
@@ -421,9 +427,8 @@ static aion_status ensure_tables(aion_ewald *ew, int n)
     return AION_OK;
 }
 
-/* exp(2πi m s_d) tables of the atoms and structure factors S(k) = Σ_j q_j
- * exp(i k·r_j) into ew->sr, ew->si (needs nk > 0 and n > 0). */
-static aion_status structure_factors(aion_ewald *ew, const aion_frame *f, const double *q)
+/* exp(2πi m s_d) tables of the atoms (needs n > 0). */
+static aion_status atom_tables(aion_ewald *ew, const aion_frame *f)
 {
     const int n = f->n;
     if (ensure_tables(ew, n) != AION_OK) return AION_ERR_NOMEM;
@@ -462,7 +467,19 @@ static aion_status structure_factors(aion_ewald *ew, const aion_frame *f, const 
             }
         }
     }
+    return AION_OK;
+}
 
+/* exp(2πi m s_d) tables of the atoms and structure factors S(k) = Σ_j q_j
+ * exp(i k·r_j) into ew->sr, ew->si (needs nk > 0 and n > 0). */
+static aion_status structure_factors(aion_ewald *ew, const aion_frame *f, const double *q)
+{
+    const int n = f->n;
+    if (atom_tables(ew, f) != AION_OK) return AION_ERR_NOMEM;
+    const int nth = ew_threads(ew);
+    const int off[3] = {0, ew->mmax[1], ew->mmax[2]};
+    double *er[3] = {ew->er[0], ew->er[1], ew->er[2]};
+    double *ei[3] = {ew->ei[0], ew->ei[1], ew->ei[2]};
     const int ncol = ew->ncol;
     const int *cm1 = ew->col_m1, *cm2 = ew->col_m2, *cm3 = ew->col_m3lo, *cst = ew->col_start;
     double *Sr = ew->sr, *Si = ew->si;
@@ -681,6 +698,103 @@ aion_status aion_ewald_kspace_potential(aion_ewald *ew, const aion_frame *f, con
         for (int j = 0; j < nb; j++) phi[j0 + j] += pj[j];
     }
     return AION_OK;
+}
+
+/* Largest table (k-vectors × atoms) aion_ewald_kspace_table builds: 2 × 8
+ * bytes each, 256 MB. */
+#define EW_TABLE_MAX (16L * 1024 * 1024)
+
+aion_status aion_ewald_kspace_table(aion_ewald *ew, const aion_frame *f, aion_error *err)
+{
+    const int n = f->n, nk = ew->nk;
+    ew->t_n = ew->t_nk = 0;
+    if (!ew->valid || n != ew->n)
+        return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
+    if (n == 0 || nk == 0) {
+        ew->t_n = n;
+        return AION_OK;
+    }
+    size_t need = (size_t)nk * (size_t)n;
+    if ((long)nk * (long)n > EW_TABLE_MAX)
+        return aion_err_set(err, AION_ERR_NOMEM, "ewald: k-space table of %d x %d too large", nk, n);
+    if (need > ew->cap_t) {
+        double *a = aion_realloc_array(ew->tkr, need, sizeof(double)), *b;
+        if (!a) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+        ew->tkr = a;
+        if (!(b = aion_realloc_array(ew->tki, need, sizeof(double)))) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+        ew->tki = b;
+        ew->cap_t = need;
+    }
+    if (atom_tables(ew, f) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
+    const int off[3] = {0, ew->mmax[1], ew->mmax[2]};
+    const double *er[3] = {ew->er[0], ew->er[1], ew->er[2]};
+    const double *ei[3] = {ew->ei[0], ew->ei[1], ew->ei[2]};
+    const int *cm1 = ew->col_m1, *cm2 = ew->col_m2, *cm3 = ew->col_m3lo, *cst = ew->col_start;
+    double *TR = ew->tkr, *TI = ew->tki;
+#pragma omp parallel for schedule(dynamic, 1) num_threads(ew_threads(ew))
+    for (int c = 0; c < ew->ncol; c++) {
+        const double *e1r = er[0] + (size_t)cm1[c] * n, *e1i = ei[0] + (size_t)cm1[c] * n;
+        const double *e2r = er[1] + (size_t)(cm2[c] + off[1]) * n, *e2i = ei[1] + (size_t)(cm2[c] + off[1]) * n;
+        for (int k = cst[c]; k < cst[c + 1]; k++) {
+            int row = cm3[c] + (k - cst[c]) + off[2];
+            const double *e3r = er[2] + (size_t)row * n, *e3i = ei[2] + (size_t)row * n;
+            double *tr = TR + (size_t)k * n, *ti = TI + (size_t)k * n;
+#pragma omp simd
+            for (int j = 0; j < n; j++) {
+                double ar = e1r[j] * e2r[j] - e1i[j] * e2i[j], ai = e1r[j] * e2i[j] + e1i[j] * e2r[j];
+                tr[j] = ar * e3r[j] - ai * e3i[j];
+                ti[j] = ar * e3i[j] + ai * e3r[j];
+            }
+        }
+    }
+    ew->t_n = n;
+    ew->t_nk = nk;
+    return AION_OK;
+}
+
+int aion_ewald_has_table(const aion_ewald *ew, int n) { return ew->valid && ew->t_n == n && ew->t_nk == ew->nk; }
+
+void aion_ewald_kspace_potential_tab(aion_ewald *ew, const double *q, double *phi)
+{
+    const int n = ew->t_n, nk = ew->t_nk;
+    const double ke = AION_COULOMB_EV_A, alpha = ew->alpha;
+    double qsum = 0.0;
+    for (int i = 0; i < n; i++) qsum += q[i];
+    const double cself = -2.0 * ke * alpha / sqrt(EW_PI), cbg = -ke * EW_PI / (ew->volume * alpha * alpha) * qsum;
+    for (int i = 0; i < n; i++) phi[i] += cself * q[i] + cbg;
+    if (nk == 0 || n == 0) return;
+    const double *TR = ew->tkr, *TI = ew->tki;
+    double *Sr = ew->sr, *Si = ew->si;
+    const int nth = ew_threads(ew);
+#pragma omp parallel num_threads(nth)
+    {
+#pragma omp for schedule(static)
+        for (int k = 0; k < nk; k++) {
+            const double *tr = TR + (size_t)k * n, *ti = TI + (size_t)k * n;
+            double a = 0.0, b = 0.0;
+#pragma omp simd reduction(+ : a, b)
+            for (int j = 0; j < n; j++) {
+                a += q[j] * tr[j];
+                b += q[j] * ti[j];
+            }
+            Sr[k] = 2.0 * ew->pref[k] * a;
+            Si[k] = 2.0 * ew->pref[k] * b;
+        }
+        /* φ_j += Σ_k 2A Re[exp(-i k·r_j) S]: atoms in blocks, k in order */
+#pragma omp for schedule(static)
+        for (int j0 = 0; j0 < n; j0 += EW_BLOCK) {
+            const int nb = AION_MIN(EW_BLOCK, n - j0);
+            double pj[EW_BLOCK];
+            for (int j = 0; j < nb; j++) pj[j] = 0.0;
+            for (int k = 0; k < nk; k++) {
+                const double *tr = TR + (size_t)k * n + j0, *ti = TI + (size_t)k * n + j0;
+                const double sr = Sr[k], si = Si[k];
+#pragma omp simd
+                for (int j = 0; j < nb; j++) pj[j] += tr[j] * sr + ti[j] * si;
+            }
+            for (int j = 0; j < nb; j++) phi[j0 + j] += pj[j];
+        }
+    }
 }
 
 /* ---------------------------------------------------------------------- */

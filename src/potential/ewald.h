@@ -85,6 +85,18 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
 aion_status aion_ewald_kspace_potential(aion_ewald *ew, const aion_frame *f, const double *q, double *phi,
                                         aion_error *err);
 
+/* For many potentials of one configuration (charge equilibration): after
+ * prepare, tabulate exp(i k·r_j) for every k-vector and atom of f (fails
+ * with AION_ERR_NOMEM above 16 M entries: use aion_ewald_kspace_potential);
+ * then aion_ewald_kspace_potential_tab(ew, q, phi) ADDS the same as
+ * aion_ewald_kspace_potential for charges q, at about half its cost. The
+ * table holds until the next prepare that changes something or the next
+ * kspace_table call; aion_ewald_has_table says whether it is there for n
+ * atoms. The caller must not move the atoms in between. */
+aion_status aion_ewald_kspace_table(aion_ewald *ew, const aion_frame *f, aion_error *err);
+int aion_ewald_has_table(const aion_ewald *ew, int n);
+void aion_ewald_kspace_potential_tab(aion_ewald *ew, const double *q, double *phi);
+
 /* Complete Ewald energy/forces/virial for charges q (e) on frame f. Sets
  * (not adds) the outputs; forces/virial/atom_energy may be NULL. */
 aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,

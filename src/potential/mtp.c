@@ -683,10 +683,6 @@ static void mtp_describe(const void *self, aion_strbuf *sb)
         aion_sb_printf(sb, "  baseline: ZBL screened-nuclear pair repulsion (Ziegler-Biersack-Littmark 1985), "
                            "switched off between inner %g A and outer %g A as LAMMPS pair_style zbl %g %g\n",
                        mp->zbl.inner, mp->zbl.outer, mp->zbl.inner, mp->zbl.outer);
-    aion_sb_puts(sb, "  references: A. V. Shapeev, Multiscale Model. Simul. 14, 1153 (2016), "
-                     "doi:10.1137/15M1054183;\n"
-                     "              I. S. Novikov et al., Mach. Learn.: Sci. Technol. 2, 025002 (2021), "
-                     "doi:10.1088/2632-2153/abc9fe\n");
     if (mp->qeq) {
         aion_sb_printf(sb, "  added: charge equilibration, Gaussian charges, Ewald (docs/qeq.md), total charge %g e, "
                            "real-space cutoff %g A:", aion_qeq_total_charge(mp->qeq), aion_qeq_cutoff(mp->qeq));
@@ -696,9 +692,17 @@ static void mtp_describe(const void *self, aion_strbuf *sb)
                            aion_qeq_param(mp->qeq, s, 2));
         aion_sb_putc(sb, '\n');
     }
+    aion_sb_puts(sb, "  references: A. V. Shapeev, Multiscale Model. Simul. 14, 1153 (2016), "
+                     "doi:10.1137/15M1054183;\n"
+                     "              I. S. Novikov et al., Mach. Learn.: Sci. Technol. 2, 025002 (2021), "
+                     "doi:10.1088/2632-2153/abc9fe\n");
     if (mp->zbl.C)
         aion_sb_puts(sb, "              J. F. Ziegler, J. P. Biersack, U. Littmark, The Stopping and Range of Ions "
                          "in Solids (Pergamon, 1985), doi:10.1007/978-3-642-68779-2_5\n");
+    if (mp->qeq)
+        aion_sb_puts(sb, "              A. K. Rappe, W. A. Goddard III, J. Phys. Chem. 95, 3358 (1991), "
+                         "doi:10.1021/j100161a070;\n"
+                         "              T. W. Ko et al., Nat. Commun. 12, 398 (2021), doi:10.1038/s41467-020-20427-2\n");
 }
 
 static int mtp_threads(const mtp_pot *mp)
@@ -1123,19 +1127,49 @@ static const aion_potential_ops mtp_ops = {
     .probe = mtp_probe,
 };
 
-/* With charge equilibration: no probe fast path (the charges respond to the
- * probe atom everywhere), and the checkpoint state is the MTP's list only, so
- * a restart reproduces the run to the charge solver's tolerance, not bit for
- * bit. */
+/* With charge equilibration: the state is the MTP's list and the QEq
+ * solver's (u64 bytes of the first, then both); no probe fast path (the
+ * charges respond to the probe atom everywhere). */
+static size_t mtp_qeq_state_size(const void *self)
+{
+    const mtp_pot *mp = self;
+    return sizeof(uint64_t) + aion_nlist_state_size(mp->nl) + aion_qeq_state_size(mp->qeq);
+}
+
+static aion_status mtp_qeq_state_save(const void *self, void *buf, size_t len)
+{
+    const mtp_pot *mp = self;
+    uint64_t l1 = aion_nlist_state_size(mp->nl);
+    char *b = buf;
+    aion_status st;
+    if (len != mtp_qeq_state_size(self)) return AION_ERR_INVALID;
+    memcpy(b, &l1, sizeof l1);
+    if ((st = aion_nlist_state_save(mp->nl, b + sizeof l1, (size_t)l1))) return st;
+    return aion_qeq_state_save(mp->qeq, b + sizeof l1 + l1, len - sizeof l1 - (size_t)l1);
+}
+
+static aion_status mtp_qeq_state_load(void *self, const void *buf, size_t len, const aion_frame *f, aion_error *err)
+{
+    mtp_pot *mp = self;
+    uint64_t l1;
+    const char *b = buf;
+    aion_status st;
+    if (len < sizeof l1) return aion_err_set(err, AION_ERR_INVALID, "MTP state: truncated");
+    memcpy(&l1, b, sizeof l1);
+    if (l1 > len - sizeof l1) return aion_err_set(err, AION_ERR_INVALID, "MTP state: truncated");
+    if ((st = aion_nlist_state_load(mp->nl, b + sizeof l1, (size_t)l1, f, err))) return st;
+    return aion_qeq_state_load(mp->qeq, b + sizeof l1 + l1, len - sizeof l1 - (size_t)l1, f, err);
+}
+
 static const aion_potential_ops mtp_qeq_ops = {
     .name = "mtp",
     .compute = mtp_compute,
     .cutoff = mtp_cutoff,
     .describe = mtp_describe,
     .destroy = mtp_destroy,
-    .state_size = mtp_state_size,
-    .state_save = mtp_state_save,
-    .state_load = mtp_state_load,
+    .state_size = mtp_qeq_state_size,
+    .state_save = mtp_qeq_state_save,
+    .state_load = mtp_qeq_state_load,
 };
 
 aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, aion_error *err)

@@ -31,7 +31,7 @@
 
 #define QEQ_SQRT_PI 1.77245385090551602730
 #define QEQ_ACCURACY 1e-6  /* Ewald relative force accuracy (ewald.h) */
-#define QEQ_TOL 1e-7       /* rms of ∂E/∂q_i + μ at convergence (eV/e) */
+#define QEQ_TOL 1e-6       /* rms of ∂E/∂q_i + μ at convergence (eV/e) */
 #define QEQ_MAXITER 1000
 #define QEQ_SKIN 1.0
 #define QEQ_ERFC_X 3.5     /* erfc(3.5) = 7e-7: the Gaussian correction is cut there, about the
@@ -233,6 +233,10 @@ static aion_status matvec(aion_qeq *qe, const aion_frame *f, const int *spec, co
         for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) s += pk[k] * v[nl->owner[nl->nbr[k]]];
         hv[i] = s;
     }
+    if (aion_ewald_has_table(qe->ew, n)) {
+        aion_ewald_kspace_potential_tab(qe->ew, v, hv);
+        return AION_OK;
+    }
     return aion_ewald_kspace_potential(qe->ew, f, v, hv, err);
 }
 
@@ -353,6 +357,11 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
     aion_nlist_set_threads(qe->nl, qe->nthreads);
     if ((st = aion_nlist_update(qe->nl, f)) != AION_OK) return aion_err_set(err, st, "qeq: %s", aion_nlist_errmsg(qe->nl));
     if (tabulate_pairs(qe, spec, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "qeq: out of memory");
+    {
+        /* exp(ik·r) once per configuration when it fits; else recomputed per iteration */
+        aion_error e2 = {0};
+        (void)aion_ewald_kspace_table(qe->ew, f, &e2);
+    }
     if ((st = solve(qe, f, spec, err)) != AION_OK) return st;
     qe->have_q = 1;
 
@@ -408,6 +417,61 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
         virial[2][1] += wv[5];
     }
     return aion_ewald_kspace(qe->ew, f, q, energy, forces, virial, atom_energy, err);
+}
+
+/* ---------------------------------------------------------------------- */
+/* checkpoint state: the solver's starting point and the pair order        */
+
+/* int32 n (0: no charges yet), int32 have_prev, u64 list bytes, q[n],
+ * qprev[n], the neighbour list's reference (potential.h) */
+size_t aion_qeq_state_size(const aion_qeq *qe)
+{
+    int n = qe->have_q ? qe->n : 0;
+    return 2 * sizeof(int32_t) + sizeof(uint64_t) + 2 * (size_t)n * sizeof(double) + aion_nlist_state_size(qe->nl);
+}
+
+aion_status aion_qeq_state_save(const aion_qeq *qe, void *buf, size_t len)
+{
+    int32_t n = qe->have_q ? qe->n : 0, hp = qe->have_prev;
+    uint64_t ln = aion_nlist_state_size(qe->nl);
+    char *b = buf;
+    if (len != aion_qeq_state_size(qe)) return AION_ERR_INVALID;
+    memcpy(b, &n, sizeof n);
+    memcpy(b + 4, &hp, sizeof hp);
+    memcpy(b + 8, &ln, sizeof ln);
+    b += 16;
+    if (n > 0) {
+        memcpy(b, qe->q, (size_t)n * sizeof(double));
+        memcpy(b + (size_t)n * sizeof(double), qe->qprev, (size_t)n * sizeof(double));
+        b += 2 * (size_t)n * sizeof(double);
+    }
+    return aion_nlist_state_save(qe->nl, b, (size_t)ln);
+}
+
+aion_status aion_qeq_state_load(aion_qeq *qe, const void *buf, size_t len, const aion_frame *f, aion_error *err)
+{
+    int32_t n, hp;
+    uint64_t ln;
+    const char *b = buf;
+    if (len < 16) return aion_err_set(err, AION_ERR_INVALID, "charge-equilibration state: truncated");
+    memcpy(&n, b, sizeof n);
+    memcpy(&hp, b + 4, sizeof hp);
+    memcpy(&ln, b + 8, sizeof ln);
+    if (n < 0 || (n > 0 && n != f->n) || len != 16 + 2 * (size_t)n * sizeof(double) + ln)
+        return aion_err_set(err, AION_ERR_INVALID, "charge-equilibration state does not fit the system (%d atoms, "
+                            "%d in the state)", f->n, (int)n);
+    b += 16;
+    qe->have_q = qe->have_prev = 0;
+    if (n > 0) {
+        if (ensure_n(qe, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "qeq: out of memory");
+        memcpy(qe->q, b, (size_t)n * sizeof(double));
+        memcpy(qe->qprev, b + (size_t)n * sizeof(double), (size_t)n * sizeof(double));
+        b += 2 * (size_t)n * sizeof(double);
+        qe->n = n;
+        qe->have_q = 1;
+        qe->have_prev = hp != 0;
+    }
+    return aion_nlist_state_load(qe->nl, b, (size_t)ln, f, err);
 }
 
 /* ---------------------------------------------------------------------- */
@@ -558,8 +622,24 @@ static void qp_destroy(void *self)
     free(qp);
 }
 
-static const aion_potential_ops qeq_ops = {
-    .name = "qeq", .compute = qp_compute, .cutoff = qp_cutoff, .describe = qp_describe, .destroy = qp_destroy};
+static size_t qp_state_size(const void *self) { return aion_qeq_state_size(((const qeq_pot *)self)->qe); }
+static aion_status qp_state_save(const void *self, void *buf, size_t len)
+{
+    return aion_qeq_state_save(((const qeq_pot *)self)->qe, buf, len);
+}
+static aion_status qp_state_load(void *self, const void *buf, size_t len, const aion_frame *f, aion_error *err)
+{
+    return aion_qeq_state_load(((qeq_pot *)self)->qe, buf, len, f, err);
+}
+
+static const aion_potential_ops qeq_ops = {.name = "qeq",
+                                           .compute = qp_compute,
+                                           .cutoff = qp_cutoff,
+                                           .describe = qp_describe,
+                                           .destroy = qp_destroy,
+                                           .state_size = qp_state_size,
+                                           .state_save = qp_state_save,
+                                           .state_load = qp_state_load};
 
 aion_potential *aion_qeq_potential_create(const char *path, const aion_potential_opts *o, aion_error *err)
 {

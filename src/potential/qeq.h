@@ -57,6 +57,13 @@ double aion_qeq_param(const aion_qeq *qe, int s, int which);
 double aion_qeq_total_charge(const aion_qeq *qe);
 int aion_qeq_nspecies(const aion_qeq *qe);
 
+/* Checkpoint state (the solver's last two solutions and the neighbour
+ * list's reference), so that a restarted MD run repeats the original bit
+ * for bit. load: f is the configuration the state belongs to. */
+size_t aion_qeq_state_size(const aion_qeq *qe);
+aion_status aion_qeq_state_save(const aion_qeq *qe, void *buf, size_t len);
+aion_status aion_qeq_state_load(aion_qeq *qe, const void *buf, size_t len, const aion_frame *f, aion_error *err);
+
 /* Read a parameter table (docs/qeq.md):
  *     # species  chi_eV  J_eV  [sigma_A]
  *     Li  3.006  4.772

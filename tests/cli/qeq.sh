@@ -7,7 +7,9 @@
 #  - the parameter table's errors name the file and line; an element without parameters is named;
 #  - aion train --qeq: the .mtp carries aion_qeq_* lines, its energy is the MTP part plus the
 #    table's QEq energy, the report's errors are those of `aion eval` (QEq + MTP), --init keeps
-#    the parameters and --qeq none drops them.
+#    the parameters and --qeq none drops them;
+#  - aion md with that potential, killed (-9) mid-run and continued with --restart, repeats an
+#    uninterrupted run byte for byte (the checkpoint carries the charge solver's starting point).
 AION=${AION_BIN:-build/aion}
 PY=/usr/bin/python3
 DATA=examples/data/li-interface-pbe.xyz
@@ -125,4 +127,31 @@ grep -q 'from the initial potential' "$t/log" || fail "--init did not keep QEq: 
 grep -q 'aion_qeq' "$t/q3.mtp" && fail "--qeq none kept the QEq lines"
 "$AION" train $TR --qeq "$t/nop.txt" --out "$t/q4.mtp" >/dev/null 2>"$t/log" && fail "a table without P accepted"
 grep -q "no line for P" "$t/log" || fail "missing species message: $(cat "$t/log")"
-echo "ok: qeq against the NumPy reference, table errors, train --qeq ($(cat "$t/ntrain") frames)"
+# MD restart: killed mid-run, continued, compared byte for byte with an uninterrupted run
+"$PY" -W ignore -c "
+from ase.io import read, write
+write('$t/glass.xyz', read('$DATA', 6))" || fail "glass frame"
+MD="--in $t/glass.xyz --potential $t/q.mtp --species Li,P,O --ensemble nvt-csvr --temp 300 --dt 0.5 --threads 2
+    --seed 5 --steps 4000 --thermo-every 10 --checkpoint-every 40 --traj-every 100"
+# shellcheck disable=SC2086
+"$AION" md $MD --out "$t/mda" >"$t/log" 2>&1 || fail "md: $(tail -2 "$t/log")"
+# shellcheck disable=SC2086
+"$AION" md $MD --out "$t/mdb" >/dev/null 2>&1 &
+pid=$!
+n=0
+while [ $n -lt 600 ]; do
+    [ -s "$t/mdb/checkpoint.bin" ] && [ "$(wc -l <"$t/mdb/thermo.csv" 2>/dev/null || echo 0)" -ge 20 ] && break
+    sleep 0.05
+    n=$((n + 1))
+done
+kill -9 $pid 2>/dev/null || fail "the run finished before it could be killed"
+wait $pid 2>/dev/null
+killed=$(wc -l <"$t/mdb/thermo.csv")
+[ "$killed" -lt 401 ] || fail "the run finished before it was killed"
+# shellcheck disable=SC2086
+"$AION" md $MD --out "$t/mdb" --restart >"$t/log" 2>&1 || fail "md --restart: $(tail -2 "$t/log")"
+for f in thermo.csv traj.xyz final.xyz; do
+    cmp -s "$t/mda/$f" "$t/mdb/$f" || fail "restarted run differs from the uninterrupted one in $f (killed after $killed thermo lines)"
+done
+echo "md restart with QEq: killed after $((killed - 1)) thermo rows, continued, identical"
+echo "ok: qeq against the NumPy reference, table errors, train --qeq ($(cat "$t/ntrain") frames), md restart"
