@@ -10,6 +10,10 @@
 #            held-out PBE audit frames (examples/data/li-interface-pbe-audit.xyz)
 #   md       the free-metal Li(100) || glass model (run.sh: 4 inner metal planes frozen, 5 ps NPT (cell
 #            z), 40 ps NVT at 600 K) with each seed's potential, and how many metal atoms stay in the metal
+#   cscan    an environment-dependent chi for Li on top of the chosen factors (docs/qeq.md: chi_Li +=
+#            CLL per Li neighbour, CLO per O neighbour, smooth coordination within 4 A), same validation split
+#   cseeds   CLL_BEST, CLO_BEST (default 0, 0.5: the best coordination variant on the validation loss, which
+#            is still not better than none) refitted with seeds 2-5 on all frames, audited
 #   report   the tables of docs/interface.md from what is there
 # Work in out/qeq (W). Finished outputs are kept: run again after an interruption and it continues.
 # Times here (2 cores): scan ~6 min, seeds ~4 min, md ~1 min per control run and ~6 min per QEq run
@@ -22,7 +26,9 @@ AUDIT=examples/data/li-interface-pbe-audit.xyz
 SJ_BEST=${SJ_BEST:-0.5}
 SX_BEST=${SX_BEST:-2}
 SEEDS=${SEEDS:-2 3 4 5}
-STEPS=${1:-scan seeds md report}
+CLL_BEST=${CLL_BEST:-0}
+CLO_BEST=${CLO_BEST:-0.5}
+STEPS=${1:-scan seeds md cscan cseeds report}
 [ -x ./build/aion ] || make -j2 >/dev/null
 [ -f "$DATA" ] || { echo "qeq.sh: no $DATA (run examples/interface/learn-pbe.sh first)" >&2; exit 1; }
 mkdir -p "$W/scan"
@@ -36,6 +42,10 @@ table() { # SJ SX FILE: Rappe & Goddard (J. Phys. Chem. 95, 3358 (1991)) chi and
         print "O", 3.006 + sx * (8.741 - 3.006), 13.364 * sj }' >"$3"
 }
 tag() { [ "$2" = 0 ] && echo ctl || echo "j$1x$2"; }
+ctable() { # CLL CLO FILE: the chosen table plus chi(Li) coordination terms
+    table "$SJ_BEST" "$SX_BEST" "$3"
+    printf 'coord-cutoff 4.0\nchi-coord Li Li %s\nchi-coord Li O %s\n' "$1" "$2" >>"$3"
+}
 
 for step in $STEPS; do case $step in
 scan)
@@ -71,14 +81,43 @@ md)
         TEMPS=600 W="$W/md-$1" sh examples/interface/run.sh >"$W/md-$1.log" 2>&1; }
     for s in $SEEDS; do run "ctl-s$s" & run "qeq-s$s"; wait; done
     ;;
+cscan)
+    mkdir -p "$W/cscan"
+    for p in -0.5:-0.5 -0.5:0 -0.5:0.5 0:-0.5 0:0.5 0.5:-0.5 0.5:0 0.5:0.5; do
+        cll=${p%:*} clo=${p#*:}
+        t="c${cll}_${clo}"
+        [ -f "$W/cscan/$t.mtp" ] && continue
+        ctable "$cll" "$clo" "$W/cscan/$t.txt"
+        # shellcheck disable=SC2086
+        ./build/aion train --train "$DATA" --valid-fraction 0.25 --seed 2 $TRAIN --qeq "$W/cscan/$t.txt" \
+            --out "$W/cscan/$t.mtp" >"$W/cscan/$t.log" 2>&1
+    done
+    ;;
+cseeds)
+    ctable "$CLL_BEST" "$CLO_BEST" "$W/cbest.txt"
+    for s in $SEEDS; do
+        p="$W/qeqc-s$s"
+        # shellcheck disable=SC2086
+        [ -f "$p.mtp" ] || ./build/aion train --train "$DATA" --seed "$s" $TRAIN --qeq "$W/cbest.txt" \
+            --out "$p.mtp" >"$p.log" 2>&1
+        [ -f "$p-audit.xyz" ] || ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" \
+            --out "$p-audit.xyz" --threads 2 --charges 2>/dev/null
+    done
+    ;;
 report)
     echo "scan (validation split 25 %, seed 2): valid E RMSE meV/atom, F RMSE meV/A | train E, F"
     for f in "$W"/scan/*.log; do
         printf '%-10s %s | %s\n' "$(basename "$f" .log)" \
             "$(grep '^valid' "$f" | tail -1 | awk '{print $8, $14}')" "$(grep '^train ' "$f" | tail -1 | awk '{print $8, $14}')"
     done
+    echo "environment-dependent chi (validation split): valid E RMSE meV/atom, F RMSE meV/A | train E, F"
+    for f in "$W"/cscan/*.log; do
+        [ -f "$f" ] || continue
+        printf '%-14s %s | %s\n' "$(basename "$f" .log)" \
+            "$(grep '^valid' "$f" | tail -1 | awk '{print $8, $14}')" "$(grep '^train ' "$f" | tail -1 | awk '{print $8, $14}')"
+    done
     echo "held-out audit frames (|E error| or E RMSE, meV/atom / F RMSE, meV/A): free metal 600 K, 700 K, all 12"
-    for v in ctl qeq; do for s in $SEEDS; do
+    for v in ctl qeq qeqc; do for s in $SEEDS; do
         p="$W/$v-s$s"
         [ -f "$p-audit.xyz" ] || continue
         printf '%-4s seed %s: %s\n' "$v" "$s" "$(/usr/bin/python3 examples/interface/errors.py "$AUDIT" \

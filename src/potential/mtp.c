@@ -691,6 +691,15 @@ static void mtp_describe(const void *self, aion_strbuf *sb)
                            aion_qeq_param(mp->qeq, s, 0), aion_qeq_param(mp->qeq, s, 1),
                            aion_qeq_param(mp->qeq, s, 2));
         aion_sb_putc(sb, '\n');
+        if (m->qeq_chi_coord) {
+            aion_sb_printf(sb, "    chi depends on the environment (coordination cutoff %g A):", m->qeq_coord_cutoff);
+            for (int a = 0; a < m->nspecies; a++)
+                for (int b = 0; b < m->nspecies; b++)
+                    if (m->qeq_chi_coord[a * m->nspecies + b] != 0.0)
+                        aion_sb_printf(sb, " %s += %g eV per %s;", aion_element_symbol(mp->species_z[a]),
+                                       m->qeq_chi_coord[a * m->nspecies + b], aion_element_symbol(mp->species_z[b]));
+            aion_sb_putc(sb, '\n');
+        }
     }
     aion_sb_puts(sb, "  references: A. V. Shapeev, Multiscale Model. Simul. 14, 1153 (2016), "
                      "doi:10.1137/15M1054183;\n"
@@ -1231,6 +1240,8 @@ aion_potential *aion_mtp_create(const char *path, const aion_potential_opts *o, 
                                   m->qeq_charge, err)))
             goto fail;
         aion_qeq_set_threads(mp->qeq, o->nthreads);
+        if (m->qeq_chi_coord && (st = aion_qeq_set_coord(mp->qeq, m->qeq_chi_coord, m->qeq_coord_cutoff, err)))
+            goto fail;
     }
     if ((st = plan_build(&mp->plan, &mp->model, err))) goto fail;
     mp->skin = o->skin > 0 ? o->skin : 1.0;

@@ -63,6 +63,8 @@ typedef struct mtp_model {
     int has_qeq;
     double *qeq_chi, *qeq_hard, *qeq_width;
     double qeq_charge;      /* total charge (e) */
+    double *qeq_chi_coord;  /* [nspecies][nspecies] eV per neighbour (qeq_set_coord), or NULL */
+    double qeq_coord_cutoff; /* Å */
 } mtp_model;
 
 void mtp_model_init(mtp_model *m);

@@ -24,6 +24,7 @@
  * and charge equilibration added (qeq.h): per species chi, hardness, width,
  *   aion_qeq_chi = {...}  aion_qeq_hardness = {...}  aion_qeq_width = {...}
  *   aion_qeq_charge = 0
+ *   aion_qeq_coord_cutoff = 3.5  aion_qeq_chi_coord = {ns x ns}   (optional)
  * MLIP-2 writes reals with %.15e and no newline after the last line. We read
  * tolerantly (any whitespace, lists may span lines) and write the same layout;
  * a real that %.15e would not reproduce exactly is written with %.16e, so
@@ -62,6 +63,7 @@ void mtp_model_free(mtp_model *m)
     free(m->qeq_chi);
     free(m->qeq_hard);
     free(m->qeq_width);
+    free(m->qeq_chi_coord);
     mtp_model_init(m);
 }
 
@@ -107,6 +109,7 @@ aion_status mtp_model_copy(mtp_model *dst, const mtp_model *src, aion_error *err
     dst->qeq_chi = dup_mem(src->qeq_chi, (size_t)src->nspecies, sizeof(double), &oom);
     dst->qeq_hard = dup_mem(src->qeq_hard, (size_t)src->nspecies, sizeof(double), &oom);
     dst->qeq_width = dup_mem(src->qeq_width, (size_t)src->nspecies, sizeof(double), &oom);
+    dst->qeq_chi_coord = dup_mem(src->qeq_chi_coord, (size_t)src->nspecies * (size_t)src->nspecies, sizeof(double), &oom);
     if (oom) {
         mtp_model_free(dst);
         return aion_err_set(err, AION_ERR_NOMEM, "out of memory copying an MTP");
@@ -188,6 +191,14 @@ aion_status mtp_model_check(const mtp_model *m, const char *name, aion_error *er
             return aion_err_set(err, AION_ERR_PARSE, "%s: charge equilibration without its parameters", name);
         if (!isfinite(m->qeq_charge))
             return aion_err_set(err, AION_ERR_PARSE, "%s: aion_qeq_charge is not finite", name);
+        if (m->qeq_chi_coord) {
+            if (!(m->qeq_coord_cutoff > 0.0) || !isfinite(m->qeq_coord_cutoff))
+                return aion_err_set(err, AION_ERR_PARSE, "%s: aion_qeq_coord_cutoff must be > 0 (got %g)", name,
+                                    m->qeq_coord_cutoff);
+            for (int k = 0; k < m->nspecies * m->nspecies; k++)
+                if (!isfinite(m->qeq_chi_coord[k]))
+                    return aion_err_set(err, AION_ERR_PARSE, "%s: aion_qeq_chi_coord[%d] is not finite", name, k);
+        }
         for (int s = 0; s < m->nspecies; s++)
             if (!isfinite(m->qeq_chi[s]) || !(m->qeq_hard[s] > 0.0) || !isfinite(m->qeq_hard[s]) ||
                 !(m->qeq_width[s] > 0.0) || !isfinite(m->qeq_width[s]))
@@ -392,14 +403,14 @@ done:
 enum {
     K_VERSION, K_NAME, K_SCALING, K_SPECIES, K_TAG, K_RBTYPE, K_MIN, K_MAX, K_RBSIZE, K_NRAD, K_RADIAL,
     K_NMOM, K_NBASIC, K_BASIC, K_NTIMES, K_TIMES, K_NSCALAR, K_MAPPING, K_SPC, K_MC, K_ZIN, K_ZOUT, K_ZZ,
-    K_QCHI, K_QJ, K_QW, K_QQ, K_COUNT
+    K_QCHI, K_QJ, K_QW, K_QQ, K_QCC, K_QCR, K_COUNT
 };
 static const char *const key_names[K_COUNT] = {
     "version", "potential_name", "scaling", "species_count", "potential_tag", "radial_basis_type", "min_dist",
     "max_dist", "radial_basis_size", "radial_funcs_count", "radial_coeffs", "alpha_moments_count",
     "alpha_index_basic_count", "alpha_index_basic", "alpha_index_times_count", "alpha_index_times",
     "alpha_scalar_moments", "alpha_moment_mapping", "species_coeffs", "moment_coeffs", "aion_zbl_inner",
-    "aion_zbl_outer", "aion_zbl_z", "aion_qeq_chi", "aion_qeq_hardness", "aion_qeq_width", "aion_qeq_charge"};
+    "aion_zbl_outer", "aion_zbl_z", "aion_qeq_chi", "aion_qeq_hardness", "aion_qeq_width", "aion_qeq_charge", "aion_qeq_chi_coord", "aion_qeq_coord_cutoff"};
 
 static aion_status read_radial(lex *L, mtp_model *m, const int seen[K_COUNT])
 {
@@ -473,7 +484,7 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
     lex L = {text, text + len, 1, name, err};
     char w[128];
     int seen[K_COUNT] = {0};
-    int n_basic_list = 0, n_times_list = 0, n_map = 0, n_spc = 0, n_mc = 0, n_zz = 0, n_q[3] = {0, 0, 0};
+    int n_basic_list = 0, n_times_list = 0, n_map = 0, n_spc = 0, n_mc = 0, n_zz = 0, n_q[3] = {0, 0, 0}, n_qcc = 0;
     long kline[K_COUNT] = {0};
     double *zz = NULL;
     double *tmp = NULL;
@@ -518,6 +529,7 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
         case K_ZIN: st = read_double_after_eq(&L, w, &m->zbl_inner); break;
         case K_ZOUT: st = read_double_after_eq(&L, w, &m->zbl_outer); break;
         case K_QQ: st = read_double_after_eq(&L, w, &m->qeq_charge); break;
+        case K_QCR: st = read_double_after_eq(&L, w, &m->qeq_coord_cutoff); break;
         case K_SPECIES: st = read_int_after_eq(&L, w, &m->nspecies); break;
         case K_RBSIZE: st = read_int_after_eq(&L, w, &m->rb_size); break;
         case K_NRAD: st = read_int_after_eq(&L, w, &m->nradial); break;
@@ -574,6 +586,8 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
                 st = read_num_list(&L, w, &m->qeq_hard, &n_q[1], MTP_MAX_SPECIES);
             } else if (k == K_QW) {
                 st = read_num_list(&L, w, &m->qeq_width, &n_q[2], MTP_MAX_SPECIES);
+            } else if (k == K_QCC) {
+                st = read_num_list(&L, w, &m->qeq_chi_coord, &n_qcc, MTP_MAX_SPECIES * MTP_MAX_SPECIES);
             }
             break;
         }
@@ -670,6 +684,19 @@ aion_status mtp_model_parse(const char *text, size_t len, const char *name, mtp_
             }
         }
         m->has_qeq = 1;
+    }
+    if (seen[K_QCC] || seen[K_QCR]) {
+        int given = seen[K_QCC] ? K_QCC : K_QCR, other = seen[K_QCC] ? K_QCR : K_QCC;
+        if (!m->has_qeq || !seen[other]) {
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: %s needs %s and the aion_qeq_chi, _hardness, _width lines",
+                              name, kline[given], key_names[given], key_names[other]);
+            goto fail;
+        }
+        if (n_qcc != m->nspecies * m->nspecies) {
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: aion_qeq_chi_coord has %d numbers, species_count^2 = %d",
+                              name, kline[K_QCC], n_qcc, m->nspecies * m->nspecies);
+            goto fail;
+        }
     }
     free(zz);
     zz = NULL;
@@ -848,6 +875,12 @@ aion_status mtp_model_format(const mtp_model *m, aion_strbuf *sb, aion_error *er
         put_real_list(sb, m->qeq_width, m->nspecies);
         aion_sb_puts(sb, "\naion_qeq_charge = ");
         put_short_real(sb, m->qeq_charge);
+        if (m->qeq_chi_coord) {
+            aion_sb_puts(sb, "\naion_qeq_coord_cutoff = ");
+            put_short_real(sb, m->qeq_coord_cutoff);
+            aion_sb_puts(sb, "\naion_qeq_chi_coord = ");
+            put_real_list(sb, m->qeq_chi_coord, m->nspecies * m->nspecies);
+        }
     }
     if (sb->oom) return aion_err_set(err, AION_ERR_NOMEM, "out of memory formatting an MTP");
     return AION_OK;

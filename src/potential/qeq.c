@@ -41,6 +41,9 @@ struct aion_qeq {
     int ns;
     double *chi, *hard, *width;
     double *diag;      /* J + k_e/(σ√π): the Hessian's diagonal without images */
+    double *ccoef;     /* ns × ns: χ_i += ccoef[s_i][s_j] f(r_ij) (NULL: none) */
+    double crc;        /* cutoff of f (Å) */
+    double *chiv;      /* per atom: χ_i of this configuration */
     double charge;
     double rcut;
     int nthreads;
@@ -96,9 +99,10 @@ void aion_qeq_free(aion_qeq *qe)
     free(qe->hard);
     free(qe->width);
     free(qe->diag);
+    free(qe->ccoef);
     aion_ewald_free(qe->ew);
     aion_nlist_free(qe->nl);
-    double **bufs[] = {&qe->q, &qe->qprev, &qe->ones, &qe->r, &qe->z, &qe->p, &qe->hp, &qe->minv, &qe->pa, &qe->pk, &qe->pf};
+    double **bufs[] = {&qe->q, &qe->qprev, &qe->ones, &qe->r, &qe->z, &qe->p, &qe->hp, &qe->minv, &qe->pa, &qe->chiv, &qe->pk, &qe->pf};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) free(*bufs[i]);
     free(qe);
 }
@@ -157,10 +161,67 @@ aion_status aion_qeq_create(aion_qeq **out, int ns, const int *zs, const double 
     return AION_OK;
 }
 
+aion_status aion_qeq_set_coord(aion_qeq *qe, const double *coef, double rc, aion_error *err)
+{
+    const int ns = qe->ns;
+    free(qe->ccoef);
+    qe->ccoef = NULL;
+    qe->crc = 0.0;
+    if (!coef) return AION_OK;
+    if (!(rc > 0.0) || rc > qe->rcut)
+        return aion_err_set(err, AION_ERR_INVALID, "qeq: coordination cutoff %g A must be in (0, %g]", rc, qe->rcut);
+    for (int k = 0; k < ns * ns; k++)
+        if (!isfinite(coef[k]))
+            return aion_err_set(err, AION_ERR_INVALID, "qeq: coordination coefficient %d is not finite", k);
+    qe->ccoef = aion_calloc((size_t)ns * (size_t)ns, sizeof(double));
+    if (!qe->ccoef) return aion_err_set(err, AION_ERR_NOMEM, "qeq: out of memory");
+    memcpy(qe->ccoef, coef, (size_t)ns * (size_t)ns * sizeof(double));
+    qe->crc = rc;
+    qe->have_q = qe->have_prev = 0;
+    return AION_OK;
+}
+
+double aion_qeq_coord(const aion_qeq *qe, int s, int t, double *rc)
+{
+    if (rc) *rc = qe->crc;
+    return qe->ccoef && s >= 0 && t >= 0 && s < qe->ns && t < qe->ns ? qe->ccoef[s * qe->ns + t] : 0.0;
+}
+
+/* the coordination function f(r) = ½ (1 + cos(π r / r_c)) for r < r_c, and f' */
+static inline double coord_f(double r, double rc, double *df)
+{
+    double x = M_PI * r / rc;
+    *df = -0.5 * M_PI / rc * sin(x);
+    return 0.5 * (1.0 + cos(x));
+}
+
+/* χ_i of every atom: χ_s, plus the coordination terms */
+static void atom_chi(aion_qeq *qe, const int *spec, int n)
+{
+    const aion_nlist *nl = qe->nl;
+    const int ns = qe->ns;
+    const double rc2 = qe->crc * qe->crc;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(qeq_threads(qe))
+    for (int i = 0; i < n; i++) {
+        double c = qe->chi[spec[i]];
+        if (qe->ccoef) {
+            const double *row = qe->ccoef + (size_t)spec[i] * ns, *xi = nl->x[i];
+            for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
+                int g = nl->nbr[k];
+                double d[3] = {nl->x[g][0] - xi[0], nl->x[g][1] - xi[1], nl->x[g][2] - xi[2]};
+                double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], df;
+                if (r2 >= rc2 || r2 == 0.0) continue;
+                c += row[spec[nl->owner[g]]] * coord_f(sqrt(r2), qe->crc, &df);
+            }
+        }
+        qe->chiv[i] = c;
+    }
+}
+
 static aion_status ensure_n(aion_qeq *qe, int n)
 {
     if (n <= qe->cap_n) return AION_OK;
-    double **bufs[] = {&qe->q, &qe->qprev, &qe->ones, &qe->r, &qe->z, &qe->p, &qe->hp, &qe->minv, &qe->pa};
+    double **bufs[] = {&qe->q, &qe->qprev, &qe->ones, &qe->r, &qe->z, &qe->p, &qe->hp, &qe->minv, &qe->pa, &qe->chiv};
     for (size_t i = 0; i < sizeof bufs / sizeof *bufs; i++) {
         double *b = aion_realloc_array(*bufs[i], (size_t)n * (bufs[i] == &qe->pa ? 7 : 1), sizeof(double));
         if (!b) return AION_ERR_NOMEM;
@@ -290,7 +351,7 @@ static aion_status solve(aion_qeq *qe, const aion_frame *f, const int *spec, aio
     }
     /* r = −(Hq + χ) */
     if ((st = matvec(qe, f, spec, q, r, err)) != AION_OK) return st;
-    for (int i = 0; i < n; i++) r[i] = -(r[i] + qe->chi[spec[i]]);
+    for (int i = 0; i < n; i++) r[i] = -(r[i] + qe->chiv[i]);
     double rz = precondition(qe, n, r, z), res = spread(r, n);
     memcpy(p, z, (size_t)n * sizeof *p);
     int it = 0;
@@ -357,6 +418,7 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
     aion_nlist_set_threads(qe->nl, qe->nthreads);
     if ((st = aion_nlist_update(qe->nl, f)) != AION_OK) return aion_err_set(err, st, "qeq: %s", aion_nlist_errmsg(qe->nl));
     if (tabulate_pairs(qe, spec, n) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "qeq: out of memory");
+    atom_chi(qe, spec, n);
     {
         /* exp(ik·r) once per configuration when it fits; else recomputed per iteration */
         aion_error e2 = {0};
@@ -372,7 +434,7 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
 #pragma omp parallel for schedule(dynamic, 16) num_threads(qeq_threads(qe))
     for (int i = 0; i < n; i++) {
         const int si = spec[i];
-        double ei = qe->chi[si] * q[i] + 0.5 * qe->diag[si] * q[i] * q[i], fi[3] = {0, 0, 0};
+        double ei = qe->chiv[i] * q[i] + 0.5 * qe->diag[si] * q[i] * q[i], fi[3] = {0, 0, 0};
         double wv[6] = {0, 0, 0, 0, 0, 0};
         const double *xi = nl->x[i];
         for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
@@ -380,6 +442,18 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
             int g = nl->nbr[k], j = nl->owner[g];
             double d[3] = {nl->x[g][0] - xi[0], nl->x[g][1] - xi[1], nl->x[g][2] - xi[2]};
             double fr = qe->pf[k] * q[i] * q[j];
+            if (qe->ccoef) {
+                /* the pair's share of Σ_i χ_i q_i: c f(r), c = q_i a[s_i][s_j] + q_j a[s_j][s_i];
+                 * its energy is in χ_i q_i already, the force is -c f'(r) along the pair */
+                double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
+                if (r2 < qe->crc * qe->crc) {
+                    const int ns = qe->ns, sj = spec[j];
+                    double r = sqrt(r2), df;
+                    (void)coord_f(r, qe->crc, &df);
+                    double c = q[i] * qe->ccoef[si * ns + sj] + q[j] * qe->ccoef[sj * ns + si];
+                    fr -= c * df / r;
+                }
+            }
             ei += 0.5 * qe->pk[k] * q[i] * q[j];
             fi[0] -= fr * d[0];
             fi[1] -= fr * d[1];
@@ -485,7 +559,12 @@ aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error 
     char line[1024];
     long ln = 0;
     aion_status st = AION_OK;
-    int have_charge = 0;
+    int have_charge = 0, n_cc = 0;
+    struct {
+        int za, zb;
+        long line;
+        double v;
+    } cc[AION_QEQ_MAX_SPECIES * AION_QEQ_MAX_SPECIES];
     while (fgets(line, sizeof line, fp)) {
         ln++;
         if (!strchr(line, '\n') && !feof(fp)) {
@@ -505,6 +584,34 @@ aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error 
             tok[nt++] = s;
         }
         if (nt == 0) continue;
+        if (strcmp(tok[0], "coord-cutoff") == 0) {
+            if (nt != 2 || aion_parse_double(tok[1], &t->coord_cutoff) != 0 || !(t->coord_cutoff > 0.0) ||
+                !isfinite(t->coord_cutoff)) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: expected 'coord-cutoff RC' (A, > 0)", path, ln);
+                break;
+            }
+            continue;
+        }
+        if (strcmp(tok[0], "chi-coord") == 0) {
+            int za = nt == 4 ? aion_element_z(tok[1]) : 0, zb = nt == 4 ? aion_element_z(tok[2]) : 0;
+            if (nt != 4 || za <= 0 || zb <= 0) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: expected 'chi-coord SPECIES NEIGHBOUR eV'", path, ln);
+                break;
+            }
+            if (n_cc == (int)(sizeof cc / sizeof *cc)) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: too many chi-coord lines", path, ln);
+                break;
+            }
+            if (aion_parse_double(tok[3], &cc[n_cc].v) != 0 || !isfinite(cc[n_cc].v)) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: field 4 ('%s') is not a number", path, ln, tok[3]);
+                break;
+            }
+            cc[n_cc].za = za;
+            cc[n_cc].zb = zb;
+            cc[n_cc].line = ln;
+            n_cc++;
+            continue;
+        }
         if (strcmp(tok[0], "charge") == 0) {
             if (nt != 2 || aion_parse_double(tok[1], &t->charge) != 0 || !isfinite(t->charge)) {
                 st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: expected 'charge Q' (total charge in e)", path, ln);
@@ -559,6 +666,23 @@ aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error 
     if (st == AION_OK && ferror(fp)) st = aion_err_set(err, AION_ERR_IO, "%s: read error", path);
     fclose(fp);
     if (st == AION_OK && t->ns == 0) st = aion_err_set(err, AION_ERR_PARSE, "%s: no species lines", path);
+    /* chi-coord lines name species of the table; they need a cutoff */
+    for (int c = 0; st == AION_OK && c < n_cc; c++) {
+        int a = -1, b = -1;
+        for (int s = 0; s < t->ns; s++) {
+            if (t->z[s] == cc[c].za) a = s;
+            if (t->z[s] == cc[c].zb) b = s;
+        }
+        if (a < 0 || b < 0)
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: chi-coord names %s, which has no species line", path,
+                              cc[c].line, aion_element_symbol(a < 0 ? cc[c].za : cc[c].zb));
+        else if (!(t->coord_cutoff > 0.0))
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: chi-coord without a 'coord-cutoff' line", path, cc[c].line);
+        else {
+            t->coord[a][b] = cc[c].v;
+            t->has_coord = 1;
+        }
+    }
     return st;
 }
 
@@ -611,6 +735,14 @@ static void qp_describe(const void *self, aion_strbuf *sb)
     for (int s = 0; s < qp->t.ns; s++)
         aion_sb_printf(sb, "  %-2s chi %g eV  J %g eV  sigma %g A\n", aion_element_symbol(qp->t.z[s]),
                        aion_qeq_param(qp->qe, s, 0), aion_qeq_param(qp->qe, s, 1), aion_qeq_param(qp->qe, s, 2));
+    if (qp->t.has_coord) {
+        aion_sb_printf(sb, "  chi depends on the environment: coordination cutoff %g A\n", qp->t.coord_cutoff);
+        for (int a = 0; a < qp->t.ns; a++)
+            for (int b = 0; b < qp->t.ns; b++)
+                if (qp->t.coord[a][b] != 0.0)
+                    aion_sb_printf(sb, "    chi(%s) += %g eV per %s neighbour\n", aion_element_symbol(qp->t.z[a]),
+                                   qp->t.coord[a][b], aion_element_symbol(qp->t.z[b]));
+    }
 }
 
 static void qp_destroy(void *self)
@@ -652,6 +784,17 @@ aion_potential *aion_qeq_potential_create(const char *path, const aion_potential
         aion_qeq_create(&qp->qe, qp->t.ns, qp->t.z, qp->t.chi, qp->t.hard, qp->t.width, qp->t.charge, err) != AION_OK) {
         free(qp);
         return NULL;
+    }
+    if (qp->t.has_coord) {
+        const int ns = qp->t.ns;
+        double coef[AION_QEQ_MAX_SPECIES * AION_QEQ_MAX_SPECIES];
+        for (int a = 0; a < ns; a++)
+            for (int b = 0; b < ns; b++) coef[a * ns + b] = qp->t.coord[a][b];
+        if (aion_qeq_set_coord(qp->qe, coef, qp->t.coord_cutoff, err) != AION_OK) {
+            aion_qeq_free(qp->qe);
+            free(qp);
+            return NULL;
+        }
     }
     if (o) aion_qeq_set_threads(qp->qe, o->nthreads);
     return aion_potential_wrap(&qeq_ops, qp);

@@ -39,6 +39,13 @@ typedef struct aion_qeq aion_qeq;
 aion_status aion_qeq_create(aion_qeq **out, int ns, const int *zs, const double *chi, const double *hard,
                             const double *width, double charge, aion_error *err);
 void aion_qeq_free(aion_qeq *qe);
+/* Environment-dependent electronegativity (docs/qeq.md):
+ *   χ_i = χ_s + Σ_j coef[s_i·ns + s_j] f(r_ij),  f(r) = ½ (1 + cos(π r / rc)) for r < rc,
+ * i.e. coef[s][t] eV per t neighbour of an s atom (a smooth coordination
+ * number). coef NULL: none. rc must not exceed aion_qeq_cutoff. */
+aion_status aion_qeq_set_coord(aion_qeq *qe, const double *coef, double rc, aion_error *err);
+/* coef[s][t] (0 without) and the cutoff (*rc, 0 without). */
+double aion_qeq_coord(const aion_qeq *qe, int s, int t, double *rc);
 /* Real-space cutoff (Å) of the Ewald and Gaussian sums. */
 double aion_qeq_cutoff(const aion_qeq *qe);
 void aion_qeq_set_threads(aion_qeq *qe, int nthreads);
@@ -68,6 +75,8 @@ aion_status aion_qeq_state_load(aion_qeq *qe, const void *buf, size_t len, const
  *     # species  chi_eV  J_eV  [sigma_A]
  *     Li  3.006  4.772
  *     charge 0
+ *     coord-cutoff 3.5          (environment-dependent χ, optional)
+ *     chi-coord Li O -0.2       (eV per O neighbour of a Li)
  * into per-species arrays (at most AION_MAX_SPECIES rows; z[] atomic
  * numbers). Errors name the file and line. */
 #define AION_QEQ_MAX_SPECIES 16
@@ -76,6 +85,10 @@ typedef struct aion_qeq_table {
     int z[AION_QEQ_MAX_SPECIES];
     double chi[AION_QEQ_MAX_SPECIES], hard[AION_QEQ_MAX_SPECIES], width[AION_QEQ_MAX_SPECIES];
     double charge;
+    /* 'coord-cutoff RC' and 'chi-coord A B VALUE' lines (has_coord: any given) */
+    int has_coord;
+    double coord_cutoff;
+    double coord[AION_QEQ_MAX_SPECIES][AION_QEQ_MAX_SPECIES];
 } aion_qeq_table;
 aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error *err);
 

@@ -660,7 +660,9 @@ static aion_status setup_qeq(aion_mtp_trainer *t, const aion_frame *train, const
         free(m->qeq_chi);
         free(m->qeq_hard);
         free(m->qeq_width);
-        m->qeq_chi = m->qeq_hard = m->qeq_width = NULL;
+        free(m->qeq_chi_coord);
+        m->qeq_chi = m->qeq_hard = m->qeq_width = m->qeq_chi_coord = NULL;
+        m->qeq_coord_cutoff = 0.0;
         m->has_qeq = 0;
         m->qeq_charge = 0.0;
         t->qeq_origin = t->qeq_origin ? 3 : 0;
@@ -683,6 +685,18 @@ static aion_status setup_qeq(aion_mtp_trainer *t, const aion_frame *train, const
                 m->qeq_width[s] = tab.width[r] > 0.0 ? tab.width[r] : aion_element_covalent_radius(tab.z[r]);
             }
             m->qeq_charge = tab.charge;
+            if (tab.has_coord) {
+                /* the table's species order -> the training's */
+                int map[AION_QEQ_MAX_SPECIES];
+                for (int s = 0; s < t->C; s++)
+                    for (int r = 0; r < tab.ns; r++)
+                        if (tab.z[r] == t->species_z[s]) map[s] = r;
+                m->qeq_chi_coord = aion_calloc((size_t)t->C * (size_t)t->C, sizeof(double));
+                if (!m->qeq_chi_coord) return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
+                for (int a = 0; a < t->C; a++)
+                    for (int b = 0; b < t->C; b++) m->qeq_chi_coord[a * t->C + b] = tab.coord[map[a]][map[b]];
+                m->qeq_coord_cutoff = tab.coord_cutoff;
+            }
             m->has_qeq = 1;
             t->qeq_origin = 2;
         }
@@ -691,6 +705,10 @@ static aion_status setup_qeq(aion_mtp_trainer *t, const aion_frame *train, const
     aion_qeq *qe = NULL;
     if ((st = aion_qeq_create(&qe, t->C, t->species_z, m->qeq_chi, m->qeq_hard, m->qeq_width, m->qeq_charge, err)))
         return st;
+    if (m->qeq_chi_coord && (st = aion_qeq_set_coord(qe, m->qeq_chi_coord, m->qeq_coord_cutoff, err))) {
+        aion_qeq_free(qe);
+        return st;
+    }
     aion_qeq_set_threads(qe, t->nth);
     st = subtract_qeq(qe, t->cfg, train, t->ncfg, "training", err);
     if (!st && t->nval) st = subtract_qeq(qe, t->val, valid, t->nval, "validation", err);

@@ -3,7 +3,7 @@
 #  - `aion eval --potential qeq:TABLE` against the independent dense NumPy reference
 #    tests/peers/qeq_numpy.py (KKT solve of the Ewald-summed Gaussian Coulomb matrix, forces
 #    and virial by finite differences of the re-minimised energy): energy, charges, forces and
-#    virial on a neutral and a charged triclinic cell;
+#    virial on a neutral and a charged triclinic cell, and with an environment-dependent chi;
 #  - the parameter table's errors name the file and line; an element without parameters is named;
 #  - aion train --qeq: the .mtp carries aion_qeq_* lines, its energy is the MTP part plus the
 #    table's QEq energy, the report's errors are those of `aion eval` (QEq + MTP), --init keeps
@@ -26,6 +26,8 @@ P    5.463   8.000  1.0
 O    8.741  13.364  0.9   # a comment after the numbers
 EOF
 { cat "$t/p.txt"; echo "charge 0.5"; } >"$t/pq.txt"
+# environment-dependent chi: smooth coordination numbers within 3.5 A
+{ cat "$t/p.txt"; printf 'coord-cutoff 3.5\nchi-coord Li O -0.4\nchi-coord Li Li 0.3\nchi-coord O Li 0.2\n'; } >"$t/pc.txt"
 "$PY" - "$t" <<'PYEOF' || fail "making the cells"
 import sys
 import numpy as np
@@ -43,7 +45,7 @@ while len(pos) < len(syms):
 write(sys.argv[1] + '/c10.xyz', Atoms(syms, positions=pos, cell=cell, pbc=True))
 PYEOF
 
-for p in p pq; do
+for p in p pq pc; do
     "$AION" eval --potential "qeq:$t/$p.txt" --in "$t/c10.xyz" --out "$t/c-$p.xyz" --charges 2>"$t/log" ||
         fail "eval qeq:$p.txt: $(cat "$t/log")"
     "$PY" tests/peers/qeq_numpy.py "$t/c10.xyz" --params "$t/$p.txt" >"$t/o-$p.json" 2>"$t/log" ||
@@ -72,8 +74,11 @@ printf 'Li 3.0 4.7\nO 8.7 x\n' >"$t/bad1.txt"
 printf 'Li 3.0 4.7\ncharge\n' >"$t/bad2.txt"
 printf 'Li 3.0 -1\n' >"$t/bad3.txt"
 printf 'Xx 3.0 4.7\n' >"$t/bad4.txt"
+printf 'Li 3.0 4.7\nchi-coord Li Li 0.1\n' >"$t/bad5.txt"
+printf 'Li 3.0 4.7\ncoord-cutoff 3\nchi-coord Li O 0.1\n' >"$t/bad6.txt"
 for b in "bad1.txt:2: field 3 ('x') is not a number" "bad2.txt:2: expected 'charge Q'" \
-         "bad3.txt:1: J and sigma must be positive" "bad4.txt:1: 'Xx' is not an element symbol"; do
+         "bad3.txt:1: J and sigma must be positive" "bad4.txt:1: 'Xx' is not an element symbol" \
+         "bad5.txt:2: chi-coord without a 'coord-cutoff' line" "bad6.txt:3: chi-coord names O, which has no species line"; do
     f=${b%%:*}
     "$AION" eval --potential "qeq:$t/$f" --in "$t/c10.xyz" --out "$t/x.xyz" 2>"$t/log" && fail "$f accepted"
     grep -qF "$b" "$t/log" || fail "$f: message: $(cat "$t/log")"
@@ -127,6 +132,25 @@ grep -q 'from the initial potential' "$t/log" || fail "--init did not keep QEq: 
 grep -q 'aion_qeq' "$t/q3.mtp" && fail "--qeq none kept the QEq lines"
 "$AION" train $TR --qeq "$t/nop.txt" --out "$t/q4.mtp" >/dev/null 2>"$t/log" && fail "a table without P accepted"
 grep -q "no line for P" "$t/log" || fail "missing species message: $(cat "$t/log")"
+# training with an environment-dependent chi: the .mtp carries it, the sum is still MTP part + QEq
+"$AION" train $TR --qeq "$t/pc.txt" --out "$t/qc.mtp" >/dev/null 2>"$t/log" || fail "train --qeq pc.txt: $(cat "$t/log")"
+[ "$(grep -c '^aion_qeq_' "$t/qc.mtp")" = 6 ] || fail "aion_qeq lines with coordination: $(grep aion_qeq "$t/qc.mtp")"
+grep -q '^aion_qeq_coord_cutoff = 3.5$' "$t/qc.mtp" || fail "coordination cutoff line: $(grep coord "$t/qc.mtp")"
+{ sed '/^aion_qeq/d' "$t/qc.mtp" | head -c -1; } >"$t/mtpc-only.mtp"
+"$AION" eval --potential "$t/qc.mtp" --species Li,P,O --in "$t/train.xyz" --out "$t/predc.xyz" 2>/dev/null || fail "eval qc.mtp"
+"$AION" eval --potential "$t/mtpc-only.mtp" --species Li,P,O --in "$t/train.xyz" --out "$t/predc0.xyz" 2>/dev/null || fail "eval (MTP part)"
+"$AION" eval --potential "qeq:$t/pc.txt" --in "$t/train.xyz" --out "$t/predcq.xyz" 2>/dev/null || fail "eval qeq:pc.txt"
+"$PY" - "$t/predc.xyz" "$t/predc0.xyz" "$t/predcq.xyz" "$t/predq.xyz" <<'PYEOF' || fail "QEq (coordination) + MTP inconsistent"
+import sys
+import numpy as np
+from ase.io import read
+p, p0, pq, pplain = (read(f, ":") for f in sys.argv[1:5])
+d = max(abs(a.get_potential_energy() - b.get_potential_energy() - c.get_potential_energy()) for a, b, c in zip(p, p0, pq))
+dc = max(abs(a.get_potential_energy() - b.get_potential_energy()) for a, b in zip(pq, pplain))
+print("coordination chi: |E - E_MTP - E_QEq| %.1e eV; it changes the QEq energy by up to %.2f eV" % (d, dc))
+sys.exit(0 if d < 1e-8 and dc > 0.01 else 1)
+PYEOF
+
 # MD restart: killed mid-run, continued, compared byte for byte with an uninterrupted run
 "$PY" -W ignore -c "
 from ase.io import read, write

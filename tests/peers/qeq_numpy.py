@@ -29,6 +29,9 @@ of cell and positions, R -> R (1 + eps) for row vectors) are central 4th-order
 finite differences of the minimised E(q*(R), R): the charges are re-solved at
 every displaced geometry (so Hellmann-Feynman is checked, not assumed).
 
+Environment-dependent electronegativity (aion's 'coord-cutoff RC' and 'chi-coord A B V' lines):
+chi_i = chi_s + sum_j V(s_i, s_j) (1 + cos(pi r_ij / RC)) / 2 over the neighbours (all images) within RC.
+
 usage: qeq_numpy.py STRUCT.xyz --params PARAMS.txt [--frame N] [--no-forces]
                     [--no-virial] [--alpha A] [--fd-step H]
 PARAMS: '# species chi_eV J_eV [sigma_A]' rows and an optional 'charge Q' row.
@@ -51,9 +54,9 @@ class InputError(Exception):
 
 
 def read_params(path):
-    """{species: (chi, J, sigma)}, Q from the plain table."""
+    """{species: (chi, J, sigma)}, Q, {(species, neighbour): eV}, coordination cutoff."""
     from ase.data import atomic_numbers, covalent_radii
-    table, charge = {}, 0.0
+    table, charge, coord, rc = {}, 0.0, {}, 0.0
     try:
         lines = open(path).read().splitlines()
     except OSError as e:
@@ -70,6 +73,12 @@ def read_params(path):
                 if not np.isfinite(charge):
                     raise ValueError("charge not finite")
                 continue
+            if tok[0] == "coord-cutoff":
+                rc = float(tok[1])
+                continue
+            if tok[0] == "chi-coord":
+                coord[(tok[1], tok[2])] = float(tok[3])
+                continue
             if tok[0] not in atomic_numbers or tok[0] == "X":
                 raise ValueError(f"unknown element '{tok[0]}'")
             if len(tok) not in (3, 4):
@@ -85,7 +94,25 @@ def read_params(path):
             raise InputError(f"{path}:{ln}: {e}: {raw.strip()!r}")
     if not table:
         raise InputError(f"{path}: no species")
-    return table, charge
+    if coord and not rc > 0:
+        raise InputError(f"{path}: chi-coord without coord-cutoff")
+    return table, charge, coord, rc
+
+
+def atom_chi(pos, cell, chi0, A, rc):
+    """chi_i = chi0_i + sum_{j,n} A_ij f(|r_j + n - r_i|), f = (1 + cos(pi r / rc)) / 2 below rc
+    (no i = j at n = 0); A_ij = coefficient of species(i) for a neighbour of species(j)."""
+    if rc <= 0:
+        return chi0
+    chi = chi0.copy()
+    shifts = lattice_range(cell, rc) @ cell
+    for i in range(len(pos)):
+        d = pos[None, :, :] + shifts[:, None, :] - pos[i]
+        r = np.linalg.norm(d, axis=2)
+        m = (r < rc) & (r > 1e-12)
+        f = np.where(m, 0.5 * (1 + np.cos(np.pi * np.where(m, r, 0) / rc)), 0.0)
+        chi[i] += (f * A[i][None, :]).sum()
+    return chi
 
 
 def lattice_range(cell, rmax):
@@ -136,9 +163,10 @@ def coulomb_matrix(pos, cell, gam, alpha):
     return G
 
 
-def solve(pos, cell, chi, J, sig, Q, alpha):
+def solve(pos, cell, chi0, J, sig, Q, alpha, A=None, rc=0.0):
     """(E, q, lam) at the constrained minimum."""
     n = len(pos)
+    chi = atom_chi(pos, cell, chi0, A, rc)
     gam = np.sqrt(sig[:, None] ** 2 + sig[None, :] ** 2)
     H = np.diag(J + KE / (sig * SQPI)) + KE * coulomb_matrix(pos, cell, gam, alpha)
     H = 0.5 * (H + H.T)
@@ -154,11 +182,11 @@ def fd(fun, h):
     return (8 * (fun(h) - fun(-h)) - (fun(2 * h) - fun(-2 * h))) / (12 * h)
 
 
-def compute(pos, cell, chi, J, sig, Q, alpha, forces=True, virial=True, h=1e-3):
-    E, q, lam = solve(pos, cell, chi, J, sig, Q, alpha)
+def compute(pos, cell, chi, J, sig, Q, alpha, forces=True, virial=True, h=1e-3, A=None, rc=0.0):
+    E, q, lam = solve(pos, cell, chi, J, sig, Q, alpha, A, rc)
     out = {"energy": E, "charges": q.tolist(), "chemical_potential": lam, "dE_dq": -lam,
            "total_charge": Q, "alpha": alpha, "n_atoms": len(pos)}
-    energy = lambda p, c: solve(p, c, chi, J, sig, Q, alpha)[0]
+    energy = lambda p, c: solve(p, c, chi, J, sig, Q, alpha, A, rc)[0]
     if forces:
         F = np.zeros_like(pos)
         for i in range(len(pos)):
@@ -197,7 +225,7 @@ def main(argv=None):
     ap.add_argument("--fd-step", type=float, default=1e-3, help="finite-difference step (Å / strain)")
     args = ap.parse_args(argv)
     try:
-        table, Q = read_params(args.params)
+        table, Q, coord, rc = read_params(args.params)
         from ase.io import read
         try:
             atoms = read(args.xyz, index=args.frame)
@@ -210,8 +238,9 @@ def main(argv=None):
         if bad:
             raise InputError(f"{args.xyz}: species {', '.join(bad)} not in {args.params}")
         chi, J, sig = (np.array([table[s][k] for s in sym]) for k in range(3))
+        A = np.array([[coord.get((a, b), 0.0) for b in sym] for a in sym])
         out = compute(atoms.positions.copy(), atoms.cell.array.copy(), chi, J, sig, Q, args.alpha,
-                      not args.no_forces, not args.no_virial, args.fd_step)
+                      not args.no_forces, not args.no_virial, args.fd_step, A, rc)
     except InputError as e:
         print(f"qeq_numpy: {e}", file=sys.stderr)
         return 2
