@@ -551,13 +551,12 @@ aion_status aion_qeq_state_load(aion_qeq *qe, const void *buf, size_t len, const
 /* ---------------------------------------------------------------------- */
 /* parameter table                                                        */
 
-aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error *err)
+aion_status aion_qeq_parse_table(const char *text, size_t len, const char *path, aion_qeq_table *t, aion_error *err)
 {
     memset(t, 0, sizeof *t);
-    FILE *fp = fopen(path, "r");
-    if (!fp) return aion_err_set(err, AION_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
     char line[1024];
     long ln = 0;
+    size_t pos = 0;
     aion_status st = AION_OK;
     int have_charge = 0, n_cc = 0;
     struct {
@@ -565,18 +564,27 @@ aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error 
         long line;
         double v;
     } cc[AION_QEQ_MAX_SPECIES * AION_QEQ_MAX_SPECIES];
-    while (fgets(line, sizeof line, fp)) {
+    while (pos < len) {
+        size_t e = pos;
+        while (e < len && text[e] != '\n') e++;
         ln++;
-        if (!strchr(line, '\n') && !feof(fp)) {
+        if (e - pos >= sizeof line) {
             st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: line longer than %zu characters", path, ln,
-                              sizeof line - 2);
+                              sizeof line - 1);
             break;
         }
+        if (memchr(text + pos, '\0', e - pos)) {
+            st = aion_err_set(err, AION_ERR_PARSE, "%s:%ld: NUL byte in the line", path, ln);
+            break;
+        }
+        memcpy(line, text + pos, e - pos);
+        line[e - pos] = '\0';
+        pos = e + 1;
         char *hash = strchr(line, '#');
         if (hash) *hash = '\0';
-        char *tok[6];
+        char *tok[6], *save = NULL;
         int nt = 0;
-        for (char *s = strtok(line, " \t\r\n"); s; s = strtok(NULL, " \t\r\n")) {
+        for (char *s = strtok_r(line, " \t\r", &save); s; s = strtok_r(NULL, " \t\r", &save)) {
             if (nt == 5) {
                 nt = 6;
                 break;
@@ -663,8 +671,6 @@ aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error 
         t->width[t->ns] = nt == 4 ? v[2] : 0.0;
         t->ns++;
     }
-    if (st == AION_OK && ferror(fp)) st = aion_err_set(err, AION_ERR_IO, "%s: read error", path);
-    fclose(fp);
     if (st == AION_OK && t->ns == 0) st = aion_err_set(err, AION_ERR_PARSE, "%s: no species lines", path);
     /* chi-coord lines name species of the table; they need a cutoff */
     for (int c = 0; st == AION_OK && c < n_cc; c++) {
@@ -683,6 +689,39 @@ aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error 
             t->has_coord = 1;
         }
     }
+    return st;
+}
+
+aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error *err)
+{
+    memset(t, 0, sizeof *t);
+    FILE *fp = fopen(path, "rb");
+    if (!fp) return aion_err_set(err, AION_ERR_IO, "%s: cannot open: %s", path, strerror(errno));
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    aion_status st = AION_OK;
+    for (;;) {
+        if (len == cap) {
+            if (cap >= ((size_t)1 << 24)) {
+                st = aion_err_set(err, AION_ERR_PARSE, "%s: larger than 16 MB, not a parameter table", path);
+                break;
+            }
+            char *nb = realloc(buf, cap ? 2 * cap : 4096);
+            if (!nb) {
+                st = aion_err_set(err, AION_ERR_NOMEM, "%s: out of memory", path);
+                break;
+            }
+            buf = nb;
+            cap = cap ? 2 * cap : 4096;
+        }
+        size_t got = fread(buf + len, 1, cap - len, fp);
+        len += got;
+        if (got == 0) break;
+    }
+    if (st == AION_OK && ferror(fp)) st = aion_err_set(err, AION_ERR_IO, "%s: read error", path);
+    fclose(fp);
+    if (st == AION_OK) st = aion_qeq_parse_table(buf ? buf : "", len, path, t, err);
+    free(buf);
     return st;
 }
 

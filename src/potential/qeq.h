@@ -91,6 +91,8 @@ typedef struct aion_qeq_table {
     double coord[AION_QEQ_MAX_SPECIES][AION_QEQ_MAX_SPECIES];
 } aion_qeq_table;
 aion_status aion_qeq_read_table(const char *path, aion_qeq_table *t, aion_error *err);
+/* The same from memory (path names it in messages). */
+aion_status aion_qeq_parse_table(const char *text, size_t len, const char *path, aion_qeq_table *t, aion_error *err);
 
 /* Potential wrapper ("qeq:PARAMS" in aion_potential_create). */
 aion_potential *aion_qeq_potential_create(const char *path, const aion_potential_opts *o, aion_error *err);

@@ -622,6 +622,18 @@ static void describe(aion_mtp_trainer *t)
                    t->o.w_force, t->o.w_stress, t->o.ridge, t->nth);
 }
 
+/* A baseline's energy e, forces f and virial w taken off a configuration's labels. */
+static void cfg_subtract(tr_cfg *c, double e, const double (*f)[3], const double w[3][3])
+{
+    if (c->has_e) c->E -= e;
+    if (c->has_f)
+        for (int i = 0; i < c->n; i++)
+            for (int a = 0; a < 3; a++) c->F[i][a] -= f[i][a];
+    if (c->has_s)
+        for (int a = 0; a < 3; a++)
+            for (int b = 0; b < 3; b++) c->W[a][b] -= 0.5 * (w[a][b] + w[b][a]);
+}
+
 /* Labels minus charge equilibration (serial over frames: the solver keeps
  * state; it runs its own threads). */
 static aion_status subtract_qeq(aion_qeq *qe, tr_cfg *cfg, const aion_frame *fr, int n, const char *what,
@@ -636,13 +648,7 @@ static aion_status subtract_qeq(aion_qeq *qe, tr_cfg *cfg, const aion_frame *fr,
         if ((st = aion_qeq_compute(qe, &fr[k], c->spec, &e, f, w, NULL, &e2)) != AION_OK) {
             st = aion_err_set(err, st, "%s set: configuration %d: %s", what, k + 1, e2.msg);
         } else {
-            if (c->has_e) c->E -= e;
-            if (c->has_f)
-                for (int i = 0; i < c->n; i++)
-                    for (int a = 0; a < 3; a++) c->F[i][a] -= f[i][a];
-            if (c->has_s)
-                for (int a = 0; a < 3; a++)
-                    for (int b = 0; b < 3; b++) c->W[a][b] -= 0.5 * (w[a][b] + w[b][a]);
+            cfg_subtract(c, e, f, w);
         }
         free(f);
     }
@@ -743,13 +749,7 @@ static aion_status subtract_baseline(const aion_mtp_trainer *t, const zbl_table 
             free(f);
             continue;
         }
-        if (c->has_e) c->E -= e;
-        if (c->has_f)
-            for (int i = 0; i < c->n; i++)
-                for (int a = 0; a < 3; a++) c->F[i][a] -= f[i][a];
-        if (c->has_s)
-            for (int a = 0; a < 3; a++)
-                for (int b = 0; b < 3; b++) c->W[a][b] -= 0.5 * (w[a][b] + w[b][a]);
+        cfg_subtract(c, e, f, w);
         free(f);
     }
     if (nomem) return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
