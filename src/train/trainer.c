@@ -680,23 +680,20 @@ static aion_status setup_qeq(aion_mtp_trainer *t, const aion_frame *train, const
             m->qeq_width = aion_calloc((size_t)t->C, sizeof(double));
             if (!m->qeq_chi || !m->qeq_hard || !m->qeq_width)
                 return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
+            int map[AION_QEQ_MAX_SPECIES]; /* training species -> table row (every one has a row: C <= tab.ns) */
             for (int s = 0; s < t->C; s++) {
                 int r = 0;
                 while (r < tab.ns && tab.z[r] != t->species_z[s]) r++;
                 if (r == tab.ns)
                     return aion_err_set(err, AION_ERR_INVALID, "%s: no line for %s, a species of the training",
                                         t->o.qeq_params, aion_element_symbol(t->species_z[s]));
+                map[s] = r;
                 m->qeq_chi[s] = tab.chi[r];
                 m->qeq_hard[s] = tab.hard[r];
                 m->qeq_width[s] = tab.width[r] > 0.0 ? tab.width[r] : aion_element_covalent_radius(tab.z[r]);
             }
             m->qeq_charge = tab.charge;
             if (tab.has_coord) {
-                /* the table's species order -> the training's */
-                int map[AION_QEQ_MAX_SPECIES];
-                for (int s = 0; s < t->C; s++)
-                    for (int r = 0; r < tab.ns; r++)
-                        if (tab.z[r] == t->species_z[s]) map[s] = r;
                 m->qeq_chi_coord = aion_calloc((size_t)t->C * (size_t)t->C, sizeof(double));
                 if (!m->qeq_chi_coord) return aion_err_set(err, AION_ERR_NOMEM, "training: out of memory");
                 for (int a = 0; a < t->C; a++)
