@@ -14,10 +14,13 @@
 #            CLL per Li neighbour, CLO per O neighbour, smooth coordination within 4 A), same validation split
 #   cseeds   CLL_BEST, CLO_BEST (default 0, 0.5: the best coordination variant on the validation loss, which
 #            is still not better than none) refitted with seeds 2-5 on all frames, audited
+#   fit      QEq parameters fitted by alternation (qeq_fit.py: MTP fit at fixed parameters, then a damped
+#            Gauss-Newton step on them at fixed MTP; every fourth frame validates; 25 iterations), then the
+#            best iteration's table refitted with seeds 2-5 on all frames and audited (qeqf-sSEED)
 #   report   the tables of docs/interface.md from what is there
 # Work in out/qeq (W). Finished outputs are kept: run again after an interruption and it continues.
 # Times here (2 cores): scan ~6 min, seeds ~4 min, md ~1 min per control run and ~6 min per QEq run
-# (two at a time).
+# (two at a time), cscan ~4 min, cseeds ~2 min, fit ~5 min.
 set -e
 cd "$(dirname "$0")/../.."
 W=${W:-out/qeq}
@@ -28,7 +31,7 @@ SX_BEST=${SX_BEST:-2}
 SEEDS=${SEEDS:-2 3 4 5}
 CLL_BEST=${CLL_BEST:-0}
 CLO_BEST=${CLO_BEST:-0.5}
-STEPS=${1:-scan seeds md cscan cseeds report}
+STEPS=${1:-scan seeds md cscan cseeds fit report}
 [ -x ./build/aion ] || make -j2 >/dev/null
 [ -f "$DATA" ] || { echo "qeq.sh: no $DATA (run examples/interface/learn-pbe.sh first)" >&2; exit 1; }
 mkdir -p "$W/scan"
@@ -104,6 +107,19 @@ cseeds)
             --out "$p-audit.xyz" --threads 2 --charges 2>/dev/null
     done
     ;;
+fit)
+    [ -f "$W/fit/fit.json" ] || /usr/bin/python3 -W ignore examples/interface/qeq_fit.py "$DATA" "$W/fit" --iters 25
+    best=$(/usr/bin/python3 -c "import json; print(json.load(open('$W/fit/fit.json'))['best']['iter'])")
+    cp "$W/fit/it$best.txt" "$W/fbest.txt"
+    for s in $SEEDS; do
+        p="$W/qeqf-s$s"
+        # shellcheck disable=SC2086
+        [ -f "$p.mtp" ] || ./build/aion train --train "$DATA" --seed "$s" $TRAIN --qeq "$W/fbest.txt" \
+            --out "$p.mtp" >"$p.log" 2>&1
+        [ -f "$p-audit.xyz" ] || ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" \
+            --out "$p-audit.xyz" --threads 2 --charges 2>/dev/null
+    done
+    ;;
 report)
     echo "scan (validation split 25 %, seed 2): valid E RMSE meV/atom, F RMSE meV/A | train E, F"
     for f in "$W"/scan/*.log; do
@@ -117,7 +133,7 @@ report)
             "$(grep '^valid' "$f" | tail -1 | awk '{print $8, $14}')" "$(grep '^train ' "$f" | tail -1 | awk '{print $8, $14}')"
     done
     echo "held-out audit frames (|E error| or E RMSE, meV/atom / F RMSE, meV/A): free metal 600 K, 700 K, all 12"
-    for v in ctl qeq qeqc; do for s in $SEEDS; do
+    for v in ctl qeq qeqc qeqf; do for s in $SEEDS; do
         p="$W/$v-s$s"
         [ -f "$p-audit.xyz" ] || continue
         printf '%-4s seed %s: %s\n' "$v" "$s" "$(/usr/bin/python3 examples/interface/errors.py "$AUDIT" \
