@@ -30,7 +30,7 @@ static void usage(FILE *out)
             "  --species A,B,C       elements of types 1,2,3 (LAMMPS data/dump without elements, .cfg, .mtp)\n"
             "  --threads N           OpenMP threads (default: OpenMP's)\n"
             "  --per-atom            also write per-atom energies (column 'energies')\n"
-            "  --charges             also write the model's charges (charge equilibration; column 'charges')\n"
+            "  --charges             also write the model's charges (charge equilibration; column 'initial_charges')\n"
             "  --describe            print the potential's description to stderr\n");
 }
 

@@ -45,6 +45,18 @@ table() { # SJ SX FILE: Rappe & Goddard (J. Phys. Chem. 95, 3358 (1991)) chi and
         print "O", 3.006 + sx * (8.741 - 3.006), 13.364 * sj }' >"$3"
 }
 tag() { [ "$2" = 0 ] && echo ctl || echo "j$1x$2"; }
+refit() { # PREFIX [TABLE]: refit with each of SEEDS on all frames (with TABLE's QEq added), and audit
+    q=""; c=""
+    [ -n "${2:-}" ] && q="--qeq $2" && c="--charges"
+    for s in $SEEDS; do
+        p="$W/$1-s$s"
+        # shellcheck disable=SC2086
+        [ -f "$p.mtp" ] || ./build/aion train --train "$DATA" --seed "$s" $TRAIN $q --out "$p.mtp" >"$p.log" 2>&1
+        # shellcheck disable=SC2086
+        [ -f "$p-audit.xyz" ] || ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" \
+            --out "$p-audit.xyz" --threads 2 $c 2>/dev/null
+    done
+}
 ctable() { # CLL CLO FILE: the chosen table plus chi(Li) coordination terms
     table "$SJ_BEST" "$SX_BEST" "$3"
     printf 'coord-cutoff 4.0\nchi-coord Li Li %s\nchi-coord Li O %s\n' "$1" "$2" >>"$3"
@@ -66,18 +78,8 @@ scan)
     ;;
 seeds)
     table "$SJ_BEST" "$SX_BEST" "$W/best.txt"
-    for s in $SEEDS; do for v in ctl qeq; do
-        p="$W/$v-s$s"
-        if [ ! -f "$p.mtp" ]; then
-            q=""; [ $v = qeq ] && q="--qeq $W/best.txt"
-            # shellcheck disable=SC2086
-            ./build/aion train --train "$DATA" --seed "$s" $TRAIN $q --out "$p.mtp" >"$p.log" 2>&1
-        fi
-        [ -f "$p-audit.xyz" ] || ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" \
-            --out "$p-audit.xyz" --threads 2 --charges 2>/dev/null || \
-            ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" --out "$p-audit.xyz" \
-                --threads 2 2>/dev/null
-    done; done
+    refit ctl
+    refit qeq "$W/best.txt"
     ;;
 md)
     run() { [ -f "$W/md-$1/md-600/final.xyz" ] || POT="$W/$1.mtp" SPECIES=Li,P,O TIME=40 EQUIL=4 ZRELAX=5 \
@@ -98,27 +100,13 @@ cscan)
     ;;
 cseeds)
     ctable "$CLL_BEST" "$CLO_BEST" "$W/cbest.txt"
-    for s in $SEEDS; do
-        p="$W/qeqc-s$s"
-        # shellcheck disable=SC2086
-        [ -f "$p.mtp" ] || ./build/aion train --train "$DATA" --seed "$s" $TRAIN --qeq "$W/cbest.txt" \
-            --out "$p.mtp" >"$p.log" 2>&1
-        [ -f "$p-audit.xyz" ] || ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" \
-            --out "$p-audit.xyz" --threads 2 --charges 2>/dev/null
-    done
+    refit qeqc "$W/cbest.txt"
     ;;
 fit)
     [ -f "$W/fit/fit.json" ] || /usr/bin/python3 -W ignore examples/interface/qeq_fit.py "$DATA" "$W/fit" --iters 25
     best=$(/usr/bin/python3 -c "import json; print(json.load(open('$W/fit/fit.json'))['best']['iter'])")
     cp "$W/fit/it$best.txt" "$W/fbest.txt"
-    for s in $SEEDS; do
-        p="$W/qeqf-s$s"
-        # shellcheck disable=SC2086
-        [ -f "$p.mtp" ] || ./build/aion train --train "$DATA" --seed "$s" $TRAIN --qeq "$W/fbest.txt" \
-            --out "$p.mtp" >"$p.log" 2>&1
-        [ -f "$p-audit.xyz" ] || ./build/aion eval --potential "$p.mtp" --species Li,P,O --in "$AUDIT" \
-            --out "$p-audit.xyz" --threads 2 --charges 2>/dev/null
-    done
+    refit qeqf "$W/fbest.txt"
     ;;
 report)
     echo "scan (validation split 25 %, seed 2): valid E RMSE meV/atom, F RMSE meV/A | train E, F"

@@ -641,6 +641,16 @@ aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double 
     return AION_OK;
 }
 
+/* phi[i] += dE/dq_i of the self and background energies */
+static void self_bg_potential(const aion_ewald *ew, int n, const double *q, double *phi)
+{
+    const double ke = AION_COULOMB_EV_A, alpha = ew->alpha;
+    double qsum = 0.0;
+    for (int i = 0; i < n; i++) qsum += q[i];
+    const double cself = -2.0 * ke * alpha / sqrt(EW_PI), cbg = -ke * EW_PI / (ew->volume * alpha * alpha) * qsum;
+    for (int i = 0; i < n; i++) phi[i] += cself * q[i] + cbg;
+}
+
 /* dE/dq_i of the reciprocal, self and background parts (charge
  * equilibration needs it once per solver iteration): ADDS to phi[i]
  *   2 Σ_k A(k) Re[exp(-i k·r_i) S(k)] - 2 k_e α/√π q_i - k_e π/(V α²) Σ_j q_j. */
@@ -648,16 +658,11 @@ aion_status aion_ewald_kspace_potential(aion_ewald *ew, const aion_frame *f, con
                                         aion_error *err)
 {
     const int n = f->n;
-    const double ke = AION_COULOMB_EV_A;
     if (!ew->valid || n != ew->n)
         return aion_err_set(err, AION_ERR_INVALID, "ewald: aion_ewald_prepare was not called for this configuration");
     if (memcmp(f->cell, ew->cell, sizeof ew->cell) != 0)
         return aion_err_set(err, AION_ERR_INVALID, "ewald: the frame's cell differs from the prepared one");
-    double qsum = 0.0;
-    for (int i = 0; i < n; i++) qsum += q[i];
-    const double alpha = ew->alpha;
-    const double cself = -2.0 * ke * alpha / sqrt(EW_PI), cbg = -ke * EW_PI / (ew->volume * alpha * alpha) * qsum;
-    for (int i = 0; i < n; i++) phi[i] += cself * q[i] + cbg;
+    self_bg_potential(ew, n, q, phi);
     const int nk = ew->nk;
     if (nk == 0 || n == 0) return AION_OK;
     if (structure_factors(ew, f, q) != AION_OK) return aion_err_set(err, AION_ERR_NOMEM, "ewald: out of memory");
@@ -757,11 +762,7 @@ int aion_ewald_has_table(const aion_ewald *ew, int n) { return ew->valid && ew->
 void aion_ewald_kspace_potential_tab(aion_ewald *ew, const double *q, double *phi)
 {
     const int n = ew->t_n, nk = ew->t_nk;
-    const double ke = AION_COULOMB_EV_A, alpha = ew->alpha;
-    double qsum = 0.0;
-    for (int i = 0; i < n; i++) qsum += q[i];
-    const double cself = -2.0 * ke * alpha / sqrt(EW_PI), cbg = -ke * EW_PI / (ew->volume * alpha * alpha) * qsum;
-    for (int i = 0; i < n; i++) phi[i] += cself * q[i] + cbg;
+    self_bg_potential(ew, n, q, phi);
     if (nk == 0 || n == 0) return;
     const double *TR = ew->tkr, *TI = ew->tki;
     double *Sr = ew->sr, *Si = ew->si;

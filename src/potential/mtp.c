@@ -684,22 +684,8 @@ static void mtp_describe(const void *self, aion_strbuf *sb)
                            "switched off between inner %g A and outer %g A as LAMMPS pair_style zbl %g %g\n",
                        mp->zbl.inner, mp->zbl.outer, mp->zbl.inner, mp->zbl.outer);
     if (mp->qeq) {
-        aion_sb_printf(sb, "  added: charge equilibration, Gaussian charges, Ewald (docs/qeq.md), total charge %g e, "
-                           "real-space cutoff %g A:", aion_qeq_total_charge(mp->qeq), aion_qeq_cutoff(mp->qeq));
-        for (int s = 0; s < m->nspecies; s++)
-            aion_sb_printf(sb, " %s chi %g J %g sigma %g;", aion_element_symbol(mp->species_z[s]),
-                           aion_qeq_param(mp->qeq, s, 0), aion_qeq_param(mp->qeq, s, 1),
-                           aion_qeq_param(mp->qeq, s, 2));
-        aion_sb_putc(sb, '\n');
-        if (m->qeq_chi_coord) {
-            aion_sb_printf(sb, "    chi depends on the environment (coordination cutoff %g A):", m->qeq_coord_cutoff);
-            for (int a = 0; a < m->nspecies; a++)
-                for (int b = 0; b < m->nspecies; b++)
-                    if (m->qeq_chi_coord[a * m->nspecies + b] != 0.0)
-                        aion_sb_printf(sb, " %s += %g eV per %s;", aion_element_symbol(mp->species_z[a]),
-                                       m->qeq_chi_coord[a * m->nspecies + b], aion_element_symbol(mp->species_z[b]));
-            aion_sb_putc(sb, '\n');
-        }
+        aion_sb_puts(sb, "  added: ");
+        aion_qeq_describe(mp->qeq, mp->species_z, sb);
     }
     aion_sb_puts(sb, "  references: A. V. Shapeev, Multiscale Model. Simul. 14, 1153 (2016), "
                      "doi:10.1137/15M1054183;\n"
@@ -900,15 +886,13 @@ static aion_status mtp_compute(void *self, const aion_frame *fr, aion_eval *out,
             for (int c = 0; c < 3; c++) vir[a][c] += zv[a][c];
     }
     if (mp->qeq) {
-        double qv[3][3] = {{0}};
-        st = aion_qeq_compute(mp->qeq, fr, spec, &energy, want_f ? out->forces : NULL, want_v ? qv : NULL,
+        /* adds energy, forces and (symmetric) virial */
+        st = aion_qeq_compute(mp->qeq, fr, spec, &energy, want_f ? out->forces : NULL, want_v ? vir : NULL,
                               out->atom_energy, err);
         if (st) {
             free(spec);
             return st;
         }
-        for (int a = 0; a < 3; a++)
-            for (int c = 0; c < 3; c++) vir[a][c] += qv[a][c];
         if (out->charges && n > 0) {
             memcpy(out->charges, aion_qeq_charges(mp->qeq, NULL), (size_t)n * sizeof *out->charges);
             out->charges_set = 1;

@@ -58,8 +58,6 @@ struct aion_qeq {
     long cap_pairs;
     double *pk;        /* K(r) per full-list entry (0 beyond the cutoff) */
     double *pf;        /* -(dK/dr)/r per entry */
-    int iters;
-    double mu;
 };
 
 double aion_qeq_cutoff(const aion_qeq *qe) { return qe->rcut; }
@@ -76,15 +74,6 @@ void aion_qeq_set_threads(aion_qeq *qe, int nthreads)
 {
     qe->nthreads = nthreads > 0 ? nthreads : 0;
     aion_ewald_set_threads(qe->ew, qe->nthreads);
-}
-int aion_qeq_iterations(const aion_qeq *qe) { return qe->iters; }
-double aion_qeq_mu(const aion_qeq *qe) { return qe->mu; }
-double aion_qeq_total_charge(const aion_qeq *qe) { return qe->charge; }
-int aion_qeq_nspecies(const aion_qeq *qe) { return qe->ns; }
-double aion_qeq_param(const aion_qeq *qe, int s, int which)
-{
-    if (s < 0 || s >= qe->ns) return NAN;
-    return which == 0 ? qe->chi[s] : which == 1 ? qe->hard[s] : qe->width[s];
 }
 const double *aion_qeq_charges(const aion_qeq *qe, int *n)
 {
@@ -181,19 +170,11 @@ aion_status aion_qeq_set_coord(aion_qeq *qe, const double *coef, double rc, aion
     return AION_OK;
 }
 
-double aion_qeq_coord(const aion_qeq *qe, int s, int t, double *rc)
-{
-    if (rc) *rc = qe->crc;
-    return qe->ccoef && s >= 0 && t >= 0 && s < qe->ns && t < qe->ns ? qe->ccoef[s * qe->ns + t] : 0.0;
-}
 
-/* the coordination function f(r) = ½ (1 + cos(π r / r_c)) for r < r_c, and f' */
-static inline double coord_f(double r, double rc, double *df)
-{
-    double x = M_PI * r / rc;
-    *df = -0.5 * M_PI / rc * sin(x);
-    return 0.5 * (1.0 + cos(x));
-}
+/* the coordination function f(r) = ½ (1 + cos(π r / r_c)) for r < r_c, and
+ * its derivative (only the forces need it) */
+static inline double coord_f(double r, double rc) { return 0.5 * (1.0 + cos(M_PI * r / rc)); }
+static inline double coord_df(double r, double rc) { return -0.5 * M_PI / rc * sin(M_PI * r / rc); }
 
 /* χ_i of every atom: χ_s, plus the coordination terms */
 static void atom_chi(aion_qeq *qe, const int *spec, int n)
@@ -209,9 +190,9 @@ static void atom_chi(aion_qeq *qe, const int *spec, int n)
             for (int k = nl->offset[i]; k < nl->offset[i + 1]; k++) {
                 int g = nl->nbr[k];
                 double d[3] = {nl->x[g][0] - xi[0], nl->x[g][1] - xi[1], nl->x[g][2] - xi[2]};
-                double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2], df;
+                double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
                 if (r2 >= rc2 || r2 == 0.0) continue;
-                c += row[spec[nl->owner[g]]] * coord_f(sqrt(r2), qe->crc, &df);
+                c += row[spec[nl->owner[g]]] * coord_f(sqrt(r2), qe->crc);
             }
         }
         qe->chiv[i] = c;
@@ -376,10 +357,6 @@ static aion_status solve(aion_qeq *qe, const aion_frame *f, const int *spec, aio
         res = spread(r, n);
         it++;
     }
-    double m = 0.0;
-    for (int i = 0; i < n; i++) m += r[i];
-    qe->mu = m / n; /* r = −∂E/∂q = μ at the minimum */
-    qe->iters = it;
     return AION_OK;
 }
 
@@ -448,10 +425,9 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
                 double r2 = d[0] * d[0] + d[1] * d[1] + d[2] * d[2];
                 if (r2 < qe->crc * qe->crc) {
                     const int ns = qe->ns, sj = spec[j];
-                    double r = sqrt(r2), df;
-                    (void)coord_f(r, qe->crc, &df);
+                    double r = sqrt(r2);
                     double c = q[i] * qe->ccoef[si * ns + sj] + q[j] * qe->ccoef[sj * ns + si];
-                    fr -= c * df / r;
+                    fr -= c * coord_df(r, qe->crc) / r;
                 }
             }
             ei += 0.5 * qe->pk[k] * q[i] * q[j];
@@ -491,6 +467,22 @@ aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec,
         virial[2][1] += wv[5];
     }
     return aion_ewald_kspace(qe->ew, f, q, energy, forces, virial, atom_energy, err);
+}
+
+void aion_qeq_describe(const aion_qeq *qe, const int *species_z, aion_strbuf *sb)
+{
+    aion_sb_printf(sb, "charge equilibration, Gaussian charges, Ewald (docs/qeq.md): total charge %g e, "
+                       "real-space cutoff %g A\n", qe->charge, qe->rcut);
+    for (int s = 0; s < qe->ns; s++)
+        aion_sb_printf(sb, "    %-2s chi %g eV  J %g eV  sigma %g A\n", aion_element_symbol(species_z[s]), qe->chi[s],
+                       qe->hard[s], qe->width[s]);
+    if (!qe->ccoef) return;
+    aion_sb_printf(sb, "    chi depends on the environment, coordination cutoff %g A:\n", qe->crc);
+    for (int a = 0; a < qe->ns; a++)
+        for (int b = 0; b < qe->ns; b++)
+            if (qe->ccoef[a * qe->ns + b] != 0.0)
+                aion_sb_printf(sb, "      chi(%s) += %g eV per %s neighbour\n", aion_element_symbol(species_z[a]),
+                               qe->ccoef[a * qe->ns + b], aion_element_symbol(species_z[b]));
 }
 
 /* ---------------------------------------------------------------------- */
@@ -769,19 +761,7 @@ static double qp_cutoff(const void *self) { return aion_qeq_cutoff(((const qeq_p
 static void qp_describe(const void *self, aion_strbuf *sb)
 {
     const qeq_pot *qp = self;
-    aion_sb_printf(sb, "charge equilibration, Gaussian charges, Ewald (docs/qeq.md); total charge %g e, "
-                       "real-space cutoff %g A\n", qp->t.charge, aion_qeq_cutoff(qp->qe));
-    for (int s = 0; s < qp->t.ns; s++)
-        aion_sb_printf(sb, "  %-2s chi %g eV  J %g eV  sigma %g A\n", aion_element_symbol(qp->t.z[s]),
-                       aion_qeq_param(qp->qe, s, 0), aion_qeq_param(qp->qe, s, 1), aion_qeq_param(qp->qe, s, 2));
-    if (qp->t.has_coord) {
-        aion_sb_printf(sb, "  chi depends on the environment: coordination cutoff %g A\n", qp->t.coord_cutoff);
-        for (int a = 0; a < qp->t.ns; a++)
-            for (int b = 0; b < qp->t.ns; b++)
-                if (qp->t.coord[a][b] != 0.0)
-                    aion_sb_printf(sb, "    chi(%s) += %g eV per %s neighbour\n", aion_element_symbol(qp->t.z[a]),
-                                   qp->t.coord[a][b], aion_element_symbol(qp->t.z[b]));
-    }
+    aion_qeq_describe(qp->qe, qp->t.z, sb);
 }
 
 static void qp_destroy(void *self)

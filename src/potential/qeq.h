@@ -44,8 +44,6 @@ void aion_qeq_free(aion_qeq *qe);
  * i.e. coef[s][t] eV per t neighbour of an s atom (a smooth coordination
  * number). coef NULL: none. rc must not exceed aion_qeq_cutoff. */
 aion_status aion_qeq_set_coord(aion_qeq *qe, const double *coef, double rc, aion_error *err);
-/* coef[s][t] (0 without) and the cutoff (*rc, 0 without). */
-double aion_qeq_coord(const aion_qeq *qe, int s, int t, double *rc);
 /* Real-space cutoff (Å) of the Ewald and Gaussian sums. */
 double aion_qeq_cutoff(const aion_qeq *qe);
 void aion_qeq_set_threads(aion_qeq *qe, int nthreads);
@@ -54,15 +52,10 @@ void aion_qeq_set_threads(aion_qeq *qe, int nthreads);
  * eV) and per-atom energies; any output may be NULL. */
 aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec, double *energy, double (*forces)[3],
                              double virial[3][3], double *atom_energy, aion_error *err);
-/* Charges of the last compute (n atoms), solver iterations and the
- * constrained minimum's chemical potential μ = -∂E/∂q_i (eV/e). */
+/* Charges of the last compute (n atoms). */
 const double *aion_qeq_charges(const aion_qeq *qe, int *n);
-int aion_qeq_iterations(const aion_qeq *qe);
-double aion_qeq_mu(const aion_qeq *qe);
-/* Parameter of species s: 0 chi, 1 hardness, 2 width. */
-double aion_qeq_param(const aion_qeq *qe, int s, int which);
-double aion_qeq_total_charge(const aion_qeq *qe);
-int aion_qeq_nspecies(const aion_qeq *qe);
+/* Parameters and cutoffs, one line each (species_z: element of species s). */
+void aion_qeq_describe(const aion_qeq *qe, const int *species_z, aion_strbuf *sb);
 
 /* Checkpoint state (the solver's last two solutions and the neighbour
  * list's reference), so that a restarted MD run repeats the original bit

@@ -8,6 +8,7 @@
 #  - aion train --qeq: the .mtp carries aion_qeq_* lines, its energy is the MTP part plus the
 #    table's QEq energy, the report's errors are those of `aion eval` (QEq + MTP), --init keeps
 #    the parameters and --qeq none drops them;
+#  - the same energies, forces and charges, byte for byte, on 1 and 2 threads (docs/qeq.md: sums in atom order);
 #  - aion md with that potential, killed (-9) mid-run and continued with --restart, repeats an
 #    uninterrupted run byte for byte (the checkpoint carries the charge solver's starting point).
 AION=${AION_BIN:-build/aion}
@@ -150,6 +151,13 @@ dc = max(abs(a.get_potential_energy() - b.get_potential_energy()) for a, b in zi
 print("coordination chi: |E - E_MTP - E_QEq| %.1e eV; it changes the QEq energy by up to %.2f eV" % (d, dc))
 sys.exit(0 if d < 1e-8 and dc > 0.01 else 1)
 PYEOF
+
+# thread count: the same bytes
+for th in 1 2; do
+    "$AION" eval --potential "qeq:$t/pc.txt" --in "$t/train.xyz" --out "$t/th$th.xyz" --threads $th --charges 2>/dev/null ||
+        fail "eval --threads $th"
+done
+cmp -s "$t/th1.xyz" "$t/th2.xyz" || fail "qeq results differ between 1 and 2 threads"
 
 # MD restart: killed mid-run, continued, compared byte for byte with an uninterrupted run
 "$PY" -W ignore -c "
