@@ -23,7 +23,7 @@ real-space sums leave out i = j, n = 0). H = diag(J + s) + k_e (Phi - C) and
     [[H, 1], [1^T, 0]] [q; lam] = [-chi; Q],   E = chi.q + q.H.q / 2.
 
 "chemical_potential" is lam = -dE/dq_i (the same for every i at the minimum; the
-sign of aion_qeq_mu), "dE_dq" = -lam.
+sign of the chemical potential mu = -dE/dq_i), "dE_dq" = -lam.
 Forces F = -dE/dR and the virial W_ab = -dE/d eps_ab (symmetric homogeneous strain
 of cell and positions, R -> R (1 + eps) for row vectors) are central 4th-order
 finite differences of the minimised E(q*(R), R): the charges are re-solved at
