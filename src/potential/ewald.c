@@ -517,7 +517,7 @@ static aion_status structure_factors(aion_ewald *ew, const aion_frame *f, const 
 }
 
 /* virial += the symmetric tensor (xx, yy, zz, xy, xz, yz) */
-static void add_sym6(double virial[3][3], const double w[6])
+static void add_sym6(double (*virial)[3], const double w[6])
 {
     virial[0][0] += w[0];
     virial[1][1] += w[1];
@@ -531,7 +531,7 @@ static void add_sym6(double virial[3][3], const double w[6])
 }
 
 aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+                              double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err)
 {
     const int n = f->n;
     const double ke = AION_COULOMB_EV_A;
@@ -812,7 +812,7 @@ static aion_status ensure_pa(aion_ewald *ew, int n)
 }
 
 /* per-atom energy and virial (7 per atom) summed in atom order */
-static void reduce_pa(const double *pa, int n, double *energy, double virial[3][3], double *atom_energy)
+static void reduce_pa(const double *pa, int n, double *energy, double (*virial)[3], double *atom_energy)
 {
     double e = 0.0, w[6] = {0, 0, 0, 0, 0, 0};
     for (int i = 0; i < n; i++) {
@@ -828,7 +828,7 @@ static void reduce_pa(const double *pa, int n, double *energy, double virial[3][
 
 /* Direct sum over atom pairs and periodic images (test oracle). */
 aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                                   double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+                                   double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err)
 {
     const int n = f->n;
     if (!ew->valid || n != ew->n)
@@ -939,7 +939,7 @@ static aion_status transpose_list(aion_ewald *ew, const aion_nlist *nl, int n)
 }
 
 static aion_status real_nlist(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+                              double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err)
 {
     const int n = f->n;
     if (n == 0) return AION_OK;
@@ -1023,7 +1023,7 @@ static aion_status real_nlist(aion_ewald *ew, const aion_frame *f, const double 
 /* complete Ewald                                                         */
 
 aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                               double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err)
+                               double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err)
 {
     const int n = f->n;
     if (!(f->has & AION_HAS_CELL) || !f->pbc[0] || !f->pbc[1] || !f->pbc[2])

@@ -78,7 +78,7 @@ static inline void aion_ewald_real_pair(double alpha, double qq, double r, doubl
 /* Reciprocal + self + background parts; ADDS to *energy, forces (if not NULL),
  * virial (if not NULL; -dE/dε convention, eV) and atom_energy (if not NULL). */
 aion_status aion_ewald_kspace(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                              double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
+                              double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err);
 
 /* After prepare: ADDS to phi[i] the derivative of the reciprocal, self and
  * background energy with respect to q_i (eV/e), for charge equilibration. */
@@ -100,7 +100,7 @@ void aion_ewald_kspace_potential_tab(aion_ewald *ew, const double *q, double *ph
 /* Complete Ewald energy/forces/virial for charges q (e) on frame f. Sets
  * (not adds) the outputs; forces/virial/atom_energy may be NULL. */
 aion_status aion_ewald_compute(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                               double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
+                               double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err);
 
 /* ---- additions (ewald branch) ---------------------------------------- */
 
@@ -122,7 +122,7 @@ void aion_ewald_error_estimate(const aion_ewald *ew, double *df_real, double *df
 /* Real-space part by a direct O(N² · images) sum (no neighbour list); ADDS like
  * aion_ewald_kspace. A reference for tests and a fallback. */
 aion_status aion_ewald_real_direct(aion_ewald *ew, const aion_frame *f, const double *q, double *energy,
-                                   double (*forces)[3], double virial[3][3], double *atom_energy, aion_error *err);
+                                   double (*forces)[3], double (*virial)[3], double *atom_energy, aion_error *err);
 
 /* ---- probe: one atom moved over many points, the others fixed ---------- */
 

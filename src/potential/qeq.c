@@ -361,7 +361,7 @@ static aion_status solve(aion_qeq *qe, const aion_frame *f, const int *spec, aio
 }
 
 aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec, double *energy, double (*forces)[3],
-                             double virial[3][3], double *atom_energy, aion_error *err)
+                             double (*virial)[3], double *atom_energy, aion_error *err)
 {
     const int n = f->n;
     if (!(f->has & AION_HAS_CELL) || !f->pbc[0] || !f->pbc[1] || !f->pbc[2])

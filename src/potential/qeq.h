@@ -51,7 +51,7 @@ void aion_qeq_set_threads(aion_qeq *qe, int nthreads);
  * atom; a cell periodic in 3D) and ADD the energy, forces, virial (-dE/dε,
  * eV) and per-atom energies; any output may be NULL. */
 aion_status aion_qeq_compute(aion_qeq *qe, const aion_frame *f, const int *spec, double *energy, double (*forces)[3],
-                             double virial[3][3], double *atom_energy, aion_error *err);
+                             double (*virial)[3], double *atom_energy, aion_error *err);
 /* Charges of the last compute (n atoms). */
 const double *aion_qeq_charges(const aion_qeq *qe, int *n);
 /* Parameters and cutoffs, one line each (species_z: element of species s). */
