@@ -8,6 +8,9 @@
 #                                           (li-interface-pbe-n-test.xyz, examples/interface/learn-pbe-n.sh test)
 #                                           and a 274-atom LiPON-like replica frame at a rigid Li(100)
 #                                           (li-interface-pbe-n-audit.xyz, audit-pbe.sh with TAG=_lipon)
+# and, as a record of what it gets wrong (docs/interface.md, "Data for the dissolved state"), li-iface-pbe.mtp
+# on two 280-atom free-metal frames with 14-15 dissolved metal Li and six Li-excess glass cells
+# (li-interface-pbe-diss.xyz, li-interface-pbe-excess.xyz; examples/interface/diss.sh).
 # The bounds are the errors measured when the potentials were made (docs/interface.md) plus about 10 %:
 # the test fails if a potential file, the MTP evaluator or the species mapping changes the errors.
 AION=${AION_BIN:-$PWD/build/aion}
@@ -42,6 +45,8 @@ check "li-iface-pbe on Li-P-O held-out" potentials/li-iface-pbe.mtp Li,P,O "$t/l
 check "li-iface-pbe-n on Li-P-O held-out" potentials/li-iface-pbe-n.mtp Li,P,O,N "$t/lpo.xyz" 16.2 268
 check "li-iface-pbe-n on N held-out" potentials/li-iface-pbe-n.mtp Li,P,O,N "$t/n.xyz" 17.5 420
 check "li-iface-pbe-n on an N replica" potentials/li-iface-pbe-n.mtp Li,P,O,N $D/li-interface-pbe-n-audit.xyz 18.0 305
+check "li-iface-pbe on free-metal frames" potentials/li-iface-pbe.mtp Li,P,O $D/li-interface-pbe-diss.xyz 22.0 285
+check "li-iface-pbe on Li-excess glass" potentials/li-iface-pbe.mtp Li,P,O $D/li-interface-pbe-excess.xyz 91.0 395
 # the Li,P,O potential cannot evaluate N: a clear error, not a wrong number
 if "$AION" eval --potential potentials/li-iface-pbe.mtp --species Li,P,O --in "$t/n.xyz" --out "$t/x.xyz" 2>"$t/err"; then
     fail "li-iface-pbe.mtp evaluated a structure with N"
