@@ -15,13 +15,15 @@
 #            (excess.py; Li_{3+x}PO4, x = 0.33-1, no anion added: the state of the glass once metal Li
 #            have entered it), 2 ps NVT at 600 K with the shipped potential, the last frames labelled
 #            with the same PBE template to examples/data/li-interface-pbe-excess.xyz
-#   refit    with each of SEEDS, the MTP alone fitted to the 38 training frames of potentials/li-iface-pbe.mtp
-#            (ctl), to those plus the two free-metal frames (ctlD), plus the six Li-excess cells (ctlX),
-#            plus both (ctlDX), and MTP + QEq (qeq.sh's table: SJ 0.5, SX 2) on the 38 (qeq) and on all
-#            46 (qeqDX); level 12, 5 A, ZBL 0.6-1.4 A, 1500 iterations (the loop's settings); each
-#            evaluated on the 12 held-out PBE audit frames, ctl and ctlX also on the two free-metal frames
-#   md2      the free-metal model of qeq.sh md (the audit frames' glass, seed 71) at 600 K with the ctl,
-#            ctlX, ctlDX and qeqDX potentials (MD_VARIANTS), two runs at a time: how many metal atoms stay in the metal
+#   refit    with each of SEEDS, the MTP alone fitted to the 38 training frames of
+#            potentials/li-iface-pbe.mtp (ctl), to those plus the two free-metal frames (ctlD), plus
+#            the six Li-excess cells (ctlX; also at level 16, ctlX16), plus both (ctlDX), and MTP + QEq
+#            (qeq.sh's table: SJ 0.5, SX 2) on the 38 (qeq) and on all 46 (qeqDX); level 12, 5 A, ZBL
+#            0.6-1.4 A, 1500 iterations (the loop's settings); each evaluated on the 12 held-out PBE
+#            audit frames, ctl and ctlX also on the two free-metal frames
+#   md2      the free-metal model of qeq.sh md (the audit frames' glass, seed 71) at 600 K with the
+#            ctl, ctlX, ctlDX and qeqDX potentials (MD_VARIANTS), two runs at a time: how many metal
+#            atoms stay in the metal
 #   report   the tables of docs/interface.md
 # Work in out/interface/diss (W). Finished outputs are kept: run again after an interruption and it
 # continues (aion label keeps finished labels). The labels are shipped (examples/data/li-interface-pbe-diss.xyz
@@ -100,6 +102,9 @@ refit)
     if [ -f "$EXCESS" ]; then
         data data44x.xyz "$EXCESS"
         refit_audit ctlX "$W/data44x.xyz"
+        T0=$TRAIN; TRAIN=$(echo "$TRAIN" | sed 's/--level 12/--level 16/')
+        refit_audit ctlX16 "$W/data44x.xyz"     # more capacity: does the bulk glass come back?
+        TRAIN=$T0
     fi
     [ -f "$DISS" ] || { echo "diss.sh: no free-metal labels yet (step label)" >&2; exit 1; }
     data data40d.xyz "$DISS"
@@ -133,9 +138,9 @@ report)
         ./build/aion eval --potential "$POT0" --species Li,P,O --in "$DISS" --out "$W/diss-shipped.xyz" 2>/dev/null
         /usr/bin/python3 examples/interface/errors.py "$DISS" "$W/diss-shipped.xyz" --per-frame
     fi
-    audit_report ctl ctlD ctlX ctlDX qeq qeqDX
+    audit_report ctl ctlD ctlX ctlX16 ctlDX qeq qeqDX
     echo "signed errors on the audit frames, mean over the seeds, and the seeds' spread (committee SD)"
-    for v in ctl ctlD ctlX ctlDX qeq qeqDX; do
+    for v in ctl ctlD ctlX ctlX16 ctlDX qeq qeqDX; do
         set -- "$W/$v"-s*-audit.xyz
         [ -f "$1" ] || continue
         echo "== $v"
