@@ -15,6 +15,14 @@ import numpy as np
 from ase.io import read
 
 
+def in_metal(z, c, lo, hi):
+    """Atoms within 1 A of the metal slab lo..hi (heights z wrapped into a cell of height c; the metal's
+    periodic image counts from the middle of the glass up), and that middle."""
+    zmid = (lo + hi + c) / 2          # middle of the glass: above it, an atom is below the metal's image
+    zw = np.where(z > zmid, z - c, z)
+    return (zw > lo - 1.0) & (zw < hi + 1.0), zmid
+
+
 def main():
     if len(sys.argv) < 3:
         sys.exit(__doc__.split('\n\n')[1])
@@ -30,10 +38,7 @@ def main():
         c = f.cell[2, 2]
         s = c / o.cell[2, 2]
         l, h = lo * s, hi * s
-        z = f.positions[:, 2] % c
-        zmid = (l + h + c) / 2          # middle of the glass: above it, an atom is below the metal's image
-        zw = np.where(z > zmid, z - c, z)
-        out = metal & ~((zw > l - 1.0) & (zw < h + 1.0))
+        out = metal & ~in_metal(f.positions[:, 2] % c, c, l, h)[0]
         print(f'{fn}: cell height {c:.2f} A, {out.sum()} of {metal.sum()} metal atoms more than 1 A outside the metal')
 
 

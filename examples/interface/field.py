@@ -21,6 +21,8 @@ import sys
 import numpy as np
 from ase.io import read
 
+from dissolved import in_metal
+
 BOHR = 0.529177210903
 HARTREE = 27.211386245988
 
@@ -113,9 +115,7 @@ def main():
             lo, hi = (float(x) for x in o['info']['interface_metal_z_A'])
             s = c / o['lattice'][2, 2]
             lo, hi = lo * s, hi * s
-        zmid = (lo + hi + c) / 2        # middle of the glass: above it, an atom is below the metal's image
-        zw = np.where(z > zmid, z - c, z)
-        inmetal = (zw > lo - 1.0) & (zw < hi + 1.0)
+        inmetal, zmid = in_metal(z, c, lo, hi)
         out = metal & ~inmetal
         side = np.sign(z - zmid)        # +1 in the upper half of the glass, -1 in the lower
         sig = '  '.join(f'{e} {(df[:, 2] * side)[~inmetal & (sp == e)].mean():+.3f}' for e in elems)

@@ -9,21 +9,7 @@ PY=/usr/bin/python3
 [ -x "$AION" ] || { echo "SKIP: no $AION"; exit 77; }
 [ -x "$PY" ] || { echo "SKIP: needs python3 for the JSON checks"; exit 77; }
 . "$PWD/tests/cli/lib/learn_seed.sh"
-cat >learn.yaml <<EOF2
-data: seed.xyz
-species: Li,P,O
-labeller: potential:pedone
-level: 6
-train-max-iter: 30
-train-tol: 0
-threads: 1
-gamma-select: 1.02
-gamma-break: 30
-max-select: 4
-max-iter: 2
-task:
-  - start=seed.xyz T=1500 steps=300 every=10
-EOF2
+pedone_run_file 1.02
 cat >q.txt <<'EOF2'
 Li 3.006 4.772
 P  5.463 8.000

@@ -13,21 +13,7 @@ PY=/usr/bin/python3
 [ -x "$AION" ] || { echo "SKIP: no $AION"; exit 77; }
 [ -x "$PY" ] || { echo "SKIP: needs python3 for the JSON checks"; exit 77; }
 . "$PWD/tests/cli/lib/learn_seed.sh"
-cat >learn.yaml <<EOF
-data: seed.xyz
-species: Li,P,O
-labeller: potential:pedone
-level: 6
-train-max-iter: 30
-train-tol: 0
-threads: 1
-gamma-select: 1.1
-gamma-break: 30
-max-select: 4
-max-iter: 2
-task:
-  - start=seed.xyz T=1500 steps=300 every=10
-EOF
+pedone_run_file 1.1
 ZL='aion_zbl_inner = 0.6
 aion_zbl_outer = 1.4
 aion_zbl_z = {3, 15, 8}'
