@@ -35,7 +35,13 @@ void mdcli_defaults(mdcli *m)
     m->progress_every = 10;
     m->fmax = 0.05;
     m->grade_every = 100;
+    m->contact_every = 1;
+    m->contact_min_ratio = INFINITY;
 }
+
+/* --contact-stop: the closest pairs of the data are looked for within this (Å); a species pair with none
+ * closer stands at this distance (as aion learn --contact-select with its cut-off) */
+#define CONTACT_SEARCH_A 5.0
 
 #define OPT(n, ty, p, h) t[k++] = (cli_opt){n, ty, p, h, 0, NULL, 0}
 
@@ -98,6 +104,11 @@ int mdcli_output_opts(mdcli *m, cli_opt *t, int max)
     OPT("grade-every", OPT_LONG, &m->grade_every, "steps between extrapolation grades (default 100)");
     OPT("grade-stop", OPT_DBL, &m->grade_stop, "stop (with a checkpoint) when the extrapolation grade exceeds this (e.g. 10)");
     OPT("active-set", OPT_STR, &m->active_set, "active set for --grade (default: the potential with .als)");
+    OPT("contact-stop", OPT_DBL, &m->contact_stop,
+        "stop (with a checkpoint) when a pair is closer than this x the closest pair of its species in --contact-data "
+        "(e.g. 0.9; needs --species)");
+    OPT("contact-data", OPT_STR, &m->contact_data, "the potential's training data, for --contact-stop");
+    OPT("contact-every", OPT_LONG, &m->contact_every, "steps between close-contact checks (default 1)");
     OPT("max-temp-ratio", OPT_DBL, &m->max_temp_ratio,
         "stop with an error when the temperature exceeds this x the target (a blown-up run; default 20, < 0 never)");
     return k;
@@ -200,6 +211,11 @@ typedef struct {
     double grade_stop, gamma, gamma_stop;
     long stop_step;
     int grade_failed;
+    /* close-contact guard */
+    aion_contact *contact;
+    long contact_every, contact_step;
+    double contact_min;
+    char contact_desc[96];
 } progress_ctx;
 
 static int on_progress(void *user, long done, long total, const aion_thermo *t)
@@ -228,6 +244,21 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
             return 1;
         }
     }
+    if (c->contact && t->step % c->contact_every == 0) {
+        double q = INFINITY;
+        int hit = 0;
+        aion_error e;
+        if (aion_contact_check(c->contact, aion_md_frame(c->md), &q, &hit, c->contact_desc, sizeof c->contact_desc, &e)) {
+            cli_fail("close-contact check: %s", e.msg);
+            c->grade_failed = 1;
+            return 1;
+        }
+        c->contact_min = fmin(c->contact_min, q);
+        if (hit) {
+            c->contact_step = t->step;
+            return 1;
+        }
+    }
     if (c->grade)
         snprintf(extra, sizeof extra, "T %.0f K  P %.3g GPa  ρ %.3f  γ %.2f", t->temp_K, t->press * AION_EV_A3_TO_GPA,
                  t->density, c->gamma);
@@ -236,6 +267,26 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
                  t->density);
     cli_progress(c->label, done, total, el > 0 ? (double)(done - c->done0) / el : 0, extra);
     return cli_stop_requested();
+}
+
+/* The close-contact stop: the configuration to OUT/contact.xyz, the message; returns 5. */
+static int contact_stopped(const mdcli *m, aion_md *md, const progress_ctx *pc, const char *ck)
+{
+    char xp[4200];
+    aion_writer *w = NULL;
+    aion_write_opts wo;
+    aion_error e2;
+    aion_write_opts_init(&wo);
+    wo.format = AION_FMT_EXTXYZ;
+    snprintf(xp, sizeof xp, "%s/contact.xyz", m->out);
+    if (aion_writer_open(&w, xp, &wo, &e2) == AION_OK) {
+        if (aion_writer_write(w, aion_md_frame(md)) == AION_OK) aion_writer_close(w, &e2);
+        else aion_writer_abort(w);
+    }
+    fprintf(stderr, "aion: close contact at step %ld: %s, below %g x the data's closest pair: stopped; configuration "
+                    "in %s (label it and retrain)%s%s\n",
+            pc->contact_step, pc->contact_desc, m->contact_stop, xp, ck ? ", checkpoint " : "", ck ? ck : "");
+    return 5;
 }
 
 int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
@@ -291,6 +342,56 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
         }
         if (!m->restart) fprintf(pc.gcsv, "step,time_ps,gamma_max,worst_atom\n");
     }
+    pc.contact_min = INFINITY;
+    if (m->contact_stop != 0) {
+        int zs[64], nz = m->species ? cli_parse_species(m->species, zs, 64) : 0;
+        aion_frame *df = NULL;
+        int ndf = 0;
+        double *dmin = NULL;
+        aion_read_opts rdo;
+        if (!(m->contact_stop > 0 && m->contact_stop < 1)) {
+            aion_mtp_grade_free(pc.grade);
+            if (pc.gcsv) fclose(pc.gcsv);
+            return cli_fail("--contact-stop must be between 0 and 1 (got %g)", m->contact_stop);
+        }
+        if (nz <= 0 || !m->contact_data) {
+            aion_mtp_grade_free(pc.grade);
+            if (pc.gcsv) fclose(pc.gcsv);
+            return cli_fail("--contact-stop needs --species and --contact-data (the potential's training data)");
+        }
+        aion_read_opts_init(&rdo);
+        st = aion_read_all(m->contact_data, &rdo, &df, &ndf, &err);
+        if (st == AION_OK && !(dmin = calloc((size_t)nz * (size_t)nz, sizeof *dmin))) st = AION_ERR_NOMEM;
+        if (st == AION_OK) st = aion_frames_closest_pairs(df, ndf, zs, nz, CONTACT_SEARCH_A, dmin, &err);
+        if (st == AION_OK) st = aion_contact_create(&pc.contact, zs, nz, dmin, CONTACT_SEARCH_A, m->contact_stop, &err);
+        aion_frames_free(df, ndf);
+        free(dmin);
+        if (st != AION_OK) {
+            aion_mtp_grade_free(pc.grade);
+            if (pc.gcsv) fclose(pc.gcsv);
+            return cli_fail("%s", st == AION_ERR_NOMEM ? "out of memory" : err.msg);
+        }
+        pc.md = md;
+        pc.contact_every = m->contact_every > 0 ? m->contact_every : 1;
+        /* the callback must run at every check step (and at every grade step) */
+        long pe = ro.progress_every > 0 ? ro.progress_every : pc.contact_every;
+        while (pc.contact_every % pe || (pc.grade && pc.grade_every % pe)) pe--;
+        ro.progress_every = pe;
+        /* the start configuration too (the run's callback comes after the first step) */
+        double q = INFINITY;
+        int hit = 0;
+        if (!m->restart) {
+            st = aion_contact_check(pc.contact, aion_md_frame(md), &q, &hit, pc.contact_desc, sizeof pc.contact_desc, &err);
+            pc.contact_min = q;
+        }
+        if (st != AION_OK || hit) {
+            aion_mtp_grade_free(pc.grade);
+            if (pc.gcsv) fclose(pc.gcsv);
+            aion_contact_free(pc.contact);
+            m->contact_min_ratio = q;
+            return st != AION_OK ? cli_fail("close-contact check: %s", err.msg) : contact_stopped(m, md, &pc, NULL);
+        }
+    }
     cli_catch_signals();
     long step0 = aion_md_step_count(md);
     struct timespec w0, w1, c0, c1;
@@ -305,7 +406,10 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
     m->run_cpu_s = (double)(c1.tv_sec - c0.tv_sec) + 1e-9 * (double)(c1.tv_nsec - c0.tv_nsec);
     if (pc.gcsv) fclose(pc.gcsv);
     aion_mtp_grade_free(pc.grade);
+    aion_contact_free(pc.contact);
+    m->contact_min_ratio = pc.contact_min;
     if (pc.grade_failed) return 1;
+    if (st == AION_EOF && pc.contact_step) return contact_stopped(m, md, &pc, ck);
     if (st == AION_EOF && pc.stop_step) {
         char xp[4200];
         aion_writer *w = NULL;
@@ -384,6 +488,8 @@ int mdcli_finish(const mdcli *m, aion_md *md, cli_record *rec, const char *final
         cli_record_number(rec, "results", "run_wall_s", m->run_wall_s);
         cli_record_number(rec, "results", "run_cpu_s", m->run_cpu_s);
         cli_record_number(rec, "results", "atom_steps_per_s", as);
+        if (m->contact_stop > 0 && isfinite(m->contact_min_ratio))
+            cli_record_number(rec, "results", "contact_ratio_min", m->contact_min_ratio);
         fprintf(stderr, "aion: %ld steps in %.3f s wall, %.3f s CPU: %.4g atom-steps/s\n", m->run_steps, m->run_wall_s,
                 m->run_cpu_s, as);
     }

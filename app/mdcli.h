@@ -34,6 +34,12 @@ typedef struct mdcli {
     double grade_stop;
     double max_temp_ratio;   /* blow-up guard (aion_run_opts.max_temp_ratio) */
     const char *active_set;
+    /* close-contact guard: stop when a pair is closer than contact_stop x the
+     * closest pair of its species in contact_data (the training data) */
+    double contact_stop;
+    const char *contact_data;
+    long contact_every;
+    double contact_min_ratio;  /* filled by mdcli_run: the smallest ratio seen (INFINITY: none within the search) */
 } mdcli;
 
 /* Defaults; the table entries point into m. Returns the count (<= max). */
@@ -52,8 +58,12 @@ int mdcli_md_opts(const mdcli *m, const aion_frame *f, aion_md_opts *o, int **gr
  * With --grade/--grade-stop and an .mtp potential, the extrapolation grade
  * of the configuration is logged every grade_every steps to OUT/grade.csv
  * and the run stops (checkpoint written) once it exceeds grade_stop.
- * Returns 0 on success, 1 on error, 3 when stopped by a signal, 4 when
- * stopped by the extrapolation grade. Fills m->run_steps/run_wall_s/run_cpu_s. */
+ * With --contact-stop R (needs --species and --contact-data), every
+ * contact_every steps the closest pair of every species pair is compared with
+ * the data's; below R x the data's the run stops (checkpoint written, the
+ * configuration in OUT/contact.xyz). Returns 0 on success, 1 on error, 3 when
+ * stopped by a signal, 4 when stopped by the extrapolation grade, 5 by a
+ * close contact. Fills m->run_steps/run_wall_s/run_cpu_s. */
 int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label);
 /* Write f as extended XYZ to OUT/name (creates OUT); returns 0 on success. */
 int mdcli_write_structure(const mdcli *m, const aion_frame *f, const char *name);

@@ -529,6 +529,29 @@ int aion_nlist_reference(const aion_nlist *nl, const double (**pos)[3], double c
 aion_status aion_closest_pairs(const aion_frame *f, const int *species_z, int ns, double cutoff, double *dmin,
                                int *ia, int *ib, aion_error *err);
 
+/* The same over frames[0..n-1]: dmin[a * ns + b] is the closest a-b pair of
+ * any frame (INFINITY where none is within cutoff). */
+aion_status aion_frames_closest_pairs(const aion_frame *frames, int n, const int *species_z, int ns, double cutoff,
+                                      double *dmin, aion_error *err);
+
+/* Close-contact guard: is a configuration closer in some species pair than
+ * ratio x the closest pair of that species pair in the data a potential was
+ * trained on? The extrapolation grade can miss such contacts (docs/learning.md,
+ * "Close contacts"). dmin: the data's closest pairs (ns * ns, from
+ * aion_frames_closest_pairs); where it is not finite, fallback (e.g. the
+ * potential's cut-off) stands in. 0 < ratio < 1. */
+typedef struct aion_contact aion_contact;
+aion_status aion_contact_create(aion_contact **out, const int *species_z, int ns, const double *dmin, double fallback,
+                                double ratio, aion_error *err);
+/* *ratio: the smallest d_ab / d_ab(data) over the species pairs, exact
+ * whenever it is below 1 (pairs farther than the largest reference are not
+ * looked at: then a value >= 1 or INFINITY); *hit: 1 when it is below the
+ * guard's ratio; desc (may be NULL): "Li-Li 1.620 A (atoms 66, 147;
+ * data 1.862 A)", atoms 1-based, the pair of that smallest ratio. */
+aion_status aion_contact_check(aion_contact *c, const aion_frame *f, double *ratio, int *hit, char *desc, size_t len,
+                               aion_error *err);
+void aion_contact_free(aion_contact *c);
+
 
 
 /* ===================================================================== */

@@ -22,7 +22,6 @@
  */
 #include "aion.h"
 #include "internal.h"
-#include "neighbor/nlist.h"
 #include "pipeline/pipeline.h"
 #include "potential/mtp.h"
 
@@ -491,11 +490,7 @@ typedef struct md_cb {
     aion_frame *aud;          /* audit frames (kept whatever their grade) */
     int naud, capaud, n_audit;
     /* close contacts (contact_select > 0) */
-    double contact;           /* the ratio */
-    double *dref;             /* the closest pairs of the data (ns * ns; the cutoff where there is none) */
-    aion_nlist *nl;           /* searches up to contact x the largest of dref */
-    double *dm;               /* this frame's */
-    int *ia, *ib;
+    aion_contact *guard;      /* the data's closest pairs x contact_select (NULL: off) */
     int touched;              /* a contact stopped the task */
     double cratio;            /* its d / d_data */
     char cdesc[96];
@@ -549,20 +544,13 @@ static int md_grade(md_cb *c, long step, double T)
         return 1;
     }
     double qmin = INFINITY;
-    int qa = -1, qb = -1;
-    if (c->contact > 0) {
-        const aion_learn_opts *o = c->x->o;
-        int ns = o->n_species;
-        aion_status st = aion_nlist_closest_pairs(c->nl, f, o->species_z, ns, c->dm, c->ia, c->ib, &c->gerr);
-        if (st != AION_OK) {
+    int hit = 0;
+    char cdesc[sizeof c->cdesc];
+    if (c->guard) {
+        if (aion_contact_check(c->guard, f, &qmin, &hit, cdesc, sizeof cdesc, &c->gerr) != AION_OK) {
             c->grade_failed = 1;
             return 1;
         }
-        for (int a = 0; a < ns; a++)
-            for (int b = a; b < ns; b++) {
-                double q = c->dm[a * ns + b] / c->dref[a * ns + b];
-                if (q < qmin) qmin = q, qa = a, qb = b;
-            }
         fprintf(c->csv, "%ld,%.3f,%.6g,%d,%.6g\n", step, T, g, worst, isfinite(qmin) ? qmin : -1.0);
     } else {
         fprintf(c->csv, "%ld,%.3f,%.6g,%d\n", step, T, g, worst);
@@ -582,12 +570,9 @@ static int md_grade(md_cb *c, long step, double T)
         c->broke = 1;
         return 1;
     }
-    if (qa >= 0 && qmin < c->contact) {
-        const aion_learn_opts *o = c->x->o;
-        int ns = o->n_species, k = qa * ns + qb;
+    if (hit) {
         if (keep_frame(c, &c->con, &c->ncon, &c->capcon, f, step, g, T)) return 1;
-        snprintf(c->cdesc, sizeof c->cdesc, "%s-%s %.3f A (atoms %d, %d; data %.3f A)", aion_element_symbol(o->species_z[qa]),
-                 aion_element_symbol(o->species_z[qb]), c->dm[k], c->ia[k] + 1, c->ib[k] + 1, c->dref[k]);
+        snprintf(c->cdesc, sizeof c->cdesc, "%s", cdesc);
         aion_frame_info_set(&c->con[c->ncon - 1], "al_contact", c->cdesc);
         c->touched = 1;
         c->cratio = qmin;
@@ -697,26 +682,9 @@ static aion_status step_task(lctx *x, int iter, const char *dir, int ti, const c
         goto done;
     }
     fputs(o->contact_select > 0 ? "step,T_K,grade,worst_atom,contact_ratio\n" : "step,T_K,grade,worst_atom\n", c.csv);
-    if (o->contact_select > 0) {
-        size_t n2 = (size_t)o->n_species * (size_t)o->n_species;
-        double search = 0;
-        c.contact = o->contact_select;
-        c.dref = aion_calloc(n2, sizeof *c.dref);
-        c.dm = aion_calloc(n2, sizeof *c.dm);
-        c.ia = aion_calloc(n2, sizeof *c.ia);
-        c.ib = aion_calloc(n2, sizeof *c.ib);
-        if (!c.dref || !c.dm || !c.ia || !c.ib) {
-            st = aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-            goto done;
-        }
-        for (size_t k = 0; k < n2; k++) {
-            c.dref[k] = isfinite(x->dmin[k]) ? x->dmin[k] : o->cutoff;
-            search = fmax(search, o->contact_select * c.dref[k]);
-        }
-        aion_nlist_opts no = {.cutoff = search, .skin = 0.0, .full = 0};
-        if ((st = aion_nlist_create(&c.nl, &no, err)) != AION_OK) goto done;
-        aion_nlist_set_threads(c.nl, 1);
-    }
+    if (o->contact_select > 0 &&
+        (st = aion_contact_create(&c.guard, o->species_z, o->n_species, x->dmin, o->cutoff, o->contact_select, err)) != AION_OK)
+        goto done;
     c.x = x;
     c.iter = iter;
     c.task = ti;
@@ -805,11 +773,7 @@ done:
     if (c.cand) aion_frames_free(c.cand, c.ncand);
     if (c.aud) aion_frames_free(c.aud, c.naud);
     if (c.con) aion_frames_free(c.con, c.ncon);
-    aion_nlist_free(c.nl);
-    free(c.dref);
-    free(c.dm);
-    free(c.ia);
-    free(c.ib);
+    aion_contact_free(c.guard);
     aion_mtp_grade_free(c.g);
     aion_md_free(md);
     aion_potential_free(p);
@@ -1121,26 +1085,9 @@ static aion_status data_closest_pairs(lctx *x, aion_error *err)
 {
     const aion_learn_opts *o = x->o;
     int ns = o->n_species;
-    aion_nlist *nl = NULL;
-    aion_nlist_opts no = {.cutoff = o->cutoff, .skin = 0.0, .full = 0};
-    aion_status st = AION_OK;
-    double *dm = aion_calloc((size_t)ns * (size_t)ns, sizeof *dm);
-    if (!x->dmin) x->dmin = aion_calloc((size_t)ns * (size_t)ns, sizeof *x->dmin);
-    if (!dm || !x->dmin) {
-        free(dm);
+    if (!x->dmin && !(x->dmin = aion_calloc((size_t)ns * (size_t)ns, sizeof *x->dmin)))
         return aion_err_set(err, AION_ERR_NOMEM, "out of memory");
-    }
-    if ((st = aion_nlist_create(&nl, &no, err)) != AION_OK) goto done;
-    aion_nlist_set_threads(nl, 1);
-    for (int k = 0; k < ns * ns; k++) x->dmin[k] = INFINITY;
-    for (int q = 0; q < x->ndata && st == AION_OK; q++) {
-        if ((st = aion_nlist_closest_pairs(nl, &x->data[q], o->species_z, ns, dm, NULL, NULL, err)) != AION_OK) break;
-        for (int k = 0; k < ns * ns; k++) x->dmin[k] = fmin(x->dmin[k], dm[k]);
-    }
-done:
-    aion_nlist_free(nl);
-    free(dm);
-    return st;
+    return aion_frames_closest_pairs(x->data, x->ndata, o->species_z, ns, o->cutoff, x->dmin, err);
 }
 
 static aion_status check_opts(const aion_learn_opts *o, aion_error *err)

@@ -778,6 +778,97 @@ static void test_closest_pairs(void)
     aion_frame_free(&f);
 }
 
+/* One frame through the guard against the per-frame closest pairs: the smallest ratio to dref (the
+ * fallback 4 A where dref is not finite) is exact below 1, flagged below 0.9, named by its pair. */
+static void check_guard(aion_contact *g, const aion_frame *f, const int *spz, int ns, const double *dref, int *nbelow,
+                        int *nhit)
+{
+    double one[9], q = 0, want = INFINITY;
+    int hit = -1, wk = -1;
+    char desc[96];
+    CHECK(aion_closest_pairs(f, spz, ns, 6.0, one, NULL, NULL, NULL) == AION_OK);
+    for (int a = 0; a < ns; a++)
+        for (int b = a; b < ns; b++) {
+            int k = a * ns + b;
+            double r = one[k] / (isfinite(dref[k]) ? dref[k] : 4.0);
+            if (r < want) want = r, wk = k;
+        }
+    CHECK(aion_contact_check(g, f, &q, &hit, desc, sizeof desc, NULL) == AION_OK);
+    if (want < 1) {
+        (*nbelow)++;
+        CHECK_NEAR(q, want, 1e-12);
+        CHECK(hit == (want < 0.9));
+        *nhit += hit;
+        char sym[16];
+        snprintf(sym, sizeof sym, "%s-%s ", aion_element_symbol(spz[wk / ns]), aion_element_symbol(spz[wk % ns]));
+        CHECK(strncmp(desc, sym, strlen(sym)) == 0);
+    } else {
+        CHECK(q >= 1 && !hit);
+    }
+}
+
+/* aion_frames_closest_pairs is the minimum of aion_closest_pairs over the
+ * frames; the contact guard built on it finds the smallest ratio d / d(data)
+ * exactly whenever it is below 1 (checked against the per-frame closest pairs),
+ * flags it below its ratio, names the pair, and uses the fallback for a
+ * species pair the data lack. */
+static void test_contact_guard(void)
+{
+    unsigned long long seed = 777;
+    const int spz[3] = {3, 8, 15};
+    const int ns = 3;
+    aion_frame data[5], f;
+    double dmin[9], one[9];
+    for (int q = 0; q < 5; q++) {
+        double H[3][3];
+        aion_frame_init(&data[q]);
+        random_cell(H, 6.0 + q, 0.2, &seed);
+        random_frame(&data[q], 20 + 4 * q, (const double(*)[3])H, PBC3, 1, 0.5, &seed);
+        for (int i = 0; i < data[q].n; i++) data[q].z[i] = i % 7 == 0 ? 15 : i % 2 ? 3 : 8; /* P from i = 0 */
+    }
+    CHECK(aion_frames_closest_pairs(data, 5, spz, ns, 4.0, dmin, NULL) == AION_OK);
+    for (int k = 0; k < 9; k++) {
+        double m = INFINITY;
+        for (int q = 0; q < 5; q++) {
+            CHECK(aion_closest_pairs(&data[q], spz, ns, 4.0, one, NULL, NULL, NULL) == AION_OK);
+            m = fmin(m, one[k]);
+        }
+        CHECK(m == dmin[k]);
+    }
+    /* P-P absent from the data: the fallback (4 A) stands in */
+    double dref[9];
+    memcpy(dref, dmin, sizeof dref);
+    dref[2 * ns + 2] = INFINITY;
+    aion_contact *g = NULL;
+    CHECK(aion_contact_create(&g, spz, ns, dref, 4.0, 0.9, NULL) == AION_OK);
+    aion_frame_init(&f);
+    int nhit = 0, nbelow = 0;
+    for (int trial = 0; trial < 40; trial++) {
+        double H[3][3];
+        random_cell(H, 5.0 + 0.1 * trial, 0.2, &seed);
+        random_frame(&f, 24, (const double(*)[3])H, PBC3, 1, 0.45, &seed);
+        for (int i = 0; i < f.n; i++) f.z[i] = i % 7 == 0 ? 15 : i % 2 ? 3 : 8;
+        check_guard(g, &f, spz, ns, dref, &nbelow, &nhit);
+    }
+    /* a frame of the data: no pair below the data's (P-P, the fallback, aside) */
+    int b0 = 0, h0 = 0;
+    dref[2 * ns + 2] = dmin[2 * ns + 2];
+    aion_contact_free(g);
+    CHECK(aion_contact_create(&g, spz, ns, dref, 4.0, 0.9, NULL) == AION_OK);
+    check_guard(g, &data[3], spz, ns, dref, &b0, &h0);
+    CHECK(b0 == 0 && h0 == 0);
+    fprintf(stderr, "contact guard: %d of 40 below 1, %d below 0.9\n", nbelow, nhit);
+    CHECK(nhit > 0 && nbelow > nhit); /* both cases were met */
+    aion_contact_free(g);
+    /* bad input */
+    CHECK(aion_contact_create(&g, spz, ns, dref, 4.0, 1.0, NULL) == AION_ERR_INVALID && !g);
+    CHECK(aion_contact_create(&g, spz, ns, dref, 0.0, 0.9, NULL) == AION_ERR_INVALID && !g);
+    CHECK(aion_frames_closest_pairs(data, 5, spz, ns, 0.0, dmin, NULL) == AION_ERR_INVALID);
+    aion_contact_free(NULL);
+    for (int q = 0; q < 5; q++) aion_frame_free(&data[q]);
+    aion_frame_free(&f);
+}
+
 int main(void)
 {
     TEST_RUN(test_self_images_exact);
@@ -793,6 +884,7 @@ int main(void)
     TEST_RUN(test_random_small);
     TEST_RUN(test_walk_slab);
     TEST_RUN(test_closest_pairs);
+    TEST_RUN(test_contact_guard);
     TEST_RUN(test_errors);
     return TEST_END();
 }
