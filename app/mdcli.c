@@ -269,20 +269,26 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
     return cli_stop_requested();
 }
 
-/* The close-contact stop: the configuration to OUT/contact.xyz, the message; returns 5. */
-static int contact_stopped(const mdcli *m, aion_md *md, const progress_ctx *pc, const char *ck)
+/* The configuration a guard stopped at, to OUT/name (best effort: the message names the file either way). */
+static void write_stop_frame(const mdcli *m, aion_md *md, const char *name, char *path, size_t len)
 {
-    char xp[4200];
     aion_writer *w = NULL;
     aion_write_opts wo;
     aion_error e2;
     aion_write_opts_init(&wo);
     wo.format = AION_FMT_EXTXYZ;
-    snprintf(xp, sizeof xp, "%s/contact.xyz", m->out);
-    if (aion_writer_open(&w, xp, &wo, &e2) == AION_OK) {
+    snprintf(path, len, "%s/%s", m->out, name);
+    if (aion_writer_open(&w, path, &wo, &e2) == AION_OK) {
         if (aion_writer_write(w, aion_md_frame(md)) == AION_OK) aion_writer_close(w, &e2);
         else aion_writer_abort(w);
     }
+}
+
+/* The close-contact stop: the configuration to OUT/contact.xyz, the message; returns 5. */
+static int contact_stopped(const mdcli *m, aion_md *md, const progress_ctx *pc, const char *ck)
+{
+    char xp[4200];
+    write_stop_frame(m, md, "contact.xyz", xp, sizeof xp);
     fprintf(stderr, "aion: close contact at step %ld: %s, below %g x the data's closest pair: stopped; configuration "
                     "in %s (label it and retrain)%s%s\n",
             pc->contact_step, pc->contact_desc, m->contact_stop, xp, ck ? ", checkpoint " : "", ck ? ck : "");
@@ -412,18 +418,9 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
     if (st == AION_EOF && pc.contact_step) return contact_stopped(m, md, &pc, ck);
     if (st == AION_EOF && pc.stop_step) {
         char xp[4200];
-        aion_writer *w = NULL;
-        aion_write_opts wo;
-        aion_error e2;
-        aion_write_opts_init(&wo);
-        wo.format = AION_FMT_EXTXYZ;
-        snprintf(xp, sizeof xp, "%s/extrapolating.xyz", m->out);
-        if (aion_writer_open(&w, xp, &wo, &e2) == AION_OK) {
-            if (aion_writer_write(w, aion_md_frame(md)) == AION_OK) aion_writer_close(w, &e2);
-            else aion_writer_abort(w);
-        }
-        fprintf(stderr, "aion: extrapolation grade %.3g > %g at step %ld: stopped; configuration in %s/extrapolating.xyz "
-                        "(label it and retrain), checkpoint %s\n", pc.gamma_stop, pc.grade_stop, pc.stop_step, m->out, ck);
+        write_stop_frame(m, md, "extrapolating.xyz", xp, sizeof xp);
+        fprintf(stderr, "aion: extrapolation grade %.3g > %g at step %ld: stopped; configuration in %s "
+                        "(label it and retrain), checkpoint %s\n", pc.gamma_stop, pc.grade_stop, pc.stop_step, xp, ck);
         return 4;
     }
     if (st == AION_EOF) {

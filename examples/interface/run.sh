@@ -35,6 +35,10 @@
 #   xtb-d.mtp), which relaxes the N sites and O vacancies the substitution leaves (the PBE potential
 #   never saw those: started from them it collapses within 0.2 ps), then 5 ps at 1000 K with POT (which
 #   must know N; grade watched) and a cooling to 300 K over 1.4 ps.
+#   CONTACT_DATA=TRAIN.xyz: the close-contact guard on every MD stage (aion md --contact-stop, default
+#   CONTACT_STOP=0.9 x the closest pair of each species pair in TRAIN.xyz, the potential's training data):
+#   a run that brings a pair closer stops there, named, instead of going on into a hole the grade may
+#   not see (docs/interface.md, "The MTP + QEq blow-up is a Li-Li hole").
 # With the potential of train.sh every run stops after 0.25-0.35 ps (docs/interface.md).
 # One thread, nice; TIME=20 TEMPS="600 700 800" takes about 1-2 h on one loaded core.
 set -e
@@ -58,6 +62,8 @@ case $FACE in
 esac
 IF=$W/if$FACE.xyz
 FREEZE=${FREEZE:-inner}
+CG=""
+[ -n "${CONTACT_DATA:-}" ] && CG="--contact-stop ${CONTACT_STOP:-0.9} --contact-data $CONTACT_DATA"
 if [ "$FREEZE" = all ]; then DILATE=${DILATE:-mobile}; else DILATE=${DILATE:-all}; fi
 MSEED=$((1000 * (SEED - 71)))
 mkdir -p "$W"
@@ -112,7 +118,7 @@ for T in $TEMPS; do
                 --press 0 --temp "$T" --time "$ZRELAX" --dt 1 --seed "$((T + 1 + MSEED))" --freeze-zlo "$FLO" --freeze-zhi "$FHI" \
                 --dilate "$DILATE" \
                 --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 100 --thermo-every 50 \
-                --checkpoint-every 2000 --threads 1 --out "$Z" $R >"$Z.log" 2>&1 || true
+                --checkpoint-every 2000 --threads 1 --out "$Z" $R $CG >"$Z.log" 2>&1 || true
         fi
         if [ ! -f "$Z/final.xyz" ]; then
             echo "== $T K: the NPT (cell z) relaxation did not finish: $(grep -h 'stopped' "$Z.log" | tail -1)"
@@ -146,7 +152,7 @@ print(c[0], c[1])" "$IF" "$START")
         nice $AION md --in "$START" --potential "$POT" --species "$SPECIES" --ensemble nvt-csvr --temp "$T" \
             --time "$TIME" --dt 1 --seed "$((T + MSEED))" --freeze-zlo "${PFLO% *}" --freeze-zhi "${PFLO#* }" \
             --grade --grade-every 50 --grade-stop "$GRADE_STOP" --traj-every 50 --thermo-every 50 --checkpoint-every 2000 --threads 1 \
-            --out "$D" $R 2>"$D.log" || true
+            --out "$D" $R $CG 2>"$D.log" || true
     fi
     GMAX=$(awk -F, 'NR > 1 && $3 > m {m = $3} END {print m + 0}' "$D/grade.csv")
     if [ ! -f "$D/final.xyz" ] || [ "$(echo "$GMAX > $GRADE_OK" | bc)" = 1 ]; then

@@ -10,7 +10,11 @@
 #                                           (li-interface-pbe-n-audit.xyz, audit-pbe.sh with TAG=_lipon)
 # and, as a record of what it gets wrong (docs/interface.md, "Data for the dissolved state"), li-iface-pbe.mtp
 # on two 280-atom free-metal frames with 14-15 dissolved metal Li and six Li-excess glass cells
-# (li-interface-pbe-diss.xyz, li-interface-pbe-excess.xyz; examples/interface/diss.sh).
+# (li-interface-pbe-diss.xyz, li-interface-pbe-excess.xyz; examples/interface/diss.sh), and on the labels
+# of session 15 (docs/interface.md, "The audited loop on Li-excess glass", "The MTP + QEq blow-up"):
+# the audited loop's 17 Li-excess and glass cells (li-interface-pbe-excess-al.xyz, -excess-test.xyz),
+# three 104-atom Li3PO4 glasses (-glass104.xyz) and six Li-Li contacts (-lili.xyz; examples/interface/
+# learn-diss.sh, lili.sh).
 # The bounds are the errors measured when the potentials were made (docs/interface.md) plus about 10 %:
 # the test fails if a potential file, the MTP evaluator or the species mapping changes the errors.
 AION=${AION_BIN:-$PWD/build/aion}
@@ -47,6 +51,11 @@ check "li-iface-pbe-n on N held-out" potentials/li-iface-pbe-n.mtp Li,P,O,N "$t/
 check "li-iface-pbe-n on an N replica" potentials/li-iface-pbe-n.mtp Li,P,O,N $D/li-interface-pbe-n-audit.xyz 18.0 305
 check "li-iface-pbe on free-metal frames" potentials/li-iface-pbe.mtp Li,P,O $D/li-interface-pbe-diss.xyz 22.0 285
 check "li-iface-pbe on Li-excess glass" potentials/li-iface-pbe.mtp Li,P,O $D/li-interface-pbe-excess.xyz 91.0 395
+"$AION" convert $D/li-interface-pbe-excess-al.xyz "$t/x17.xyz" 2>/dev/null || fail "convert"
+"$AION" convert $D/li-interface-pbe-excess-test.xyz "$t/x17.xyz" --append 2>/dev/null || fail "convert"
+check "li-iface-pbe on the Li-excess loop's cells" potentials/li-iface-pbe.mtp Li,P,O "$t/x17.xyz" 39.0 340
+check "li-iface-pbe on 104-atom glasses" potentials/li-iface-pbe.mtp Li,P,O $D/li-interface-pbe-glass104.xyz 2.5 245
+check "li-iface-pbe on Li-Li contacts" potentials/li-iface-pbe.mtp Li,P,O $D/li-interface-pbe-lili.xyz 61.0 490
 # the Li,P,O potential cannot evaluate N: a clear error, not a wrong number
 if "$AION" eval --potential potentials/li-iface-pbe.mtp --species Li,P,O --in "$t/n.xyz" --out "$t/x.xyz" 2>"$t/err"; then
     fail "li-iface-pbe.mtp evaluated a structure with N"
