@@ -1,6 +1,6 @@
 #!/bin/sh
 # The audited loop on Li-excess glass, then the bulk glass and Li-Li contacts (learn-diss.yaml;
-# docs/interface.md, "The loop on Li-excess glass"). diss.sh showed by hand that Li-excess glass cells
+# docs/interface.md, "The audited loop on Li-excess glass"). diss.sh showed by hand that Li-excess glass cells
 # fix most of the free-metal error but shift the stoichiometric bulk glass by +12..+20 meV/atom. This
 # runs aion learn with Li-excess and stoichiometric glass tasks and the energy check (one configuration
 # per task labelled whatever its grade), then adds what the loop's small cells do not hold. Steps:
