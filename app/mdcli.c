@@ -216,6 +216,7 @@ typedef struct {
     long contact_every, contact_step;
     double contact_min;
     char contact_desc[96];
+    long show_every; /* steps between progress-bar updates (the user's --progress-every) */
 } progress_ctx;
 
 static int on_progress(void *user, long done, long total, const aion_thermo *t)
@@ -223,8 +224,6 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
     progress_ctx *c = user;
     struct timespec now;
     char extra[128];
-    clock_gettime(CLOCK_MONOTONIC, &now);
-    double el = (double)(now.tv_sec - c->t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - c->t0.tv_nsec);
     if (c->grade && t->step % c->grade_every == 0) {
         double g = 0;
         int worst = -1;
@@ -259,6 +258,10 @@ static int on_progress(void *user, long done, long total, const aion_thermo *t)
             return 1;
         }
     }
+    /* the guards may call more often than the progress bar is wanted */
+    if (c->show_every > 1 && t->step % c->show_every) return cli_stop_requested();
+    clock_gettime(CLOCK_MONOTONIC, &now);
+    double el = (double)(now.tv_sec - c->t0.tv_sec) + 1e-9 * (double)(now.tv_nsec - c->t0.tv_nsec);
     if (c->grade)
         snprintf(extra, sizeof extra, "T %.0f K  P %.3g GPa  ρ %.3f  γ %.2f", t->temp_K, t->press * AION_EV_A3_TO_GPA,
                  t->density, c->gamma);
@@ -295,6 +298,42 @@ static int contact_stopped(const mdcli *m, aion_md *md, const progress_ctx *pc, 
     return 5;
 }
 
+/* --contact-stop: the guard from the training data's closest pairs, the callback interval, and the check
+ * of the start configuration (the run's callback comes after the first step). Returns 0, 1 (error,
+ * printed) or 5 (the start is already a contact). */
+static int contact_setup(const mdcli *m, aion_md *md, progress_ctx *pc, aion_run_opts *ro)
+{
+    int zs[64], nz = m->species ? cli_parse_species(m->species, zs, 64) : 0, ndf = 0, hit = 0;
+    aion_frame *df = NULL;
+    double *dmin = NULL;
+    aion_read_opts rdo;
+    aion_error err;
+    aion_status st;
+    if (!(m->contact_stop > 0 && m->contact_stop < 1))
+        return cli_fail("--contact-stop must be between 0 and 1 (got %g)", m->contact_stop);
+    if (nz <= 0 || !m->contact_data)
+        return cli_fail("--contact-stop needs --species and --contact-data (the potential's training data)");
+    aion_read_opts_init(&rdo);
+    if (!(dmin = calloc((size_t)nz * (size_t)nz, sizeof *dmin))) return cli_fail("out of memory");
+    st = aion_read_all(m->contact_data, &rdo, &df, &ndf, &err);
+    if (st == AION_OK) st = aion_frames_closest_pairs(df, ndf, zs, nz, CONTACT_SEARCH_A, dmin, &err);
+    if (st == AION_OK) st = aion_contact_create(&pc->contact, zs, nz, dmin, CONTACT_SEARCH_A, m->contact_stop, &err);
+    aion_frames_free(df, ndf);
+    free(dmin);
+    if (st != AION_OK) return cli_fail("%s", err.msg);
+    pc->md = md;
+    pc->contact_every = m->contact_every > 0 ? m->contact_every : 1;
+    /* the callback must run at every check step (and at every grade step) */
+    long pe = ro->progress_every > 0 ? ro->progress_every : pc->contact_every;
+    while (pc->contact_every % pe || (pc->grade && pc->grade_every % pe)) pe--;
+    ro->progress_every = pe;
+    if (m->restart) return 0;
+    if (aion_contact_check(pc->contact, aion_md_frame(md), &pc->contact_min, &hit, pc->contact_desc,
+                           sizeof pc->contact_desc, &err) != AION_OK)
+        return cli_fail("close-contact check: %s", err.msg);
+    return hit ? contact_stopped(m, md, pc, NULL) : 0;
+}
+
 int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const char *label)
 {
     aion_run_opts ro;
@@ -324,6 +363,7 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
     ro.max_temp_ratio = m->max_temp_ratio;
     memset(&pc, 0, sizeof pc);
     pc.label = label;
+    pc.show_every = ro.progress_every;
     clock_gettime(CLOCK_MONOTONIC, &pc.t0);
     pc.done0 = 0;
     if (m->grade || m->grade_stop > 0) {
@@ -350,52 +390,13 @@ int mdcli_run(mdcli *m, aion_md *md, const aion_segment *segs, int nseg, const c
     }
     pc.contact_min = INFINITY;
     if (m->contact_stop != 0) {
-        int zs[64], nz = m->species ? cli_parse_species(m->species, zs, 64) : 0;
-        aion_frame *df = NULL;
-        int ndf = 0;
-        double *dmin = NULL;
-        aion_read_opts rdo;
-        if (!(m->contact_stop > 0 && m->contact_stop < 1)) {
-            aion_mtp_grade_free(pc.grade);
-            if (pc.gcsv) fclose(pc.gcsv);
-            return cli_fail("--contact-stop must be between 0 and 1 (got %g)", m->contact_stop);
-        }
-        if (nz <= 0 || !m->contact_data) {
-            aion_mtp_grade_free(pc.grade);
-            if (pc.gcsv) fclose(pc.gcsv);
-            return cli_fail("--contact-stop needs --species and --contact-data (the potential's training data)");
-        }
-        aion_read_opts_init(&rdo);
-        st = aion_read_all(m->contact_data, &rdo, &df, &ndf, &err);
-        if (st == AION_OK && !(dmin = calloc((size_t)nz * (size_t)nz, sizeof *dmin))) st = AION_ERR_NOMEM;
-        if (st == AION_OK) st = aion_frames_closest_pairs(df, ndf, zs, nz, CONTACT_SEARCH_A, dmin, &err);
-        if (st == AION_OK) st = aion_contact_create(&pc.contact, zs, nz, dmin, CONTACT_SEARCH_A, m->contact_stop, &err);
-        aion_frames_free(df, ndf);
-        free(dmin);
-        if (st != AION_OK) {
-            aion_mtp_grade_free(pc.grade);
-            if (pc.gcsv) fclose(pc.gcsv);
-            return cli_fail("%s", st == AION_ERR_NOMEM ? "out of memory" : err.msg);
-        }
-        pc.md = md;
-        pc.contact_every = m->contact_every > 0 ? m->contact_every : 1;
-        /* the callback must run at every check step (and at every grade step) */
-        long pe = ro.progress_every > 0 ? ro.progress_every : pc.contact_every;
-        while (pc.contact_every % pe || (pc.grade && pc.grade_every % pe)) pe--;
-        ro.progress_every = pe;
-        /* the start configuration too (the run's callback comes after the first step) */
-        double q = INFINITY;
-        int hit = 0;
-        if (!m->restart) {
-            st = aion_contact_check(pc.contact, aion_md_frame(md), &q, &hit, pc.contact_desc, sizeof pc.contact_desc, &err);
-            pc.contact_min = q;
-        }
-        if (st != AION_OK || hit) {
+        int rc = contact_setup(m, md, &pc, &ro);
+        if (rc) {
             aion_mtp_grade_free(pc.grade);
             if (pc.gcsv) fclose(pc.gcsv);
             aion_contact_free(pc.contact);
-            m->contact_min_ratio = q;
-            return st != AION_OK ? cli_fail("close-contact check: %s", err.msg) : contact_stopped(m, md, &pc, NULL);
+            m->contact_min_ratio = pc.contact_min;
+            return rc;
         }
     }
     cli_catch_signals();

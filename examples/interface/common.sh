@@ -7,6 +7,15 @@ data38() { # OUT: the 38 training frames of potentials/li-iface-pbe.mtp (its loo
     mv "$1.tmp.xyz" "$1"
 }
 
+cat_data() { # OUT FILE...: the FILEs one after another (aion convert), to W/OUT (kept if it is there)
+    [ -f "$W/$1" ] && return 0
+    o=$1
+    shift
+    rm -f "$W/c.tmp.xyz"
+    for f in "$@"; do ./build/aion convert "$f" "$W/c.tmp.xyz" --append 2>/dev/null; done
+    mv "$W/c.tmp.xyz" "$W/$o"
+}
+
 qeq_table() { # SJ SX FILE: Rappe & Goddard (J. Phys. Chem. 95, 3358 (1991)) chi and J, scaled
     awk -v sj="$1" -v sx="$2" 'BEGIN {
         print "# Rappe-Goddard chi, J; J x " sj ", chi - chi(Li) x " sx "; widths: covalent radii"

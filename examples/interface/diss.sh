@@ -43,16 +43,13 @@ TRAIN="--species Li,P,O --level 12 --cutoff 5 --zbl 0.6,1.4 --max-iter 1500 --th
 [ -x ./build/aion ] || make -j2 >/dev/null
 mkdir -p "$W"
 
-data() { # OUT FILE...: the 38 training frames of the shipped potential, then FILEs, to W/OUT
-    o=$W/$1
-    [ -f "$o" ] && return 0
-    data38 "$W/data38.xyz"
-    cp "$W/data38.xyz" "$W/d.tmp.xyz"
-    shift
-    for f in "$@"; do ./build/aion convert "$f" "$W/d.tmp.xyz" --append 2>/dev/null; done
-    mv "$W/d.tmp.xyz" "$o"
-}
 . examples/interface/common.sh
+data() { # OUT FILE...: the 38 training frames of the shipped potential, then FILEs, to W/OUT
+    o=$1
+    shift
+    data38 "$W/data38.xyz"
+    cat_data "$o" "$W/data38.xyz" "$@"
+}
 
 for step in $STEPS; do case $step in
 md)

@@ -42,25 +42,10 @@ STEPS=${1:-data learn glass refit md report}
 mkdir -p "$W/start"
 . examples/interface/common.sh
 
-cat_data() { # OUT FILE...: the FILEs one after another (aion convert), to W/OUT
-    [ -f "$W/$1" ] && return 0
-    o=$1
-    shift
-    rm -f "$W/c.tmp.xyz"
-    for f in "$@"; do ./build/aion convert "$f" "$W/c.tmp.xyz" --append 2>/dev/null; done
-    mv "$W/c.tmp.xyz" "$W/$o"
-}
-
 for step in $STEPS; do case $step in
 data)
-    if [ ! -f "$W/data46.xyz" ]; then
-        data38 "$W/data38.xyz"
-        cp "$W/data38.xyz" "$W/d.tmp.xyz"
-        for f in examples/data/li-interface-pbe-diss.xyz examples/data/li-interface-pbe-excess.xyz; do
-            ./build/aion convert "$f" "$W/d.tmp.xyz" --append 2>/dev/null
-        done
-        mv "$W/d.tmp.xyz" "$W/data46.xyz"
-    fi
+    data38 "$W/data38.xyz"
+    cat_data data46.xyz "$W/data38.xyz" examples/data/li-interface-pbe-diss.xyz examples/data/li-interface-pbe-excess.xyz
     for fkv in 8:3:12 6:6:12 11:1:12 7:4:12 9:2:8; do   # glass frame : added Li : A^3 per added Li
         f=${fkv%%:*} v=${fkv##*:} k=${fkv#*:}; k=${k%:*}
         [ -f "$W/start/x$f-$k.xyz" ] || /usr/bin/python3 examples/interface/excess.py examples/data/li-interface-pbe.xyz \

@@ -78,7 +78,8 @@ aion_status aion_contact_create(aion_contact **out, const int *species_z, int ns
         c->dref[k] = isfinite(dmin[k]) && dmin[k] > 0 ? dmin[k] : fallback;
         search = fmax(search, c->dref[k]); /* every ratio below 1 is found, not only those below `ratio` */
     }
-    aion_nlist_opts no = {.cutoff = search, .skin = 0.0, .full = 0};
+    /* a skin: aion md checks every step, and consecutive steps then refresh the list instead of building it */
+    aion_nlist_opts no = {.cutoff = search, .skin = 1.0, .full = 0};
     aion_status st = aion_nlist_create(&c->nl, &no, err);
     if (st != AION_OK) {
         aion_contact_free(c);

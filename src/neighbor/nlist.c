@@ -724,7 +724,8 @@ aion_status aion_nlist_closest_pairs(aion_nlist *nl, const aion_frame *f, const 
         for (int s = 0; s < ns; s++)
             if (f->z[i] == species_z[s]) sp[i] = s;
     }
-    aion_nlist_invalidate(nl); /* every frame a fresh build: the list serves unrelated frames */
+    /* update rebuilds unless every atom is within skin/2 of where the list was built (any frame: it
+     * need not follow the last one), so a list with a skin serves consecutive MD frames without a build */
     if ((st = aion_nlist_update(nl, f)) != AION_OK) {
         st = aion_err_set(err, st, "%s", aion_nlist_errmsg(nl));
         goto done;

@@ -69,8 +69,10 @@ void aion_nlist_invalidate(aion_nlist *nl);
  * know no rebuild is needed. */
 void aion_nlist_refresh(aion_nlist *nl, const aion_frame *f);
 /* aion_closest_pairs (aion.h) on a list the caller keeps (a half list; its
- * cut-off is the search distance): rebuilt for f, so one list serves any
- * sequence of frames (MD steps, a trajectory) without an allocation each. */
+ * cut-off is the search distance): updated for f (aion_nlist_update: rebuilt
+ * unless f's atoms are within skin/2 of the last build), so one list serves
+ * any sequence of frames (MD steps, a trajectory), and with a skin consecutive
+ * MD frames without a build each. */
 aion_status aion_nlist_closest_pairs(aion_nlist *nl, const aion_frame *f, const int *species_z, int ns, double *dmin,
                                      int *ia, int *ib, aion_error *err);
 

@@ -857,7 +857,6 @@ static void test_contact_guard(void)
     CHECK(aion_contact_create(&g, spz, ns, dref, 4.0, 0.9, NULL) == AION_OK);
     check_guard(g, &data[3], spz, ns, dref, &b0, &h0);
     CHECK(b0 == 0 && h0 == 0);
-    fprintf(stderr, "contact guard: %d of 40 below 1, %d below 0.9\n", nbelow, nhit);
     CHECK(nhit > 0 && nbelow > nhit); /* both cases were met */
     aion_contact_free(g);
     /* bad input */
